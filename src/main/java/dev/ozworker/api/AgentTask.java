@@ -1,0 +1,28 @@
+package dev.ozworker.api;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * One Oz agent run on this worker pool. Created by the worker for each assignment from Oz, or by a
+ * user with {@code kubectl apply}; driven to a terminal phase by the controller.
+ */
+@Group(AgentTask.GROUP)
+@Version(AgentTask.VERSION)
+@ShortNames("at")
+@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = Type.STRING)
+@AdditionalPrinterColumn(name = "Title", jsonPath = ".spec.title", type = Type.STRING)
+@AdditionalPrinterColumn(name = "Worker", jsonPath = ".status.workerId", type = Type.STRING)
+@AdditionalPrinterColumn(name = "Exit", jsonPath = ".status.exitCode", type = Type.INTEGER)
+@AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.failureReason", type = Type.STRING)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
+public class AgentTask extends CustomResource<AgentTaskSpec, AgentTaskStatus>
+    implements Namespaced {
+  public static final String GROUP = "ozworker.dev";
+  public static final String VERSION = "v1alpha1";
+}

@@ -1,0 +1,18 @@
+package dev.ozworker.api;
+
+/** Every label, annotation and finalizer key the worker writes, in one place. */
+public final class AgentTaskKeys {
+  /** The worker replica that owns (reconciles and reports) the task. */
+  public static final String WORKER_ID_LABEL = AgentTask.GROUP + "/worker-id";
+
+  /** The Oz task id, for tasks that came from Oz; absent on user-authored tasks. */
+  public static final String TASK_ID_LABEL = AgentTask.GROUP + "/task-id";
+
+  /** The backend that runs (or ran) the task: {@code docker} or {@code direct}. */
+  public static final String BACKEND_LABEL = AgentTask.GROUP + "/backend";
+
+  /** Holds the task until its backend resources are released and teardown has run. */
+  public static final String FINALIZER = AgentTask.GROUP + "/teardown";
+
+  private AgentTaskKeys() {}
+}

@@ -1,0 +1,13 @@
+package dev.ozworker.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/**
+ * Where the task's environment variables come from. Values live only in the named Secret (in the
+ * task's namespace), never in the AgentTask.
+ */
+public record EnvSource(
+    @JsonPropertyDescription(
+            "Name of a Secret in the task's namespace; each key becomes an environment variable of"
+                + " the agent.")
+        String secretName) {}
