@@ -1,0 +1,60 @@
+package dev.ozworker.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Everything a worker replica is configured with, validated. Built by {@link WorkerConfigResolver}
+ * from defaults, the config file and flags (flags win). Every default lives in this class.
+ *
+ * @param workerId this replica's id; labels the AgentTasks it owns
+ * @param apiKey the Oz API key ({@code --api-key} or {@code WARP_API_KEY})
+ * @param webSocketUrl the Oz worker endpoint
+ * @param serverRootUrl the Oz server root passed to the agent
+ * @param sessionSharingServerUrl passed to the agent when set
+ * @param logLevel worker log level
+ * @param namespace where AgentTasks and their Secrets live; the worker's own namespace when empty
+ * @param cleanup remove containers and workspaces after a task
+ * @param maxConcurrentTasks tasks run at once; 0 means no limit
+ * @param idleOnComplete how long the agent stays up after finishing; the CLI's default when empty
+ * @param taskTimeout longest a task may run before it fails with {@code task_timeout}; zero means
+ *     no limit
+ * @param cancelGracePeriod time between SIGTERM and SIGKILL when a task is cancelled
+ * @param finishedTaskTtl how long a finished, reported AgentTask is kept; zero keeps it forever
+ * @param backend the backend and its settings
+ */
+public record WorkerConfig(
+    String workerId,
+    ApiKey apiKey,
+    URI webSocketUrl,
+    URI serverRootUrl,
+    Optional<URI> sessionSharingServerUrl,
+    LogLevel logLevel,
+    Optional<String> namespace,
+    boolean cleanup,
+    int maxConcurrentTasks,
+    Optional<Duration> idleOnComplete,
+    Duration taskTimeout,
+    Duration cancelGracePeriod,
+    Duration finishedTaskTtl,
+    BackendConfig backend) {
+
+  public static final URI DEFAULT_WEB_SOCKET_URL =
+      URI.create("wss://oz.warp.dev/api/v1/selfhosted/worker/ws");
+  public static final URI DEFAULT_SERVER_ROOT_URL = URI.create("https://app.warp.dev");
+  public static final LogLevel DEFAULT_LOG_LEVEL = LogLevel.info;
+  public static final BackendKind DEFAULT_BACKEND = BackendKind.DOCKER;
+  public static final boolean DEFAULT_CLEANUP = true;
+  public static final int DEFAULT_MAX_CONCURRENT_TASKS = 0;
+  public static final Duration DEFAULT_TASK_TIMEOUT = Duration.ofHours(24);
+  public static final Duration DEFAULT_CANCEL_GRACE_PERIOD = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_FINISHED_TASK_TTL = Duration.ofHours(24);
+  public static final ImagePullPolicy DEFAULT_IMAGE_PULL_POLICY = ImagePullPolicy.IfNotPresent;
+  public static final Path DEFAULT_WORKSPACE_ROOT = Path.of("/var/lib/oz/workspaces");
+  public static final Duration DEFAULT_TEARDOWN_TIMEOUT = Duration.ofMinutes(5);
+
+  /** Environment variable that supplies the API key when {@code --api-key} is absent. */
+  public static final String API_KEY_ENV = "WARP_API_KEY";
+}

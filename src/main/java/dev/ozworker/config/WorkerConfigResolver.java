@@ -1,0 +1,253 @@
+package dev.ozworker.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Builds the {@link WorkerConfig}: flags win over the config file, which wins over defaults. */
+public final class WorkerConfigResolver {
+  // The worker id labels every AgentTask it owns, so it must be a valid label value.
+  private static final Pattern LABEL_VALUE =
+      Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+  private static final Pattern ENV_NAME = Pattern.compile("[^=\\s]+");
+
+  private final Map<String, String> env;
+  private final Path workingDirectory;
+
+  /**
+   * @param env the worker's environment: {@code WARP_API_KEY} and values of variables passed on
+   *     without one
+   * @param workingDirectory against which a relative {@code --target-dir} is resolved
+   */
+  public WorkerConfigResolver(Map<String, String> env, Path workingDirectory) {
+    this.env = Map.copyOf(env);
+    this.workingDirectory = workingDirectory;
+  }
+
+  /** Reads the config file named by the flags, if any, and resolves. */
+  public WorkerConfig resolve(Flags flags) throws ConfigException {
+    ConfigFile file =
+        flags.configFile().isPresent()
+            ? ConfigFile.read(flags.configFile().get(), env)
+            : ConfigFile.EMPTY;
+    return resolve(file, flags);
+  }
+
+  public WorkerConfig resolve(ConfigFile file, Flags flags) throws ConfigException {
+    List<String> problems = new ArrayList<>();
+    String workerId = workerId(flags.workerId().or(file::workerId), problems);
+    Optional<ApiKey> apiKey =
+        flags
+            .apiKey()
+            .or(() -> Optional.ofNullable(env.get(WorkerConfig.API_KEY_ENV)))
+            .filter(key -> !key.isBlank())
+            .map(ApiKey::new);
+    if (apiKey.isEmpty()) {
+      problems.add("the Oz API key is missing: pass --api-key or set " + WorkerConfig.API_KEY_ENV);
+    }
+    URI webSocketUrl =
+        url("--web-socket-url", flags.webSocketUrl(), Set.of("ws", "wss"), problems)
+            .orElse(WorkerConfig.DEFAULT_WEB_SOCKET_URL);
+    URI serverRootUrl =
+        url("--server-root-url", flags.serverRootUrl(), Set.of("http", "https"), problems)
+            .orElse(WorkerConfig.DEFAULT_SERVER_ROOT_URL);
+    Optional<URI> sessionSharingUrl =
+        url(
+            "--session-sharing-server-url",
+            flags.sessionSharingServerUrl(),
+            Set.of("ws", "wss", "http", "https"),
+            problems);
+    Optional<Duration> idleOnComplete =
+        flags.idleOnComplete().isPresent()
+            ? YamlMapping.duration("--idle-on-complete", flags.idleOnComplete().get(), problems)
+            : file.idleOnComplete();
+    int maxConcurrentTasks =
+        flags
+            .maxConcurrentTasks()
+            .or(file::maxConcurrentTasks)
+            .orElse(WorkerConfig.DEFAULT_MAX_CONCURRENT_TASKS);
+    if (maxConcurrentTasks < 0) {
+      problems.add(
+          "--max-concurrent-tasks must be 0 or more (0 = no limit), got " + maxConcurrentTasks);
+    }
+    Duration taskTimeout = file.taskTimeout().orElse(WorkerConfig.DEFAULT_TASK_TIMEOUT);
+    BackendConfig backend = backend(file, flags, problems);
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+    return new WorkerConfig(
+        workerId,
+        apiKey.orElseThrow(),
+        webSocketUrl,
+        serverRootUrl,
+        sessionSharingUrl,
+        flags.logLevel().orElse(WorkerConfig.DEFAULT_LOG_LEVEL),
+        flags.namespace().or(file::namespace),
+        !flags.noCleanup() && file.cleanup().orElse(WorkerConfig.DEFAULT_CLEANUP),
+        maxConcurrentTasks,
+        idleOnComplete,
+        taskTimeout,
+        file.cancelGracePeriod().orElse(WorkerConfig.DEFAULT_CANCEL_GRACE_PERIOD),
+        file.finishedTaskTtl().orElse(WorkerConfig.DEFAULT_FINISHED_TASK_TTL),
+        backend);
+  }
+
+  private static String workerId(Optional<String> given, List<String> problems) {
+    String workerId = given.map(String::trim).orElse("");
+    if (workerId.isEmpty()) {
+      problems.add(
+          "the worker id is missing: pass --worker-id or set worker_id in the config file");
+    } else if (workerId.startsWith("warp")) {
+      problems.add(
+          "worker id \""
+              + workerId
+              + "\" is reserved: ids starting with 'warp' belong to Oz;"
+              + " choose another --worker-id / worker_id");
+    } else if (!LABEL_VALUE.matcher(workerId).matches()) {
+      problems.add(
+          "worker id \""
+              + workerId
+              + "\" cannot label Kubernetes resources: use at most 63"
+              + " letters, digits, '-', '_' or '.', starting and ending with a letter or digit");
+    }
+    return workerId;
+  }
+
+  private static Optional<URI> url(
+      String flag, Optional<String> given, Set<String> schemes, List<String> problems) {
+    if (given.isEmpty()) {
+      return Optional.empty();
+    }
+    String text = given.get().trim();
+    try {
+      URI uri = new URI(text);
+      if (uri.getScheme() != null && schemes.contains(uri.getScheme()) && uri.getHost() != null) {
+        return Optional.of(uri);
+      }
+    } catch (URISyntaxException e) {
+      // reported below, with the accepted schemes
+    }
+    problems.add(
+        flag
+            + " \""
+            + text
+            + "\" is not an absolute URL with scheme "
+            + String.join(" or ", schemes.stream().sorted().toList()));
+    return Optional.empty();
+  }
+
+  private BackendConfig backend(ConfigFile file, Flags flags, List<String> problems) {
+    Optional<BackendKind> inFile = file.backend().map(BackendConfig::kind);
+    BackendKind kind = flags.backend().or(() -> inFile).orElse(WorkerConfig.DEFAULT_BACKEND);
+    if (inFile.isPresent() && inFile.get() != kind) {
+      problems.add(
+          "--backend "
+              + kind
+              + " conflicts with the backend."
+              + inFile.get()
+              + " block of the config file: drop the flag or configure backend."
+              + kind);
+    }
+    Map<String, String> cliEnv = cliEnv(flags.env(), problems);
+    return switch (kind) {
+      case DOCKER -> docker(file, flags, cliEnv, problems);
+      case DIRECT -> direct(file, flags, cliEnv, problems);
+    };
+  }
+
+  private DockerBackendConfig docker(
+      ConfigFile file, Flags flags, Map<String, String> cliEnv, List<String> problems) {
+    DockerBackendConfig docker =
+        file.backend()
+            .filter(DockerBackendConfig.class::isInstance)
+            .map(DockerBackendConfig.class::cast)
+            .orElseGet(DockerBackendConfig::defaults);
+    flags.targetDir().ifPresent(dir -> problems.add(onlyFor("--target-dir", BackendKind.DIRECT)));
+    List<VolumeMount> volumes = new ArrayList<>(docker.volumes());
+    for (String spec : flags.volumes()) {
+      try {
+        volumes.add(VolumeMount.parse(spec));
+      } catch (IllegalArgumentException e) {
+        problems.add("--volumes \"" + spec + "\": " + e.getMessage());
+      }
+    }
+    return new DockerBackendConfig(
+        volumes,
+        overlay(docker.environment(), cliEnv),
+        docker.defaultImage(),
+        docker.sidecarImage(),
+        docker.codingCliSidecars(),
+        docker.imagePullPolicy(),
+        docker.networkMode());
+  }
+
+  private DirectBackendConfig direct(
+      ConfigFile file, Flags flags, Map<String, String> cliEnv, List<String> problems) {
+    DirectBackendConfig direct =
+        file.backend()
+            .filter(DirectBackendConfig.class::isInstance)
+            .map(DirectBackendConfig.class::cast)
+            .orElseGet(DirectBackendConfig::defaults);
+    if (!flags.volumes().isEmpty()) {
+      problems.add(onlyFor("--volumes", BackendKind.DOCKER));
+    }
+    Optional<Path> targetDir =
+        flags
+            .targetDir()
+            .filter(dir -> !dir.isBlank())
+            .map(dir -> workingDirectory.resolve(dir).normalize())
+            .or(direct::targetDir);
+    return new DirectBackendConfig(
+        direct.workspaceRoot(),
+        targetDir,
+        direct.ozPath(),
+        direct.setupCommand(),
+        direct.teardownCommand(),
+        direct.teardownTimeout(),
+        overlay(direct.environment(), cliEnv));
+  }
+
+  private static String onlyFor(String flag, BackendKind kind) {
+    return flag
+        + " applies to the "
+        + kind
+        + " backend only: drop it or run with --backend "
+        + kind;
+  }
+
+  /** {@code -e KEY=VALUE} sets a value; {@code -e KEY} passes the worker's own value on. */
+  private Map<String, String> cliEnv(List<String> entries, List<String> problems) {
+    Map<String, String> values = new LinkedHashMap<>();
+    for (String entry : entries) {
+      int equals = entry.indexOf('=');
+      String name = equals < 0 ? entry : entry.substring(0, equals);
+      if (!ENV_NAME.matcher(name).matches()) {
+        problems.add(
+            "--env \""
+                + entry
+                + "\": expected KEY=VALUE or KEY, with a KEY free of spaces and tabs");
+        continue;
+      }
+      values.put(name, equals < 0 ? env.getOrDefault(name, "") : entry.substring(equals + 1));
+    }
+    return values;
+  }
+
+  /** The file's variables in order, values replaced by the flags', then the flags' new ones. */
+  private static List<EnvVar> overlay(List<EnvVar> fromFile, Map<String, String> fromFlags) {
+    Map<String, String> merged = new LinkedHashMap<>();
+    fromFile.forEach(variable -> merged.put(variable.name(), variable.value()));
+    merged.putAll(fromFlags);
+    return merged.entrySet().stream()
+        .map(variable -> new EnvVar(variable.getKey(), variable.getValue()))
+        .toList();
+  }
+}

@@ -1,0 +1,284 @@
+package dev.ozworker.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ConfigFileTest {
+  static final Map<String, String> ENV = Map.of("INHERIT_ME", "from-worker");
+
+  static ConfigFile parse(String yaml) throws ConfigException {
+    return ConfigFile.parse(yaml, "worker.yaml", ENV);
+  }
+
+  @Test
+  void emptyFileLeavesEverythingToDefaults() throws ConfigException {
+    assertThat(parse("")).isEqualTo(ConfigFile.EMPTY);
+    assertThat(parse("# only a comment\n")).isEqualTo(ConfigFile.EMPTY);
+  }
+
+  @Test
+  void readsTheReferenceKeysWithADockerBlock() throws ConfigException {
+    ConfigFile file =
+        parse(
+            """
+            worker_id: my-worker
+            cleanup: false
+            max_concurrent_tasks: 4
+            idle_on_complete: 45m
+            backend:
+              docker:
+                volumes: ["/host:/ctr:ro", "cache:/cache"]
+                environment: [{name: FOO, value: bar}, {name: INHERIT_ME}, {name: UNSET_HERE}]
+            """);
+
+    assertThat(file.workerId()).contains("my-worker");
+    assertThat(file.cleanup()).contains(false);
+    assertThat(file.maxConcurrentTasks()).contains(4);
+    assertThat(file.idleOnComplete()).contains(Duration.ofMinutes(45));
+    DockerBackendConfig docker = (DockerBackendConfig) file.backend().orElseThrow();
+    assertThat(docker.volumes())
+        .containsExactly(
+            new VolumeMount("/host", "/ctr", "ro"), new VolumeMount("cache", "/cache", ""));
+    assertThat(docker.environment())
+        .containsExactly(
+            new EnvVar("FOO", "bar"),
+            new EnvVar("INHERIT_ME", "from-worker"),
+            new EnvVar("UNSET_HERE", ""));
+    assertThat(docker.imagePullPolicy()).isEqualTo(ImagePullPolicy.IfNotPresent);
+  }
+
+  @Test
+  void readsOurDockerKeys() throws ConfigException {
+    DockerBackendConfig docker =
+        (DockerBackendConfig)
+            parse(
+                    """
+                    backend:
+                      docker:
+                        default_image: ghcr.io/acme/base:1
+                        sidecar_image: ghcr.io/acme/agent:2
+                        coding_cli_sidecars: {claude: ghcr.io/acme/claude:3}
+                        image_pull_policy: Never
+                        network_mode: none
+                    """)
+                .backend()
+                .orElseThrow();
+
+    assertThat(docker.defaultImage()).contains("ghcr.io/acme/base:1");
+    assertThat(docker.sidecarImage()).contains("ghcr.io/acme/agent:2");
+    assertThat(docker.codingCliSidecars())
+        .containsExactly(Map.entry("claude", "ghcr.io/acme/claude:3"));
+    assertThat(docker.imagePullPolicy()).isEqualTo(ImagePullPolicy.Never);
+    assertThat(docker.networkMode()).contains("none");
+  }
+
+  @Test
+  void readsTheDirectBlockWithDefaultsForWhatItLeavesOut() throws ConfigException {
+    DirectBackendConfig direct =
+        (DirectBackendConfig)
+            parse(
+                    """
+                    backend:
+                      direct:
+                        setup_command: ./setup.sh
+                        teardown_command: ""
+                        environment: [{name: HTTPS_PROXY, value: "http://127.0.0.1:3128"}]
+                    """)
+                .backend()
+                .orElseThrow();
+
+    assertThat(direct.workspaceRoot()).isEqualTo(Path.of("/var/lib/oz/workspaces"));
+    assertThat(direct.targetDir()).isEmpty();
+    assertThat(direct.setupCommand()).contains("./setup.sh");
+    assertThat(direct.teardownCommand()).as("empty means none").isEmpty();
+    assertThat(direct.teardownTimeout()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(direct.environment())
+        .containsExactly(new EnvVar("HTTPS_PROXY", "http://127.0.0.1:3128"));
+  }
+
+  @Test
+  void readsOurTimingKeys() throws ConfigException {
+    ConfigFile file =
+        parse(
+            """
+            task_timeout: 2h
+            cancel_grace_period: 10s
+            finished_task_ttl: "0"
+            namespace: oz-workers
+            """);
+
+    assertThat(file.taskTimeout()).contains(Duration.ofHours(2));
+    assertThat(file.cancelGracePeriod()).contains(Duration.ofSeconds(10));
+    assertThat(file.finishedTaskTtl()).contains(Duration.ZERO);
+    assertThat(file.namespace()).contains("oz-workers");
+    assertThat(file.backend()).isEmpty();
+  }
+
+  static Stream<Arguments> invalidFiles() {
+    return Stream.of(
+        arguments(
+            "worker-id: w\n",
+            List.of("worker.yaml: unknown key 'worker-id': did you mean 'worker_id'?")),
+        arguments(
+            "backend:\n  docker:\n    volume: [\"/a:/b\"]\n",
+            List.of(
+                "unknown key 'backend.docker.volume': did you mean 'volumes'?",
+                "backend.docker takes volumes, environment")),
+        arguments(
+            "api_key: k\n", List.of("unknown key 'api_key'", "pass --api-key or set WARP_API_KEY")),
+        arguments("log_level: debug\n", List.of("unknown key 'log_level'", "--log-level")),
+        arguments(
+            "backend:\n  docker: {}\n  direct: {}\n",
+            List.of("backend has both a docker and a direct block", "keep only")),
+        arguments(
+            "backend:\n  kubernetes: {namespace: x}\n",
+            List.of("backend.kubernetes is not supported", "backend.docker or backend.direct")),
+        arguments(
+            "backend:\n  command: {dispatch_command: x}\n",
+            List.of("backend.command is not supported")),
+        arguments(
+            "backend:\n  nomad: {}\n", List.of("unknown key 'backend.nomad'", "backend takes")),
+        arguments(
+            "backend:\n  docker:\n    environment: [{name: MY VAR, value: x}]\n",
+            List.of(
+                "backend.docker.environment[0].name \"MY VAR\" must not contain spaces, tabs or"
+                    + " '='")),
+        arguments(
+            "backend:\n  direct:\n    environment: [{name: \"A\\tB\"}]\n",
+            List.of("backend.direct.environment[0].name", "must not contain spaces, tabs")),
+        arguments(
+            "backend:\n  direct:\n    environment: [{value: x}]\n",
+            List.of("backend.direct.environment[0].name is required")),
+        arguments(
+            "backend:\n  direct:\n    environment: [{name: A, valeu: x}]\n",
+            List.of("unknown key 'backend.direct.environment[0].valeu': did you mean 'value'?")),
+        arguments(
+            "backend:\n  direct:\n    environment: {A: b}\n",
+            List.of("backend.direct.environment must be a list")),
+        arguments(
+            "max_concurrent_tasks: -1\n",
+            List.of(
+                "max_concurrent_tasks must be a whole number of 0 or more (0 = no limit), got -1")),
+        arguments(
+            "max_concurrent_tasks: four\n",
+            List.of("max_concurrent_tasks must be a whole number", "got \"four\"")),
+        arguments(
+            "max_concurrent_tasks: 2.5\n", List.of("max_concurrent_tasks must be a whole number")),
+        arguments("cleanup: \"yes\"\n", List.of("cleanup must be true or false")),
+        arguments(
+            "idle_on_complete: 45 minutes\n",
+            List.of("idle_on_complete \"45 minutes\" is not a duration", "e.g. 90s, 45m or 1h30m")),
+        arguments("task_timeout: 10\n", List.of("task_timeout \"10\" is not a duration")),
+        arguments(
+            "cancel_grace_period: -5s\n", List.of("cancel_grace_period \"-5s\" is not a duration")),
+        arguments(
+            "backend:\n  direct:\n    teardown_timeout: soon\n",
+            List.of("backend.direct.teardown_timeout \"soon\" is not a duration")),
+        arguments(
+            "backend:\n  docker:\n    image_pull_policy: always\n",
+            List.of(
+                "backend.docker.image_pull_policy \"always\" is not a pull policy: use Always,"
+                    + " IfNotPresent or Never")),
+        arguments(
+            "backend:\n  direct:\n    workspace_root: workspaces\n",
+            List.of("backend.direct.workspace_root \"workspaces\" must be an absolute path")),
+        arguments(
+            "backend:\n  direct:\n    target_dir: ../repo\n",
+            List.of("backend.direct.target_dir \"../repo\" must be an absolute path")),
+        arguments(
+            "backend:\n  docker:\n    volumes: [\"/only-one-part\"]\n",
+            List.of("backend.docker.volumes[0] \"/only-one-part\": expected HOST:CONTAINER")),
+        arguments(
+            "backend:\n  docker:\n    volumes: [\"/a:relative\"]\n",
+            List.of("the container path must be absolute")),
+        arguments(
+            "backend:\n  docker:\n    volumes: [\"/a:/b:rx\"]\n",
+            List.of("unknown mode 'rx': use ro or rw")),
+        arguments(
+            "backend:\n  docker:\n    volumes: [\":/b\"]\n",
+            List.of("the host path or volume name is empty")),
+        arguments(
+            "backend:\n  docker:\n    volumes: /a:/b\n",
+            List.of("backend.docker.volumes must be a list of strings")),
+        arguments(
+            "backend:\n  docker:\n    default_image: \"my image\"\n",
+            List.of(
+                "backend.docker.default_image \"my image\" must be non-empty without whitespace")),
+        arguments(
+            "backend:\n  docker:\n    coding_cli_sidecars: {claude: \"\"}\n",
+            List.of("backend.docker.coding_cli_sidecars.claude")),
+        arguments("backend:\n  docker: [a]\n", List.of("backend.docker must be a mapping")),
+        arguments("worker_id: {a: b}\n", List.of("worker_id must be a single value")),
+        arguments(
+            "- worker_id: w\n",
+            List.of("worker.yaml: the file must be a mapping of keys such as worker_id")),
+        arguments("worker_id: [unclosed\n", List.of("worker.yaml is not valid YAML", "line")),
+        arguments(
+            "worker_id: a\nworker_id: b\n",
+            List.of("worker.yaml is not valid YAML", "Duplicate field 'worker_id'")));
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @MethodSource("invalidFiles")
+  void rejectsWithAMessageNamingTheKeyAndTheFix(String yaml, List<String> fragments) {
+    assertThatThrownBy(() -> parse(yaml))
+        .isInstanceOf(ConfigException.class)
+        .message()
+        .contains(fragments);
+  }
+
+  @Test
+  void reportsEveryProblemAtOnce() {
+    assertThatThrownBy(
+            () ->
+                parse(
+                    """
+                    max_concurrent_tasks: -2
+                    idle_on_complete: later
+                    backend:
+                      docker:
+                        image_pull_policy: sometimes
+                    """))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .hasSize(3)
+                    .allSatisfy(problem -> assertThat(problem).startsWith("worker.yaml: ")));
+  }
+
+  @Test
+  void aMissingFileIsNamedWithTheFlagThatPointsAtIt() {
+    assertThatThrownBy(() -> ConfigFile.read(Path.of("/nonexistent/worker.yaml"), ENV))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("cannot read config file /nonexistent/worker.yaml")
+        .hasMessageContaining("--config-file");
+  }
+
+  @Test
+  void nullValuesCountAsAbsent() throws ConfigException {
+    assertThat(parse("worker_id:\ncleanup: null\n")).isEqualTo(ConfigFile.EMPTY);
+    assertThat(
+            parse("backend:\n  direct:\n    environment: [{name: INHERIT_ME, value: null}]\n")
+                .backend())
+        .map(BackendConfig::environment)
+        .contains(List.of(new EnvVar("INHERIT_ME", "from-worker")));
+  }
+
+  @Test
+  void numbersAndBooleansReadAsTextWhereTextIsExpected() throws ConfigException {
+    assertThat(parse("worker_id: 1234\n").workerId()).isEqualTo(Optional.of("1234"));
+  }
+}
