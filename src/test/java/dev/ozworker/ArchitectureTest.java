@@ -1,0 +1,87 @@
+package dev.ozworker;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The package table of DESIGN.md, enforced. */
+class ArchitectureTest {
+  static JavaClasses classes;
+
+  @BeforeAll
+  static void importMainClasses() {
+    classes =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("dev.ozworker");
+  }
+
+  @Test
+  void theModelAndTheResolverUseNoClients() {
+    noClasses()
+        .that()
+        .resideInAnyPackage("dev.ozworker.api..", "dev.ozworker.task..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.fabric8.kubernetes.client.dsl..",
+            "io.fabric8.kubernetes.client.informers..",
+            "io.javaoperatorsdk..",
+            "com.github.dockerjava..",
+            "java.net.http..")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("io.fabric8.kubernetes.client.KubernetesClient")
+        .check(classes);
+  }
+
+  @Test
+  void configurationTouchesNeitherTheNetworkNorKubernetes() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.ozworker.config..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.fabric8..", "io.javaoperatorsdk..", "com.github.dockerjava..", "java.net.http..")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.net.Socket")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.net.URLConnection")
+        .check(classes);
+  }
+
+  @Test
+  void backendsKnowNeitherKubernetesNorOz() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.ozworker.backend..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.ozworker.controller..",
+            "dev.ozworker.oz..",
+            "dev.ozworker.intake..",
+            "io.fabric8.kubernetes.client..",
+            "io.javaoperatorsdk..")
+        .allowEmptyShould(true)
+        .check(classes);
+  }
+
+  @Test
+  void onlyTheWiringKnowsTheCommandLine() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("dev.ozworker.cli..", "dev.ozworker")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("picocli..", "dev.ozworker.cli..")
+        .check(classes);
+  }
+}
