@@ -78,7 +78,6 @@ public final class WorkerConfigResolver {
       problems.add(
           "--max-concurrent-tasks must be 0 or more (0 = no limit), got " + maxConcurrentTasks);
     }
-    Duration taskTimeout = file.taskTimeout().orElse(WorkerConfig.DEFAULT_TASK_TIMEOUT);
     BackendConfig backend = backend(file, flags, problems);
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
@@ -94,7 +93,7 @@ public final class WorkerConfigResolver {
         !flags.noCleanup() && file.cleanup().orElse(WorkerConfig.DEFAULT_CLEANUP),
         maxConcurrentTasks,
         idleOnComplete,
-        taskTimeout,
+        file.taskTimeout().orElse(WorkerConfig.DEFAULT_TASK_TIMEOUT),
         file.cancelGracePeriod().orElse(WorkerConfig.DEFAULT_CANCEL_GRACE_PERIOD),
         file.finishedTaskTtl().orElse(WorkerConfig.DEFAULT_FINISHED_TASK_TTL),
         backend);
@@ -166,10 +165,7 @@ public final class WorkerConfigResolver {
   private DockerBackendConfig docker(
       ConfigFile file, Flags flags, Map<String, String> cliEnv, List<String> problems) {
     DockerBackendConfig docker =
-        file.backend()
-            .filter(DockerBackendConfig.class::isInstance)
-            .map(DockerBackendConfig.class::cast)
-            .orElseGet(DockerBackendConfig::defaults);
+        blockOf(file, DockerBackendConfig.class).orElseGet(DockerBackendConfig::defaults);
     flags.targetDir().ifPresent(dir -> problems.add(onlyFor("--target-dir", BackendKind.DIRECT)));
     List<VolumeMount> volumes = new ArrayList<>(docker.volumes());
     for (String spec : flags.volumes()) {
@@ -192,10 +188,7 @@ public final class WorkerConfigResolver {
   private DirectBackendConfig direct(
       ConfigFile file, Flags flags, Map<String, String> cliEnv, List<String> problems) {
     DirectBackendConfig direct =
-        file.backend()
-            .filter(DirectBackendConfig.class::isInstance)
-            .map(DirectBackendConfig.class::cast)
-            .orElseGet(DirectBackendConfig::defaults);
+        blockOf(file, DirectBackendConfig.class).orElseGet(DirectBackendConfig::defaults);
     if (!flags.volumes().isEmpty()) {
       problems.add(onlyFor("--volumes", BackendKind.DOCKER));
     }
@@ -213,6 +206,10 @@ public final class WorkerConfigResolver {
         direct.teardownCommand(),
         direct.teardownTimeout(),
         overlay(direct.environment(), cliEnv));
+  }
+
+  private static <T extends BackendConfig> Optional<T> blockOf(ConfigFile file, Class<T> type) {
+    return file.backend().filter(type::isInstance).map(type::cast);
   }
 
   private static String onlyFor(String flag, BackendKind kind) {

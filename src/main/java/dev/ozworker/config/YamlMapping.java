@@ -111,17 +111,8 @@ final class YamlMapping {
 
   List<String> strings(String key) {
     List<String> values = new ArrayList<>();
-    take(key)
-        .ifPresent(
-            list -> {
-              if (!list.isArray()) {
-                problem(keyPath(key) + " must be a list of strings, got " + list);
-                return;
-              }
-              for (int i = 0; i < list.size(); i++) {
-                scalar(keyPath(key) + "[" + i + "]", list.get(i)).ifPresent(values::add);
-              }
-            });
+    elements(key, "a list of strings")
+        .forEach((where, element) -> scalar(where, element).ifPresent(values::add));
     return values;
   }
 
@@ -145,19 +136,26 @@ final class YamlMapping {
 
   List<YamlMapping> mappings(String key) {
     List<YamlMapping> values = new ArrayList<>();
+    elements(key, "a list of mappings")
+        .forEach((where, element) -> asMapping(where, element, problems).ifPresent(values::add));
+    return values;
+  }
+
+  /** The elements of the list under {@code key} by their paths; a problem when it is no list. */
+  private Map<String, JsonNode> elements(String key, String expected) {
+    Map<String, JsonNode> elements = new LinkedHashMap<>();
     take(key)
         .ifPresent(
             list -> {
               if (!list.isArray()) {
-                problem(keyPath(key) + " must be a list, got " + list);
+                problem(keyPath(key) + " must be " + expected + ", got " + list);
                 return;
               }
               for (int i = 0; i < list.size(); i++) {
-                asMapping(keyPath(key) + "[" + i + "]", list.get(i), problems)
-                    .ifPresent(values::add);
+                elements.put(keyPath(key) + "[" + i + "]", list.get(i));
               }
             });
-    return values;
+    return elements;
   }
 
   /**
