@@ -136,16 +136,11 @@ public record ConfigFile(
   }
 
   private static DockerBackendConfig docker(YamlMapping block, Map<String, String> env) {
-    List<VolumeMount> volumes = new ArrayList<>();
-    List<String> specs = block.strings("volumes");
-    for (int i = 0; i < specs.size(); i++) {
-      try {
-        volumes.add(VolumeMount.parse(specs.get(i)));
-      } catch (IllegalArgumentException e) {
-        block.problem(
-            block.keyPath("volumes") + "[" + i + "] \"" + specs.get(i) + "\": " + e.getMessage());
-      }
-    }
+    List<VolumeMount> volumes =
+        VolumeMount.parseAll(
+            block.strings("volumes"),
+            i -> block.keyPath("volumes") + "[" + i + "]",
+            block::problem);
     var defaults = DockerBackendConfig.defaults();
     var config =
         new DockerBackendConfig(
@@ -193,7 +188,7 @@ public record ConfigFile(
       if (name.isEmpty() || name.get().isEmpty()) {
         entry.problem(
             entry.keyPath("name") + " is required: the variable's name, e.g. HTTPS_PROXY");
-      } else if (YamlMapping.containsWhitespace(name.get()) || name.get().contains("=")) {
+      } else if (!EnvVar.isValidName(name.get())) {
         entry.problem(
             entry.keyPath("name") + " \"" + name.get() + "\" must not contain spaces, tabs or '='");
       } else {

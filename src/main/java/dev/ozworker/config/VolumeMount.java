@@ -1,6 +1,10 @@
 package dev.ozworker.config;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 /**
  * A bind the operator adds to every task container: {@code HOST:CONTAINER[:MODE]}, as {@code docker
@@ -51,5 +55,22 @@ public record VolumeMount(String source, String containerPath, String mode) {
       }
     }
     return new VolumeMount(parts[0], parts[1], mode);
+  }
+
+  /**
+   * The mounts {@code specs} denote; each that is not a mount adds a problem, named by {@code
+   * where} from its index.
+   */
+  static List<VolumeMount> parseAll(
+      List<String> specs, IntFunction<String> where, Consumer<String> problems) {
+    List<VolumeMount> mounts = new ArrayList<>();
+    for (int i = 0; i < specs.size(); i++) {
+      try {
+        mounts.add(parse(specs.get(i)));
+      } catch (IllegalArgumentException e) {
+        problems.accept(where.apply(i) + " \"" + specs.get(i) + "\": " + e.getMessage());
+      }
+    }
+    return mounts;
   }
 }

@@ -17,7 +17,6 @@ public final class WorkerConfigResolver {
   // The worker id labels every AgentTask it owns, so it must be a valid label value.
   private static final Pattern LABEL_VALUE =
       Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
-  private static final Pattern ENV_NAME = Pattern.compile("[^=\\s]+");
 
   private final Map<String, String> env;
   private final Path workingDirectory;
@@ -168,13 +167,7 @@ public final class WorkerConfigResolver {
         blockOf(file, DockerBackendConfig.class).orElseGet(DockerBackendConfig::defaults);
     flags.targetDir().ifPresent(dir -> problems.add(onlyFor("--target-dir", BackendKind.DIRECT)));
     List<VolumeMount> volumes = new ArrayList<>(docker.volumes());
-    for (String spec : flags.volumes()) {
-      try {
-        volumes.add(VolumeMount.parse(spec));
-      } catch (IllegalArgumentException e) {
-        problems.add("--volumes \"" + spec + "\": " + e.getMessage());
-      }
-    }
+    volumes.addAll(VolumeMount.parseAll(flags.volumes(), i -> "--volumes", problems::add));
     return new DockerBackendConfig(
         volumes,
         overlay(docker.environment(), cliEnv),
@@ -226,7 +219,7 @@ public final class WorkerConfigResolver {
     for (String entry : entries) {
       int equals = entry.indexOf('=');
       String name = equals < 0 ? entry : entry.substring(0, equals);
-      if (!ENV_NAME.matcher(name).matches()) {
+      if (!EnvVar.isValidName(name)) {
         problems.add(
             "--env \""
                 + entry
