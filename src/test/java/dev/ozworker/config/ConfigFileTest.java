@@ -159,6 +159,11 @@ class ConfigFileTest {
             "backend:\n  direct:\n    environment: [{name: \"A\\tB\"}]\n",
             List.of("backend.direct.environment[0].name", "must not contain spaces, tabs")),
         arguments(
+            "backend:\n  direct:\n    environment: [{name: \"A\\nB\"}, {name: \"A=B\"}]\n",
+            List.of(
+                "backend.direct.environment[0].name \"A\nB\" must not contain",
+                "backend.direct.environment[1].name \"A=B\" must not contain")),
+        arguments(
             "backend:\n  direct:\n    environment: [{value: x}]\n",
             List.of("backend.direct.environment[0].name is required")),
         arguments(
