@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * through docker-java, the same client the Docker backend uses.
  */
 class DockerEngineIT {
+  static TestDocker engine;
   static DockerClient docker;
   static String image;
 
@@ -29,13 +31,14 @@ class DockerEngineIT {
 
   @BeforeAll
   static void connect() throws IOException {
-    docker = TestDocker.connect();
-    image = TestDocker.busyboxImage(docker);
+    engine = TestDocker.connect();
+    docker = engine.client;
+    image = engine.busyboxImage();
   }
 
   @AfterAll
   static void close() throws IOException {
-    docker.close();
+    engine.close();
   }
 
   @AfterEach
@@ -86,7 +89,7 @@ class DockerEngineIT {
             .withCmd(command)
             .withEnv(env)
             .withWorkingDir("/tmp")
-            .withLabels(java.util.Map.of("ozworker.dev/test", getClass().getSimpleName()))
+            .withLabels(Map.of("ozworker.dev/test", getClass().getSimpleName()))
             .withHostConfig(HostConfig.newHostConfig().withNetworkMode("none"))
             .exec()
             .getId();

@@ -5,10 +5,12 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.transport.DockerHttpClient;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,30 +23,35 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
- * The Docker engine of the machine running the tests, and a busybox image made on it from the
- * host's static busybox: no registry is needed. The image is loaded as a {@code docker save}
- * archive, because docker-java's import sends its stream JSON-encoded (docker-java issue 2377).
+ * The Docker engine of the machine running the tests, and a busybox image made on it with {@code
+ * docker import} of a rootfs tarball around the host's static busybox: no registry is needed.
  */
-final class TestDocker {
+final class TestDocker implements AutoCloseable {
   static final Path BUSYBOX = Path.of("/bin/busybox");
+  private static final String REPOSITORY = "ozworker-test/busybox";
   private static final List<String> APPLETS = List.of("sh", "echo", "cat", "env", "sleep", "true");
 
-  private TestDocker() {}
+  final DockerClient client;
+  private final DockerHttpClient http;
 
-  /** A client configured from the environment (DOCKER_HOST etc.), checked with a ping. */
-  static DockerClient connect() {
+  private TestDocker(DockerClient client, DockerHttpClient http) {
+    this.client = client;
+    this.http = http;
+  }
+
+  /** The engine configured by the environment (DOCKER_HOST etc.), checked with a ping. */
+  static TestDocker connect() {
     DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().build();
-    DockerClient docker =
-        DockerClientImpl.getInstance(
-            config,
-            new ZerodepDockerHttpClient.Builder()
-                .dockerHost(config.getDockerHost())
-                .sslConfig(config.getSSLConfig())
-                .connectionTimeout(Duration.ofSeconds(5))
-                .responseTimeout(Duration.ofSeconds(60))
-                .build());
+    DockerHttpClient http =
+        new ZerodepDockerHttpClient.Builder()
+            .dockerHost(config.getDockerHost())
+            .sslConfig(config.getSSLConfig())
+            .connectionTimeout(Duration.ofSeconds(5))
+            .responseTimeout(Duration.ofSeconds(60))
+            .build();
+    DockerClient client = DockerClientImpl.getInstance(config, http);
     try {
-      docker.pingCmd().exec();
+      client.pingCmd().exec();
     } catch (RuntimeException e) {
       throw new IllegalStateException(
           "no Docker engine answers at "
@@ -52,61 +59,52 @@ final class TestDocker {
               + ": start dockerd (.ci/run does) or set DOCKER_HOST",
           e);
     }
-    return docker;
+    return new TestDocker(client, http);
   }
 
   /**
-   * The reference of a busybox image, imported once per busybox binary (the tag is its digest) so
-   * repeated runs reuse it.
+   * The reference of the busybox image, imported once per busybox binary (the tag is its digest) so
+   * that repeated runs reuse it.
    */
-  static String busyboxImage(DockerClient docker) throws IOException {
+  String busyboxImage() throws IOException {
     if (!Files.isExecutable(BUSYBOX)) {
       throw new IllegalStateException(
           BUSYBOX + " is missing: install busybox-static (.ci/run does)");
     }
     byte[] binary = Files.readAllBytes(BUSYBOX);
     String tag = sha256(binary).substring(0, 12);
-    String repository = "ozworker-test/busybox";
-    String reference = repository + ":" + tag;
+    String reference = REPOSITORY + ":" + tag;
     try {
-      docker.inspectImageCmd(reference).exec();
+      client.inspectImageCmd(reference).exec();
     } catch (NotFoundException absent) {
-      docker.loadImageCmd(new ByteArrayInputStream(savedImage(reference, rootfs(binary)))).exec();
+      importImage(rootfs(binary), tag);
     }
     return reference;
   }
 
-  /** A {@code docker save} archive of a one-layer image tagged {@code reference}. */
-  private static byte[] savedImage(String reference, byte[] layer) throws IOException {
-    String config =
-        """
-        {"architecture":"%s","os":"linux","config":{"Env":["PATH=/bin"]},
-         "rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}
-        """
-            .formatted(dockerArchitecture(), sha256(layer));
-    String manifest =
-        """
-        [{"Config":"config.json","RepoTags":["%s"],"Layers":["layer/layer.tar"]}]
-        """
-            .formatted(reference);
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-      tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-      directory(tar, "layer/", 0755);
-      file(tar, "layer/layer.tar", layer, 0644);
-      file(tar, "config.json", config.getBytes(StandardCharsets.UTF_8), 0644);
-      file(tar, "manifest.json", manifest.getBytes(StandardCharsets.UTF_8), 0644);
+  /**
+   * {@code docker import}: docker-java's own import command sends its stream JSON-encoded
+   * (docker-java issue 2377), so the request goes through its transport directly.
+   */
+  private void importImage(byte[] rootfs, String tag) throws IOException {
+    DockerHttpClient.Request request =
+        DockerHttpClient.Request.builder()
+            .method(DockerHttpClient.Request.Method.POST)
+            .path(
+                "/images/create?fromSrc=-&repo="
+                    + URLEncoder.encode(REPOSITORY, StandardCharsets.UTF_8)
+                    + "&tag="
+                    + tag)
+            .putHeader("Content-Type", "application/x-tar")
+            .body(new ByteArrayInputStream(rootfs))
+            .build();
+    try (DockerHttpClient.Response response = http.execute(request)) {
+      String progress = new String(response.getBody().readAllBytes(), StandardCharsets.UTF_8);
+      if (response.getStatusCode() != 200 || progress.contains("\"error\"")) {
+        throw new IOException(
+            "docker import failed (" + response.getStatusCode() + "): " + progress.strip());
+      }
     }
-    return bytes.toByteArray();
-  }
-
-  private static String dockerArchitecture() {
-    String arch = System.getProperty("os.arch");
-    return switch (arch) {
-      case "amd64", "x86_64" -> "amd64";
-      case "aarch64", "arm64" -> "arm64";
-      default -> arch;
-    };
   }
 
   private static byte[] rootfs(byte[] busybox) throws IOException {
@@ -114,7 +112,12 @@ final class TestDocker {
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
       directory(tar, "bin/", 0755);
       directory(tar, "tmp/", 01777);
-      file(tar, "bin/busybox", busybox, 0755);
+      TarArchiveEntry binary = new TarArchiveEntry("bin/busybox");
+      binary.setMode(0755);
+      binary.setSize(busybox.length);
+      tar.putArchiveEntry(binary);
+      tar.write(busybox);
+      tar.closeArchiveEntry();
       for (String applet : APPLETS) {
         TarArchiveEntry link = new TarArchiveEntry("bin/" + applet, TarArchiveEntry.LF_SYMLINK);
         link.setLinkName("busybox");
@@ -133,21 +136,16 @@ final class TestDocker {
     tar.closeArchiveEntry();
   }
 
-  private static void file(TarArchiveOutputStream tar, String name, byte[] content, int mode)
-      throws IOException {
-    TarArchiveEntry entry = new TarArchiveEntry(name);
-    entry.setMode(mode);
-    entry.setSize(content.length);
-    tar.putArchiveEntry(entry);
-    tar.write(content);
-    tar.closeArchiveEntry();
-  }
-
   private static String sha256(byte[] data) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  @Override
+  public void close() throws IOException {
+    client.close();
   }
 }
