@@ -1,5 +1,6 @@
 package dev.ozworker.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
 import io.fabric8.kubernetes.api.model.Namespaced;
@@ -25,4 +26,19 @@ public class AgentTask extends CustomResource<AgentTaskSpec, AgentTaskStatus>
     implements Namespaced {
   public static final String GROUP = "ozworker.dev";
   public static final String VERSION = "v1alpha1";
+
+  // Overridden only to describe the two halves for `kubectl explain agenttask`.
+  @Override
+  @JsonPropertyDescription(
+      "What to run: a title and a prompt, and for tasks from Oz the assignment's image, sidecars,"
+          + " agent configuration and the Secret holding its environment.")
+  public AgentTaskSpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @JsonPropertyDescription("What happened: phase, conditions, exit code, failure reason, log tail.")
+  public AgentTaskStatus getStatus() {
+    return super.getStatus();
+  }
 }

@@ -96,6 +96,7 @@ class AgentTaskCrdTest {
   void everySpecAndStatusFieldIsDescribedForKubectlExplain() {
     JSONSchemaProps root = onlyVersion(checkedIn()).getSchema().getOpenAPIV3Schema();
     for (String part : new String[] {"spec", "status"}) {
+      assertThat(root.getProperties().get(part).getDescription()).as(part).isNotBlank();
       var fields = root.getProperties().get(part).getProperties();
       assertThat(fields).isNotEmpty();
       fields.forEach(

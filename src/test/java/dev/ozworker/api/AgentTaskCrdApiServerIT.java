@@ -1,0 +1,192 @@
+package dev.ozworker.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The generated CRD on a real API server (kube-local, or any cluster KUBECONFIG names): the schema
+ * rejects bad values naming the field, kubectl shows the printer columns and explains the fields.
+ * Required in CI; skipped elsewhere when no KUBECONFIG is set.
+ */
+class AgentTaskCrdApiServerIT {
+  static final String CRD_NAME = "agenttasks.ozworker.dev";
+
+  static final String NAMESPACE = "default";
+  // Namespaces never finish deleting on an API server without a controller manager, so the test
+  // works in "default" and labels what it creates, to delete exactly that.
+  static final String RUN_LABEL = "ozworker-test-run";
+
+  static KubernetesClient client;
+  static String runId;
+  static boolean createdCrd;
+
+  @BeforeAll
+  static void installCrd() throws IOException {
+    String kubeconfig = System.getenv("KUBECONFIG");
+    if (kubeconfig == null && "true".equals(System.getenv("CI"))) {
+      throw new IllegalStateException("CI runs this against kube-local: .ci/run sets KUBECONFIG");
+    }
+    assumeTrue(kubeconfig != null, "no KUBECONFIG: start ../shared/tools/kube-local to run this");
+    client =
+        new KubernetesClientBuilder()
+            .withHttpClientFactory(new JdkHttpClientFactory())
+            .withConfig(Config.autoConfigure(null))
+            .build();
+    CustomResourceDefinition crd =
+        Serialization.unmarshal(
+            Files.readString(AgentTaskCrdTest.CHECKED_IN), CustomResourceDefinition.class);
+    var crds = client.apiextensions().v1().customResourceDefinitions();
+    createdCrd = crds.withName(CRD_NAME).get() == null;
+    crds.resource(crd).forceConflicts().serverSideApply();
+    await().atMost(Duration.ofSeconds(30)).until(() -> established(crds.withName(CRD_NAME).get()));
+    runId = UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  @AfterAll
+  static void removeWhatThisTestCreated() {
+    if (client == null) {
+      return;
+    }
+    client.resources(AgentTask.class).inNamespace(NAMESPACE).withLabel(RUN_LABEL, runId).delete();
+    if (createdCrd) {
+      client.apiextensions().v1().customResourceDefinitions().withName(CRD_NAME).delete();
+    }
+    client.close();
+  }
+
+  @Test
+  void kubectlShowsTheExampleWithThePrinterColumns() throws Exception {
+    create(example("hello"));
+
+    List<String> table =
+        kubectl("get", "agenttasks", "-n", NAMESPACE, "-l", RUN_LABEL + "=" + runId);
+
+    assertThat(table.get(0).split("\\s+"))
+        .containsExactly("NAME", "PHASE", "TITLE", "WORKER", "EXIT", "REASON", "AGE");
+    assertThat(table.get(1)).startsWith(runId + "-hello").contains("Say hello");
+    assertThat(kubectl("get", "at", "-n", NAMESPACE, runId + "-hello", "-o", "name"))
+        .containsExactly("agenttask.ozworker.dev/" + runId + "-hello");
+  }
+
+  @Test
+  void kubectlExplainDocumentsTheSpec() {
+    // The API server publishes a new CRD's schema to its OpenAPI document a little after the CRD
+    // is established.
+    String explain =
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofSeconds(1))
+            .ignoreExceptions()
+            .until(() -> String.join("\n", kubectl("explain", "agenttask.spec")), text -> true);
+
+    assertThat(explain)
+        .contains("envFrom", "Secret holding the task's environment variables")
+        .contains("timeout", "Longest the agent may run");
+  }
+
+  @Test
+  void anUnknownBackendIsRejectedNamingTheField() throws IOException {
+    AgentTask task = example("bad-backend");
+    task.getSpec().setBackend("kubernetes");
+
+    assertThatThrownBy(() -> create(task))
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(422))
+        .hasMessageContaining("spec.backend");
+  }
+
+  @Test
+  void aTimeoutMustBeADuration() throws IOException {
+    AgentTask bad = example("bad-timeout");
+    bad.getSpec().setTimeout("soon");
+    assertThatThrownBy(() -> create(bad))
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.timeout");
+
+    AgentTask good = example("good-timeout");
+    good.getSpec().setTimeout("1h30m");
+    assertThat(create(good).getSpec().getTimeout()).isEqualTo("1h30m");
+  }
+
+  @Test
+  void statusIsASubresourceThatSpecWritesCannotChange() throws IOException {
+    AgentTask task = create(example("status"));
+    AgentTaskStatus status = new AgentTaskStatus();
+    status.setPhase(AgentTaskPhase.Running);
+    status.setWorkerId("pool-a-1");
+    task.setStatus(status);
+    client.resources(AgentTask.class).inNamespace(NAMESPACE).resource(task).updateStatus();
+
+    AgentTask stored = get("status");
+    stored.getSpec().setTitle("renamed");
+    stored.getStatus().setPhase(AgentTaskPhase.Succeeded);
+    client.resources(AgentTask.class).inNamespace(NAMESPACE).resource(stored).update();
+
+    AgentTask after = get("status");
+    assertThat(after.getSpec().getTitle()).isEqualTo("renamed");
+    assertThat(after.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Running);
+    assertThat(after.getStatus().getWorkerId()).isEqualTo("pool-a-1");
+  }
+
+  private static AgentTask example(String name) throws IOException {
+    AgentTask task =
+        Serialization.unmarshal(
+            Files.readString(Path.of("examples", "agenttask-hello.yaml")), AgentTask.class);
+    task.getMetadata().setName(runId + "-" + name);
+    task.getMetadata().setLabels(Map.of(RUN_LABEL, runId));
+    return task;
+  }
+
+  private static AgentTask create(AgentTask task) {
+    return client.resources(AgentTask.class).inNamespace(NAMESPACE).resource(task).create();
+  }
+
+  private static AgentTask get(String name) {
+    return client
+        .resources(AgentTask.class)
+        .inNamespace(NAMESPACE)
+        .withName(runId + "-" + name)
+        .get();
+  }
+
+  private static boolean established(CustomResourceDefinition crd) {
+    return crd != null
+        && crd.getStatus() != null
+        && crd.getStatus().getConditions().stream()
+            .anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True"));
+  }
+
+  private static List<String> kubectl(String... args) throws IOException, InterruptedException {
+    List<String> command =
+        Stream.concat(Stream.of("kubectl", "--request-timeout=30s"), Stream.of(args)).toList();
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    process.getOutputStream().close();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("kubectl exits").isTrue();
+    assertThat(process.exitValue()).as(String.join(" ", command) + ":\n" + output).isZero();
+    return output.lines().toList();
+  }
+}
