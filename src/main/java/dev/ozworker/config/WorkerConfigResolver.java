@@ -18,6 +18,8 @@ public final class WorkerConfigResolver {
   private static final Pattern LABEL_VALUE =
       Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
 
+  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
   private final Map<String, String> env;
   private final Path workingDirectory;
 
@@ -77,6 +79,17 @@ public final class WorkerConfigResolver {
       problems.add(
           "--max-concurrent-tasks must be 0 or more (0 = no limit), got " + maxConcurrentTasks);
     }
+    Optional<String> namespace = flags.namespace().or(file::namespace);
+    namespace
+        .filter(name -> !DNS_LABEL.matcher(name).matches())
+        .ifPresent(
+            name ->
+                problems.add(
+                    "namespace \""
+                        + name
+                        + "\" is not a Kubernetes namespace name: use at most 63 lower-case"
+                        + " letters, digits or '-', starting and ending with a letter or digit"
+                        + " (--namespace / namespace)"));
     BackendConfig backend = backend(file, flags, problems);
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
@@ -88,7 +101,7 @@ public final class WorkerConfigResolver {
         serverRootUrl,
         sessionSharingUrl,
         flags.logLevel().orElse(WorkerConfig.DEFAULT_LOG_LEVEL),
-        flags.namespace().or(file::namespace),
+        namespace,
         !flags.noCleanup() && file.cleanup().orElse(WorkerConfig.DEFAULT_CLEANUP),
         maxConcurrentTasks,
         idleOnComplete,

@@ -194,6 +194,11 @@ class ConfigPrecedenceTest {
         arguments("", new String[] {"--worker-id", "x".repeat(64)}, "at most 63"),
         arguments(
             "",
+            new String[] {"--worker-id=w", "--namespace=Oz_Workers"},
+            "namespace \"Oz_Workers\" is not a Kubernetes namespace name"),
+        arguments("namespace: -bad\n", new String[] {"--worker-id=w"}, "namespace \"-bad\""),
+        arguments(
+            "",
             new String[] {"--worker-id=w", "--max-concurrent-tasks=-1"},
             "--max-concurrent-tasks must be 0 or more"),
         arguments(
