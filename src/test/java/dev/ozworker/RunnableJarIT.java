@@ -46,6 +46,13 @@ class RunnableJarIT {
   }
 
   @Test
+  void targetHoldsOneJarSoThatTargetStarJarIsTheRunnableOne() throws IOException {
+    try (Stream<Path> files = Files.list(JAR.getParent())) {
+      assertThat(files.filter(file -> file.toString().endsWith(".jar"))).containsExactly(JAR);
+    }
+  }
+
+  @Test
   void anOlderJavaIsToldWhichJavaToUse() throws Exception {
     Optional<Path> oldJava = olderJava();
     assumeTrue(oldJava.isPresent(), "no JDK older than 21 under /usr/lib/jvm");
