@@ -112,7 +112,7 @@ public record ConfigFile(
             top.duration("task_timeout"),
             top.duration("cancel_grace_period"),
             top.duration("finished_task_ttl"),
-            top.token("namespace"),
+            top.string("namespace"),
             top.mapping("backend").flatMap(backend -> backend(backend, env)));
     top.rejectUnknownKeys(FLAG_ONLY);
     return file;

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * One mapping of the config file, read key by key. Every read records the key as known, so that
@@ -49,47 +51,35 @@ final class YamlMapping {
 
   /** A string that must not contain spaces or tabs, such as an image reference. */
   Optional<String> token(String key) {
-    return string(key)
-        .filter(
-            value -> {
-              boolean ok = !value.isBlank() && !containsWhitespace(value);
-              if (!ok) {
-                problem(keyPath(key) + " \"" + value + "\" must be non-empty without whitespace");
-              }
-              return ok;
-            });
+    return checked(
+        key,
+        string(key),
+        value -> !value.isBlank() && !containsWhitespace(value),
+        value -> "\"" + value + "\" must be non-empty without whitespace");
   }
 
   Optional<Boolean> bool(String key) {
-    return take(key)
-        .filter(
-            value -> {
-              if (!value.isBoolean()) {
-                problem(keyPath(key) + " must be true or false, got " + value);
-              }
-              return value.isBoolean();
-            })
+    return checked(
+            key, take(key), JsonNode::isBoolean, value -> "must be true or false, got " + value)
         .map(JsonNode::booleanValue);
   }
 
   /** A whole number of zero or more. */
   Optional<Integer> count(String key, String meaningOfZero) {
-    return take(key)
-        .filter(
-            value -> {
-              boolean ok =
-                  value.isIntegralNumber() && value.canConvertToInt() && value.intValue() >= 0;
-              if (!ok) {
-                problem(
-                    keyPath(key)
-                        + " must be a whole number of 0 or more (0 = "
-                        + meaningOfZero
-                        + "), got "
-                        + value);
-              }
-              return ok;
-            })
+    return checked(
+            key,
+            take(key),
+            value -> value.isIntegralNumber() && value.canConvertToInt() && value.intValue() >= 0,
+            value ->
+                "must be a whole number of 0 or more (0 = " + meaningOfZero + "), got " + value)
         .map(JsonNode::intValue);
+  }
+
+  /** {@code value} if it passes {@code ok}; otherwise a problem saying what {@code key} must be. */
+  private <T> Optional<T> checked(
+      String key, Optional<T> value, Predicate<T> ok, Function<T, String> mustBe) {
+    value.filter(ok.negate()).ifPresent(bad -> problem(keyPath(key) + " " + mustBe.apply(bad)));
+    return value.filter(ok);
   }
 
   Optional<Duration> duration(String key) {
