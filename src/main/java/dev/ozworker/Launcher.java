@@ -55,36 +55,50 @@ public final class Launcher {
   /** {@code bin/java} of each JDK or JRE under /usr/lib/jvm whose release file says 21 or newer. */
   private static List<String> newerJavas() {
     List<String> javas = new ArrayList<>();
+    for (Path java : installedJavas()) {
+      if (featureOf(java) >= REQUIRED_JAVA) {
+        javas.add(java.toString());
+      }
+    }
+    return javas;
+  }
+
+  /** {@code bin/java} of each JDK or JRE under /usr/lib/jvm, sorted by path. */
+  static List<Path> installedJavas() {
+    List<Path> javas = new ArrayList<>();
     Path jvms = Paths.get("/usr/lib/jvm");
     if (!Files.isDirectory(jvms)) {
       return javas;
     }
     try (Stream<Path> homes = Files.list(jvms)) {
-      homes.sorted().forEach(home -> addIfNewEnough(home, javas));
+      homes
+          .sorted()
+          .map(home -> home.resolve("bin").resolve("java"))
+          .filter(Files::isExecutable)
+          .forEach(javas::add);
     } catch (IOException e) {
       // Nothing to suggest; the message above still says what is needed.
     }
     return javas;
   }
 
-  private static void addIfNewEnough(Path home, List<String> javas) {
-    Path release = home.resolve("release");
-    Path java = home.resolve("bin").resolve("java");
-    if (!Files.isRegularFile(release) || !Files.isExecutable(java)) {
-      return;
-    }
+  /**
+   * The feature release of the installation {@code java} belongs to, from its release file; 0 if
+   * unknown.
+   */
+  static int featureOf(Path java) {
+    Path release = java.getParent().getParent().resolve("release");
     try {
       for (String line : Files.readAllLines(release, StandardCharsets.UTF_8)) {
         if (line.startsWith("JAVA_VERSION=")) {
           String version = line.substring("JAVA_VERSION=".length()).replace("\"", "");
-          if (feature(version.split("[.+-]")[0]) >= REQUIRED_JAVA) {
-            javas.add(java.toString());
-          }
+          return feature(version.split("[.+-]")[0]);
         }
       }
     } catch (IOException | NumberFormatException e) {
-      // Not a JDK we can read; leave it out.
+      // Not an installation we can read.
     }
+    return 0;
   }
 
   private static String jar() {

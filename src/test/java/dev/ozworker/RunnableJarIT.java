@@ -65,29 +65,9 @@ class RunnableJarIT {
         .doesNotContain("UnsupportedClassVersionError");
   }
 
-  private static Optional<Path> olderJava() throws IOException {
-    Path jvms = Path.of("/usr/lib/jvm");
-    if (!Files.isDirectory(jvms)) {
-      return Optional.empty();
-    }
-    try (Stream<Path> homes = Files.list(jvms)) {
-      return homes
-          .filter(home -> Files.isExecutable(home.resolve("bin/java")))
-          .filter(
-              home -> releaseOf(home).map(version -> Launcher.feature(version) < 21).orElse(false))
-          .map(home -> home.resolve("bin/java"))
-          .findFirst();
-    }
-  }
-
-  private static Optional<String> releaseOf(Path home) {
-    try (Stream<String> lines = Files.lines(home.resolve("release"))) {
-      return lines
-          .filter(line -> line.startsWith("JAVA_VERSION="))
-          .map(line -> line.substring("JAVA_VERSION=".length()).replace("\"", "").split("[.+-]")[0])
-          .findFirst();
-    } catch (IOException e) {
-      return Optional.empty();
-    }
+  private static Optional<Path> olderJava() {
+    return Launcher.installedJavas().stream()
+        .filter(java -> Launcher.featureOf(java) > 0 && Launcher.featureOf(java) < 21)
+        .findFirst();
   }
 }
