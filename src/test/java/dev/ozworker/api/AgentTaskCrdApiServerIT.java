@@ -11,11 +11,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -55,9 +52,7 @@ class AgentTaskCrdApiServerIT {
             .withHttpClientFactory(new JdkHttpClientFactory())
             .withConfig(Config.autoConfigure(null))
             .build();
-    CustomResourceDefinition crd =
-        Serialization.unmarshal(
-            Files.readString(AgentTaskCrdTest.CHECKED_IN), CustomResourceDefinition.class);
+    CustomResourceDefinition crd = ApiFixtures.crd();
     var crds = client.apiextensions().v1().customResourceDefinitions();
     createdCrd = crds.withName(CRD_NAME).get() == null;
     crds.resource(crd).forceConflicts().serverSideApply();
@@ -152,9 +147,7 @@ class AgentTaskCrdApiServerIT {
   }
 
   private static AgentTask example(String name) throws IOException {
-    AgentTask task =
-        Serialization.unmarshal(
-            Files.readString(Path.of("examples", "agenttask-hello.yaml")), AgentTask.class);
+    AgentTask task = ApiFixtures.hello();
     task.getMetadata().setName(runId + "-" + name);
     task.getMetadata().setLabels(Map.of(RUN_LABEL, runId));
     return task;

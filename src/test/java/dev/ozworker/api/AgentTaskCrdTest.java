@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * rewrite it after changing the model.
  */
 class AgentTaskCrdTest {
-  static final Path CHECKED_IN = Path.of("crds", "agenttasks.ozworker.dev-v1.yml");
+  static final Path CHECKED_IN = ApiFixtures.CRD;
 
   static String generated;
 

@@ -2,13 +2,10 @@ package dev.ozworker.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,21 +17,12 @@ class AgentTaskResourceTest {
 
   @BeforeEach
   void installCrd() throws IOException {
-    client
-        .apiextensions()
-        .v1()
-        .customResourceDefinitions()
-        .resource(
-            Serialization.unmarshal(
-                Files.readString(AgentTaskCrdTest.CHECKED_IN), CustomResourceDefinition.class))
-        .create();
+    client.apiextensions().v1().customResourceDefinitions().resource(ApiFixtures.crd()).create();
   }
 
   @Test
   void helloExampleIsAUserAuthoredTaskWithATitleAndPrompt() throws IOException {
-    AgentTask hello =
-        Serialization.unmarshal(
-            Files.readString(Path.of("examples", "agenttask-hello.yaml")), AgentTask.class);
+    AgentTask hello = ApiFixtures.hello();
 
     client.resources(AgentTask.class).inNamespace("default").resource(hello).create();
 
