@@ -36,7 +36,7 @@ final class EffectiveConfig {
     top.put("worker_id", config.workerId());
     top.put("api_key", "(set, hidden)");
     top.put("web_socket_url", config.webSocketUrl().toString());
-    top.put("server_root_url", config.serverRootUrl().toString());
+    top.put("server_root_url", text(config.serverRootUrl()));
     top.put("session_sharing_server_url", text(config.sessionSharingServerUrl()));
     top.put("log_level", config.logLevel().name());
     top.put("namespace", config.namespace().orElse("(the worker's own)"));

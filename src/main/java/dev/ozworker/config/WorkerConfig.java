@@ -12,7 +12,8 @@ import java.util.Optional;
  * @param workerId this replica's id; labels the AgentTasks it owns
  * @param apiKey the Oz API key ({@code --api-key} or {@code WARP_API_KEY})
  * @param webSocketUrl the Oz worker endpoint
- * @param serverRootUrl the Oz server root passed to the agent
+ * @param serverRootUrl the Oz server root passed to the agent; empty when set to "", which leaves
+ *     the agent on its built-in default
  * @param sessionSharingServerUrl passed to the agent when set
  * @param logLevel worker log level
  * @param namespace where AgentTasks and their Secrets live; the worker's own namespace when empty
@@ -29,7 +30,7 @@ public record WorkerConfig(
     String workerId,
     ApiKey apiKey,
     URI webSocketUrl,
-    URI serverRootUrl,
+    Optional<URI> serverRootUrl,
     Optional<URI> sessionSharingServerUrl,
     LogLevel logLevel,
     Optional<String> namespace,

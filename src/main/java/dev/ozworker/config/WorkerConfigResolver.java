@@ -57,9 +57,13 @@ public final class WorkerConfigResolver {
     URI webSocketUrl =
         url("--web-socket-url", flags.webSocketUrl(), Set.of("ws", "wss"), problems)
             .orElse(WorkerConfig.DEFAULT_WEB_SOCKET_URL);
-    URI serverRootUrl =
-        url("--server-root-url", flags.serverRootUrl(), Set.of("http", "https"), problems)
-            .orElse(WorkerConfig.DEFAULT_SERVER_ROOT_URL);
+    // An explicitly empty root, as in the reference, leaves the agent on its built-in default.
+    Optional<URI> serverRootUrl =
+        flags.serverRootUrl().filter(String::isBlank).isPresent()
+            ? Optional.empty()
+            : Optional.of(
+                url("--server-root-url", flags.serverRootUrl(), Set.of("http", "https"), problems)
+                    .orElse(WorkerConfig.DEFAULT_SERVER_ROOT_URL));
     Optional<URI> sessionSharingUrl =
         url(
             "--session-sharing-server-url",

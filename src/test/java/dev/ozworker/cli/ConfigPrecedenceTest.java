@@ -33,9 +33,7 @@ class ConfigPrecedenceTest {
   static final Path CWD = Path.of("/srv/worker");
 
   static WorkerConfig resolve(String yaml, String... args) throws ConfigException {
-    OzWorkerCommand command = new OzWorkerCommand(new WorkerConfigResolver(ENV, CWD));
-    new CommandLine(command).parseArgs(args);
-    return command.resolver.resolve(ConfigFile.parse(yaml, "worker.yaml", ENV), command.flags());
+    return WorkerConfigs.resolve(yaml, ENV, args);
   }
 
   @Test
@@ -46,7 +44,7 @@ class ConfigPrecedenceTest {
     assertThat(config.apiKey().value()).isEqualTo("key-from-env");
     assertThat(config.webSocketUrl())
         .isEqualTo(URI.create("wss://oz.warp.dev/api/v1/selfhosted/worker/ws"));
-    assertThat(config.serverRootUrl()).isEqualTo(URI.create("https://app.warp.dev"));
+    assertThat(config.serverRootUrl()).contains(URI.create("https://app.warp.dev"));
     assertThat(config.sessionSharingServerUrl()).isEmpty();
     assertThat(config.logLevel()).isEqualTo(LogLevel.info);
     assertThat(config.namespace()).isEmpty();
@@ -89,8 +87,15 @@ class ConfigPrecedenceTest {
     assertThat(config.namespace()).contains("flag-ns");
     assertThat(config.logLevel()).isEqualTo(LogLevel.debug);
     assertThat(config.webSocketUrl()).isEqualTo(URI.create("ws://127.0.0.1:8080/ws"));
-    assertThat(config.serverRootUrl()).isEqualTo(URI.create("http://127.0.0.1:8081"));
+    assertThat(config.serverRootUrl()).contains(URI.create("http://127.0.0.1:8081"));
     assertThat(config.sessionSharingServerUrl()).contains(URI.create("ws://127.0.0.1:8082"));
+  }
+
+  @Test
+  void anEmptyServerRootUrlLeavesTheAgentOnItsDefault() throws ConfigException {
+    WorkerConfig config = resolve("", "--worker-id=w1", "--server-root-url=");
+
+    assertThat(config.serverRootUrl()).isEmpty();
   }
 
   @Test
