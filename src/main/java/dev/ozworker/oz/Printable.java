@@ -1,13 +1,13 @@
 package dev.ozworker.oz;
 
 /** Shortens and escapes text from the server before it goes into a log line. */
-final class Printable {
+public final class Printable {
   static final int MAX_CHARS = 80;
 
   private Printable() {}
 
   /** {@code text} quoted, with control characters escaped and cut to {@value #MAX_CHARS} chars. */
-  static String of(String text) {
+  public static String of(String text) {
     StringBuilder out = new StringBuilder("\"");
     int end = Math.min(text.length(), MAX_CHARS);
     for (int i = 0; i < end; i++) {
