@@ -40,6 +40,37 @@ class ArchitectureTest {
   }
 
   @Test
+  void theResolverDoesNoIoAndReadsNoClock() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.ozworker.task..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("java.io..", "java.nio.file..", "java.net.http..", "io.fabric8..")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.net.Socket")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.net.URL")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.net.InetAddress")
+        .orShould()
+        .callMethod(System.class, "getenv", String.class)
+        .orShould()
+        .callMethod(System.class, "getenv")
+        .orShould()
+        .callMethod(System.class, "currentTimeMillis")
+        .orShould()
+        .callMethod(java.time.Instant.class, "now")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName(ProcessBuilder.class.getName())
+        .check(classes);
+  }
+
+  @Test
   void configurationTouchesNeitherTheNetworkNorKubernetes() {
     noClasses()
         .that()

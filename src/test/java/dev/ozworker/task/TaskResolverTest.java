@@ -1,0 +1,94 @@
+package dev.ozworker.task;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskSpec;
+import dev.ozworker.cli.WorkerConfigs;
+import dev.ozworker.config.WorkerConfig;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/** Properties of resolution that a table row cannot show. */
+class TaskResolverTest {
+  static final Map<String, String> WORKER_ENV = Map.of("WARP_API_KEY", "worker-key");
+
+  final WorkerConfig config = WorkerConfigs.resolve("", WORKER_ENV, "--worker-id=w1");
+
+  TaskResolverTest() throws Exception {}
+
+  @Test
+  void resolvesTheHelloExampleAsTheReadmeDescribesIt() throws Exception {
+    AgentTask hello =
+        Serialization.unmarshal(
+            Files.readString(Path.of("examples", "agenttask-hello.yaml")), AgentTask.class);
+
+    TaskSpec spec =
+        new TaskResolver(config).resolve(hello.getMetadata().getName(), hello.getSpec(), Map.of());
+
+    assertThat(spec.runId()).isEqualTo("hello");
+    assertThat(spec.ozTaskId()).isEmpty();
+    assertThat(spec.ozArgs())
+        .containsExactly(
+            "agent",
+            "run",
+            "--prompt",
+            hello.getSpec().getPrompt(),
+            "--sandboxed",
+            "--server-root-url",
+            "https://app.warp.dev",
+            "--idle-on-complete",
+            "0s");
+    assertThat(spec.timeout()).isEqualTo(Duration.ofMinutes(10));
+  }
+
+  @Test
+  void givesTheSameAnswerWhateverOrderTheSecretIsReadIn() throws Exception {
+    AgentTaskSpec task = new AgentTaskSpec();
+    task.setPrompt("p");
+    Map<String, String> forwards = new LinkedHashMap<>();
+    forwards.put("A_TOKEN", "1");
+    forwards.put("B_TOKEN", "2");
+    Map<String, String> backwards = new TreeMap<>(java.util.Comparator.reverseOrder());
+    backwards.putAll(forwards);
+    TaskResolver resolver = new TaskResolver(config);
+
+    assertThat(resolver.resolve("t", task, forwards))
+        .isEqualTo(resolver.resolve("t", task, backwards));
+  }
+
+  @Test
+  void neverShowsSecretValuesWhenPrinted() throws Exception {
+    AgentTaskSpec task = new AgentTaskSpec();
+    task.setTaskId("7c9e6679-7425-40de-944b-e07fc1f90ae7");
+    Map<String, String> secretEnv = Map.of("GITHUB_ACCESS_TOKEN", "ghs_very_secret");
+
+    TaskSpec spec = new TaskResolver(config).resolve("t", task, secretEnv);
+
+    assertThat(spec.env().secretValues()).containsExactly("ghs_very_secret");
+    assertThat(spec.env().asMap()).containsEntry("GITHUB_ACCESS_TOKEN", "ghs_very_secret");
+    assertThat(spec.toString())
+        .contains("GITHUB_ACCESS_TOKEN=(secret)", "GIT_TERMINAL_PROMPT=0")
+        .doesNotContain("ghs_very_secret");
+  }
+
+  @Test
+  void aLaterVariableWinsInTheMapView() {
+    TaskEnv env =
+        new TaskEnv(
+            java.util.List.of(
+                new TaskEnv.Entry("GIT_TERMINAL_PROMPT", "0", false),
+                new TaskEnv.Entry("GIT_TERMINAL_PROMPT", "1", true),
+                new TaskEnv.Entry("EMPTY", "", true)));
+
+    assertThat(env.asMap())
+        .containsExactly(Map.entry("GIT_TERMINAL_PROMPT", "1"), Map.entry("EMPTY", ""));
+    assertThat(env.secretValues()).containsExactly("1");
+  }
+}
