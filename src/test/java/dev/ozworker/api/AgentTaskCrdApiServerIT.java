@@ -5,6 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ozworker.cli.WorkerConfigs;
+import dev.ozworker.config.BackendKind;
+import dev.ozworker.config.WorkerConfig;
+import dev.ozworker.intake.AssignmentMapping;
+import dev.ozworker.intake.TaskResources;
+import dev.ozworker.oz.Decoded;
+import dev.ozworker.oz.OzCodec;
+import dev.ozworker.oz.TaskAssignment;
+import dev.ozworker.task.TaskResolver;
+import dev.ozworker.task.TaskSpec;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -14,6 +26,9 @@ import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -35,6 +50,8 @@ class AgentTaskCrdApiServerIT {
   // Namespaces never finish deleting on an API server without a controller manager, so the test
   // works in "default" and labels what it creates, to delete exactly that.
   static final String RUN_LABEL = "ozworker-test-run";
+
+  static final ObjectMapper JSON = new ObjectMapper();
 
   static KubernetesClient client;
   static String runId;
@@ -66,6 +83,7 @@ class AgentTaskCrdApiServerIT {
       return;
     }
     client.resources(AgentTask.class).inNamespace(NAMESPACE).withLabel(RUN_LABEL, runId).delete();
+    client.secrets().inNamespace(NAMESPACE).withLabel(RUN_LABEL, runId).delete();
     if (createdCrd) {
       client.apiextensions().v1().customResourceDefinitions().withName(CRD_NAME).delete();
     }
@@ -144,6 +162,80 @@ class AgentTaskCrdApiServerIT {
     assertThat(after.getSpec().getTitle()).isEqualTo("renamed");
     assertThat(after.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Running);
     assertThat(after.getStatus().getWorkerId()).isEqualTo("pool-a-1");
+  }
+
+  @Test
+  void aMappedAssignmentIsStoredAsIsAndResolvesTheSameAfterwards() throws Exception {
+    String taskId = UUID.randomUUID().toString();
+    String frame =
+        """
+        {"type":"task_assignment","data":{"task_id":"%1$s","execution_id":"exec-1",\
+        "task":{"id":"%1$s","title":"Stored as is","task_definition":{"prompt":"p"},\
+        "owner":{"Type":"TEAM","Id":42},"agent_config_snapshot":{"model_id":"gpt-5",\
+        "mcp_servers":{"zeta":{"command":"npx","args":["-y","@acme/mcp"],"env":{}},\
+        "alpha":{"url":"https://mcp.example.test/sse?a=1&b=2","headers":null}},\
+        "computer_use_enabled":false,"idle_timeout_minutes":15,"harness":{"type":"claude"},\
+        "inference_providers":{"aws":{"role_arn":"arn:aws:iam::1:role/oz","region":"eu-west-1"}},\
+        "session_sharing":{"public_access":"EDITOR"},"snapshot_disabled":true,\
+        "snapshot_upload_timeout_secs":60}},"sidecar_image":"warpdotdev/agent:2",\
+        "env_vars":{"WARP_API_KEY":"wk-stored-secret"},"additional_oz_args":["--debug"],\
+        "additional_sidecars":[{"image":"ghcr.io/acme/tools:1","mount_path":"/mnt/tools",\
+        "read_write":true}],"instance_shape":{"vcpus":2,"memory_gb":4}}}\
+        """
+            .formatted(taskId);
+    TaskAssignment assignment =
+        (TaskAssignment) ((Decoded.Message) new OzCodec().decode(frame)).message();
+    TaskResources resources =
+        new AssignmentMapping("pool-a-1", BackendKind.DOCKER).toResources(assignment);
+    resources.agentTask().getMetadata().getLabels().put(RUN_LABEL, runId);
+    resources.envSecret().getMetadata().getLabels().put(RUN_LABEL, runId);
+
+    client.secrets().inNamespace(NAMESPACE).resource(resources.envSecret()).create();
+    AgentTask stored = create(resources.agentTask());
+    Secret storedSecret =
+        client
+            .secrets()
+            .inNamespace(NAMESPACE)
+            .withName(stored.getSpec().getEnvFrom().secretName())
+            .get();
+
+    WorkerConfig config =
+        WorkerConfigs.resolve("", Map.of("WARP_API_KEY", "worker-key"), "--worker-id=pool-a-1");
+    TaskResolver resolver = new TaskResolver(config);
+    TaskSpec before =
+        resolver.resolve(
+            resources.agentTask().getMetadata().getName(),
+            resources.agentTask().getSpec(),
+            Map.of("WARP_API_KEY", "wk-stored-secret"));
+    TaskSpec after =
+        resolver.resolve(
+            stored.getMetadata().getName(), stored.getSpec(), decoded(storedSecret.getData()));
+
+    // The API server re-encodes preserved JSON with sorted keys and drops nothing else: the --mcp
+    // value is the same JSON, every other argument the same text.
+    int mcp = before.ozArgs().indexOf("--mcp") + 1;
+    assertThat(JSON.readTree(after.ozArgs().get(mcp)))
+        .isEqualTo(JSON.readTree(before.ozArgs().get(mcp)));
+    assertThat(withoutIndex(after.ozArgs(), mcp)).isEqualTo(withoutIndex(before.ozArgs(), mcp));
+    assertThat(after.env()).isEqualTo(before.env());
+    assertThat(after.sidecars()).isEqualTo(before.sidecars());
+    assertThat(after.limits()).isEqualTo(before.limits());
+    assertThat(after.executionId()).contains("exec-1");
+    assertThat(JSON.writeValueAsString(stored)).doesNotContain("wk-stored-secret");
+  }
+
+  private static List<String> withoutIndex(List<String> list, int index) {
+    List<String> copy = new ArrayList<>(list);
+    copy.remove(index);
+    return copy;
+  }
+
+  private static Map<String, String> decoded(Map<String, String> data) {
+    Map<String, String> values = new HashMap<>();
+    data.forEach(
+        (key, value) ->
+            values.put(key, new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8)));
+    return values;
   }
 
   private static AgentTask example(String name) throws IOException {
