@@ -11,6 +11,7 @@ import dev.ozworker.config.GoDuration;
 import dev.ozworker.config.VolumeMount;
 import dev.ozworker.config.WorkerConfig;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -36,7 +37,9 @@ final class EffectiveConfig {
     top.put("worker_id", config.workerId());
     top.put("api_key", "(set, hidden)");
     top.put("web_socket_url", config.webSocketUrl().toString());
-    top.put("server_root_url", text(config.serverRootUrl()));
+    top.put(
+        "server_root_url",
+        config.serverRootUrl().map(URI::toString).orElse("(empty: the agent's default)"));
     top.put("session_sharing_server_url", text(config.sessionSharingServerUrl()));
     top.put("log_level", config.logLevel().name());
     top.put("namespace", config.namespace().orElse("(the worker's own)"));

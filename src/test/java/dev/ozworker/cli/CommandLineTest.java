@@ -118,6 +118,15 @@ class CommandLineTest {
   }
 
   @Test
+  void checkConfigSaysWhatAnEmptyServerRootUrlMeans() {
+    Outcome check =
+        run(Map.of("WARP_API_KEY", SECRET), "--worker-id=w3", "--server-root-url=", "check-config");
+
+    assertThat(check.status()).as(check.err()).isZero();
+    assertThat(check.out()).contains("server_root_url: \"(empty: the agent's default)\"");
+  }
+
+  @Test
   void checkConfigExitsTwoNamingEveryProblem() {
     Outcome check =
         run(Map.of(), "--worker-id", "warp-x", "--idle-on-complete", "soon", "check-config");
