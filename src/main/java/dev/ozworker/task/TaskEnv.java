@@ -7,9 +7,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The environment of the agent, in order; a later entry wins over an earlier one of the same name.
- * Entries from the task's Secret are secret: {@link #toString()} never shows them and {@link
- * #secretValues()} lists them for redaction.
+ * The environment of the agent, in order; a later entry replaces the value of an earlier one of the
+ * same name and keeps its place. Entries from the task's Secret are secret: {@link #toString()}
+ * never shows them and {@link #secretValues()} lists them for redaction.
  */
 public record TaskEnv(List<Entry> entries) {
 
@@ -30,9 +30,12 @@ public record TaskEnv(List<Entry> entries) {
     }
   }
 
-  /** {@code NAME=value} strings in order. */
+  /**
+   * {@code NAME=value} strings as a process receives them: one per name, at the name's first
+   * position, with its last value (as Go's {@code os/exec} and the reference worker pass them).
+   */
   public List<String> assignments() {
-    return entries.stream().map(Entry::assignment).toList();
+    return asMap().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
   }
 
   /** Name to value, a later entry winning. */
