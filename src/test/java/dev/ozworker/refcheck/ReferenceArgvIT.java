@@ -39,15 +39,13 @@ import org.junit.jupiter.api.io.TempDir;
  * contain {@code expect.env}.
  *
  * <p>Opt-in: runs only when {@code OZ_REFERENCE_WORKER} (system property or environment variable)
- * names the reference binary. {@code refcheck.golden} picks the table (default: the resolver's
- * golden file, or this package's sample while that does not exist).
+ * names the reference binary. {@code refcheck.golden} picks another table (default: the resolver's
+ * golden file).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReferenceArgvIT {
   static final Path RESOLVER_GOLDEN =
       Path.of("src/test/resources/dev/ozworker/task/resolver-golden.yaml");
-  static final Path SAMPLE_GOLDEN =
-      Path.of("src/test/resources/dev/ozworker/refcheck/sample-golden.yaml");
   static final String API_KEY = "refcheck-api-key";
   static final List<String> COMMON_ENV =
       List.of("TASK_ID", "GIT_TERMINAL_PROMPT", "GH_PROMPT_DISABLED", "WARP_SERVER_ROOT_URL");
@@ -98,7 +96,7 @@ class ReferenceArgvIT {
     Path golden =
         Optional.ofNullable(System.getProperty("refcheck.golden"))
             .map(Path::of)
-            .orElse(Files.exists(RESOLVER_GOLDEN) ? RESOLVER_GOLDEN : SAMPLE_GOLDEN);
+            .orElse(RESOLVER_GOLDEN);
     List<GoldenCase> cases = GoldenCase.withAssignments(golden);
     assertThat(cases).as("cases with an assignment in %s", golden).isNotEmpty();
     System.out.println("reference cross-check of " + golden + " with " + referenceWorker);
