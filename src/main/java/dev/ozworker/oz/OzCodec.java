@@ -36,6 +36,9 @@ public final class OzCodec {
 
   /** Reads one text frame. */
   public Decoded decode(String frame) {
+    if (frame == null) {
+      return malformed(Kind.NOT_AN_OBJECT, null, null, "the frame is empty");
+    }
     if (frame.length() > maxFrameChars) {
       return malformed(
           Kind.TOO_LARGE,
