@@ -39,7 +39,8 @@ class ResolutionBench {
       "docker_image":"ghcr.io/acme/env:1","sidecar_image":"warpdotdev/agent:2",\
       "env_vars":{"GITHUB_ACCESS_TOKEN":"ghs_x","WARP_API_KEY":"wk_x","NPM_TOKEN":"npm_x"},\
       "additional_sidecars":[{"image":"ghcr.io/acme/tools:3","mount_path":"/mnt/tools"}],\
-      "additional_oz_args":["--debug"],"instance_shape":{"vcpus":4,"memory_gb":8}}}""";
+      "additional_oz_args":["--debug"],"instance_shape":{"vcpus":4,"memory_gb":8}}}\
+      """;
 
   final OzCodec codec = new OzCodec();
   final AssignmentMapping mapping = new AssignmentMapping("bench-worker", BackendKind.DOCKER);
