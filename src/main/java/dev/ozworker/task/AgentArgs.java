@@ -43,7 +43,9 @@ final class AgentArgs {
     if (agent != null) {
       out.addSnapshotFlags(agent);
     }
-    out.args.addAll(spec.getAdditionalOzArgs() == null ? List.of() : spec.getAdditionalOzArgs());
+    if (spec.getAdditionalOzArgs() != null) {
+      spec.getAdditionalOzArgs().forEach(arg -> out.add(arg == null ? "" : arg));
+    }
     out.add("--idle-on-complete");
     idleOnComplete(agent, config)
         .or(() -> ozTaskId.isEmpty() ? Optional.of(USER_TASK_IDLE) : Optional.empty())

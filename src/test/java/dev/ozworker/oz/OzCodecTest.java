@@ -146,6 +146,12 @@ class OzCodecTest {
         .isEqualTo(new Decoded.Ignored("heartbeat"));
     assertThat(codec.decode("{\"type\":\"TASK_ASSIGNMENT\",\"data\":{}}"))
         .isEqualTo(new Decoded.Ignored("TASK_ASSIGNMENT"));
+    Decoded.Ignored huge =
+        (Decoded.Ignored) codec.decode("{\"type\":\"" + "x\\n".repeat(5000) + "\"}");
+    assertThat(huge.describe())
+        .startsWith("frame of unknown type \"x\\u000ax")
+        .endsWith("(10000 chars) ignored")
+        .doesNotContain("\n");
   }
 
   @ParameterizedTest(name = "{0}")
