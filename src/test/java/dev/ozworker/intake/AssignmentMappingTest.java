@@ -6,8 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskSpec;
 import dev.ozworker.config.BackendKind;
-import dev.ozworker.oz.Decoded;
-import dev.ozworker.oz.OzCodec;
+import dev.ozworker.oz.OzFrames;
 import dev.ozworker.oz.OzTask;
 import dev.ozworker.oz.TaskAssignment;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -117,17 +116,7 @@ class AssignmentMappingTest {
   }
 
   static TaskAssignment referenceAssignment() {
-    String frame =
-        """
-        {"type":"task_assignment","data":{"task_id":"7c9e6679-7425-40de-944b-e07fc1f90ae7",\
-        "execution_id":"exec-2","task":{"id":"7c9e6679-7425-40de-944b-e07fc1f90ae7",\
-        "title":"Fix the flaky test","task_definition":{"prompt":"Make CI green"},\
-        "owner":{"Type":"TEAM","Id":42},"agent_config_snapshot":{"model_id":"claude-4-opus"}},\
-        "docker_image":"ghcr.io/acme/env:1","sidecar_image":"warpdotdev/agent:2",\
-        "env_vars":{"WARP_API_KEY":"wk_secret","GITHUB_ACCESS_TOKEN":"ghs_secret"},\
-        "additional_oz_args":["--debug"],"instance_shape":{"vcpus":4,"memory_gb":8}}}\
-        """;
-    return (TaskAssignment) ((Decoded.Message) new OzCodec().decode(frame)).message();
+    return OzFrames.referenceAssignment();
   }
 
   static String hashOf() {

@@ -17,7 +17,7 @@ class OzCodecHostileInputTest {
   static final int FRAMES = 10_000;
   static final List<String> VALID =
       List.of(
-          OzCodecTest.REFERENCE_ASSIGNMENT,
+          OzFrames.REFERENCE_ASSIGNMENT,
           "{\"type\":\"task_cancellation\",\"data\":{\"task_id\":\"t1\"}}",
           "{\"type\":\"task_failed\",\"data\":{\"task_id\":\"t1\",\"message\":\"m\","
               + "\"failure_reason\":\"container_oom\",\"exit_code\":137}}",
