@@ -19,7 +19,7 @@ import java.util.Optional;
  * @param sidecars images mounted into the task's container, in order (Docker)
  * @param limits container limits (Docker)
  * @param timeout longest the agent may run; zero means no limit
- * @param harness the harness type, trimmed; empty for the built-in one
+ * @param harness the harness type, trimmed (e.g. {@code claude}); empty when the task names none
  */
 public record TaskSpec(
     String runId,
