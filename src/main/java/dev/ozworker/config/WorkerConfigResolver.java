@@ -10,16 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /** Builds the {@link WorkerConfig}: flags win over the config file, which wins over defaults. */
 public final class WorkerConfigResolver {
-  // The worker id labels every AgentTask it owns, so it must be a valid label value.
-  private static final Pattern LABEL_VALUE =
-      Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
-
-  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-
   private final Map<String, String> env;
   private final Path workingDirectory;
 
@@ -85,7 +78,7 @@ public final class WorkerConfigResolver {
     }
     Optional<String> namespace = flags.namespace().or(file::namespace);
     namespace
-        .filter(name -> !DNS_LABEL.matcher(name).matches())
+        .filter(name -> !KubernetesNames.isDnsLabel(name))
         .ifPresent(
             name ->
                 problems.add(
@@ -126,7 +119,8 @@ public final class WorkerConfigResolver {
               + workerId
               + "\" is reserved: ids starting with 'warp' belong to Oz;"
               + " choose another --worker-id / worker_id");
-    } else if (!LABEL_VALUE.matcher(workerId).matches()) {
+    } else if (!KubernetesNames.isLabelValue(workerId)) {
+      // The worker id labels every AgentTask it owns.
       problems.add(
           "worker id \""
               + workerId

@@ -1,11 +1,11 @@
 package dev.ozworker.intake;
 
+import dev.ozworker.config.KubernetesNames;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * Kubernetes names for the resources of an Oz task, derived from its ids alone, so a repeated
@@ -17,9 +17,6 @@ public final class AgentTaskNames {
   /** Longest name: a DNS label, so the name also fits label values and container names. */
   public static final int MAX_NAME_LENGTH = 63;
 
-  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-  private static final Pattern LABEL_VALUE =
-      Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
   private static final int HASH_CHARS = 10;
 
   private AgentTaskNames() {}
@@ -30,7 +27,7 @@ public final class AgentTaskNames {
    */
   public static String agentTask(String taskId, String executionId) {
     boolean noExecution = executionId == null || executionId.isEmpty();
-    if (noExecution && DNS_LABEL.matcher(taskId).matches()) {
+    if (noExecution && KubernetesNames.isDnsLabel(taskId)) {
       return taskId;
     }
     return readable(taskId) + "-" + hash(noExecution ? taskId : taskId + "/" + executionId);
@@ -43,7 +40,7 @@ public final class AgentTaskNames {
 
   /** The value of the task-id label: the id itself when it is a valid label value. */
   public static String taskIdLabel(String taskId) {
-    return LABEL_VALUE.matcher(taskId).matches() ? taskId : readable(taskId) + "-" + hash(taskId);
+    return KubernetesNames.isLabelValue(taskId) ? taskId : readable(taskId) + "-" + hash(taskId);
   }
 
   /** A lower-case prefix of {@code id} that leaves room for the hash. */
