@@ -29,7 +29,8 @@ public class AgentTaskStatus {
   @JsonPropertyDescription("Container or process the backend started, for reattaching.")
   private BackendRef backendRef;
 
-  @JsonPropertyDescription("When the agent started (RFC 3339).")
+  @JsonPropertyDescription(
+      "When the task was handed to its backend (RFC 3339); spec.timeout counts from here.")
   private String startedAt;
 
   @JsonPropertyDescription("When the task reached its final phase (RFC 3339).")

@@ -1,0 +1,86 @@
+package dev.ozworker.controller;
+
+import dev.ozworker.api.AgentTaskKeys;
+import dev.ozworker.backend.Backend;
+import dev.ozworker.config.WorkerConfig;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * The running controller of one worker replica: a java-operator-sdk operator watching the
+ * AgentTasks of the worker's namespace, with this worker's tasks and unclaimed ones let through.
+ * Stopping it stops watching; tasks keep running in their backend, and the next start reattaches.
+ */
+public final class AgentTaskController implements AutoCloseable {
+  private final Operator operator;
+  private final AgentTaskReconciler reconciler;
+  private final String namespace;
+
+  private AgentTaskController(Operator operator, AgentTaskReconciler reconciler, String namespace) {
+    this.operator = operator;
+    this.reconciler = reconciler;
+    this.namespace = namespace;
+  }
+
+  /**
+   * Starts watching and returns once the informer's cache is filled.
+   *
+   * @param serverSideApply whether the API server takes server-side apply patches; a real one does,
+   *     the embedded one (fabric8's mock server) answers 415
+   */
+  public static AgentTaskController start(
+      KubernetesClient client,
+      WorkerConfig config,
+      List<Backend> backends,
+      Clock clock,
+      boolean serverSideApply) {
+    String namespace =
+        config
+            .namespace()
+            .orElse(client.getNamespace() == null ? "default" : client.getNamespace());
+    AgentTaskReconciler reconciler = new AgentTaskReconciler(config, backends, clock);
+    Operator operator =
+        new Operator(
+            overrider ->
+                overrider
+                    .withKubernetesClient(client)
+                    .withCloseClientOnStop(false)
+                    .withUseSSAToPatchPrimaryResource(serverSideApply));
+    operator.register(
+        reconciler,
+        controller ->
+            controller
+                .withName("agenttask-" + config.workerId())
+                .withFinalizer(AgentTaskKeys.FINALIZER)
+                // Status changes written by others (the reporter's `reported`) and label changes
+                // (claims) must reach the reconciler; it ignores what it has seen already.
+                .withGenerationAware(false)
+                .settingNamespace(namespace)
+                .withGenericFilter(reconciler::concernsThisWorker));
+    operator.start();
+    return new AgentTaskController(operator, reconciler, namespace);
+  }
+
+  /** The namespace whose AgentTasks this controller runs. */
+  public String namespace() {
+    return namespace;
+  }
+
+  /** Tasks handed to a backend and not yet cleaned up. */
+  public int activeTasks() {
+    return reconciler.activeTasks();
+  }
+
+  /** Tasks waiting for a free slot. */
+  public int queuedTasks() {
+    return reconciler.queuedTasks();
+  }
+
+  /** Stops watching; running tasks are left to their backend. */
+  @Override
+  public void close() {
+    operator.stop();
+  }
+}

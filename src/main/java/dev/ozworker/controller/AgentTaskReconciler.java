@@ -1,0 +1,411 @@
+package dev.ozworker.controller;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskPhase;
+import dev.ozworker.api.AgentTaskStatus;
+import dev.ozworker.api.FailureReason;
+import dev.ozworker.backend.Backend;
+import dev.ozworker.backend.TaskFailure;
+import dev.ozworker.backend.TaskOutcome;
+import dev.ozworker.config.BackendKind;
+import dev.ozworker.config.GoDuration;
+import dev.ozworker.config.WorkerConfig;
+import dev.ozworker.task.InvalidTaskException;
+import dev.ozworker.task.TaskResolver;
+import dev.ozworker.task.TaskSpec;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Drives this worker's AgentTasks from Pending to a final phase through the backend. Never waits on
+ * a task: the backend's news arrives as events (see {@link TaskRun}), and timeouts and TTLs come
+ * back as scheduled reconciles.
+ *
+ * <p>While this process runs a task, its {@link TaskRun} is the truth and the status is written
+ * from it. Without one, the status tells what an earlier process left: a Preparing or Running task
+ * is reattached, a finished one not yet cleaned up is cleaned up, so nothing is started twice and
+ * nothing is left behind.
+ */
+public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentTask> {
+  /** How often a waiting task looks again, in case a wake-up was missed. */
+  static final Duration RECHECK = Duration.ofSeconds(30);
+
+  /** How often a task whose Secret is missing looks for it. */
+  static final Duration SECRET_RECHECK = Duration.ofSeconds(5);
+
+  private static final Logger log = LoggerFactory.getLogger(AgentTaskReconciler.class);
+
+  private final WorkerConfig config;
+  private final Map<BackendKind, Backend> backends;
+  private final TaskResolver resolver;
+  private final Clock clock;
+  private final TaskOwnership ownership;
+  private final TaskStatuses statuses;
+  private final TaskSlots slots;
+  private final Map<ResourceID, TaskRun> runs = new ConcurrentHashMap<>();
+  private final SimpleInboundEventSource<AgentTask> wakeups =
+      new SimpleInboundEventSource<>("backend-events");
+
+  public AgentTaskReconciler(WorkerConfig config, List<Backend> backends, Clock clock) {
+    this.config = config;
+    this.backends = new ConcurrentHashMap<>();
+    backends.forEach(backend -> this.backends.put(backend.kind(), backend));
+    this.resolver = new TaskResolver(config);
+    this.clock = clock;
+    this.ownership = new TaskOwnership(config.workerId());
+    this.statuses = new TaskStatuses(config.workerId(), clock);
+    this.slots = new TaskSlots(config.maxConcurrentTasks());
+  }
+
+  @Override
+  public List<EventSource<?, AgentTask>> prepareEventSources(
+      EventSourceContext<AgentTask> context) {
+    return List.of(wakeups);
+  }
+
+  @Override
+  public UpdateControl<AgentTask> reconcile(AgentTask task, Context<AgentTask> context) {
+    try (var ignored = MDC.putCloseable("task", task.getMetadata().getName())) {
+      if (!ownership.isMine(task)) {
+        return claimOrQueue(task, context);
+      }
+      TaskRun run = runs.get(ResourceID.fromResource(task));
+      if (run == null) {
+        run = recover(task, context).orElse(null);
+      }
+      if (run != null) {
+        return follow(task, run, context);
+      }
+      return phaseOf(task).isTerminal() ? expireWhenDue(task, context) : admit(task, context);
+    }
+  }
+
+  @Override
+  public DeleteControl cleanup(AgentTask task, Context<AgentTask> context) {
+    try (var ignored = MDC.putCloseable("task", task.getMetadata().getName())) {
+      ResourceID id = ResourceID.fromResource(task);
+      TaskRun run = ownership.isMine(task) ? runs.get(id) : null;
+      if (run == null && ownership.isMine(task)) {
+        run = recover(task, context).orElse(null);
+      }
+      if (run == null) {
+        wake(slots.release(id));
+        slots.forget(id);
+        return DeleteControl.defaultDelete();
+      }
+      if (run.started() && run.stop(TaskRun.StopCause.DELETE, config.cancelGracePeriod())) {
+        log.info("AgentTask {} deleted: stopping its run", task.getMetadata().getName());
+      }
+      if (!run.started()) {
+        finish(id);
+        return DeleteControl.defaultDelete();
+      }
+      if (run.isOver()) {
+        run.cleanUpOnce();
+      }
+      if (run.cleanedUp().isEmpty()) {
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(RECHECK.toMillis());
+      }
+      finish(id);
+      return DeleteControl.defaultDelete();
+    }
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<AgentTask> updateErrorStatus(
+      AgentTask task, Context<AgentTask> context, Exception e) {
+    log.warn(
+        "reconciling AgentTask {} failed; retrying: {}",
+        task.getMetadata().getName(),
+        e.toString());
+    return ErrorStatusUpdateControl.defaultErrorProcessing();
+  }
+
+  /** The filter of the controller's informer: this worker's tasks and unclaimed ones. */
+  boolean concernsThisWorker(AgentTask task) {
+    return ownership.concernsThisWorker(task);
+  }
+
+  /** Tasks handed to the backend and not yet cleaned up. */
+  int activeTasks() {
+    return slots.inUse();
+  }
+
+  /** Tasks waiting for a slot. */
+  int queuedTasks() {
+    return slots.waitingCount();
+  }
+
+  private UpdateControl<AgentTask> claimOrQueue(AgentTask task, Context<AgentTask> context) {
+    ResourceID id = ResourceID.fromResource(task);
+    if (!ownership.isUnclaimed(task) || phaseOf(task).isTerminal()) {
+      slots.forget(id);
+      return UpdateControl.noUpdate();
+    }
+    boolean cancelled = Boolean.TRUE.equals(task.getSpec().getCancel());
+    // A cancelled task costs nothing to end, so any replica takes it, full or not.
+    if (!cancelled && !slots.tryAcquire(id)) {
+      slots.await(id);
+      write(task, statuses.unclaimedQueued(task, slots.inUse(), slots.max()), context);
+      return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(RECHECK);
+    }
+    if (ownership.claim(context.getClient(), task)) {
+      log.info(
+          "claimed AgentTask {} for worker {}", task.getMetadata().getName(), config.workerId());
+    } else {
+      // Another replica labelled it first; its next event shows whose it is.
+      wake(slots.release(id));
+    }
+    return UpdateControl.noUpdate();
+  }
+
+  private UpdateControl<AgentTask> admit(AgentTask task, Context<AgentTask> context) {
+    ResourceID id = ResourceID.fromResource(task);
+    if (Boolean.TRUE.equals(task.getSpec().getCancel())) {
+      wake(slots.release(id));
+      slots.forget(id);
+      write(task, statuses.cancelledBeforeStart(task), context);
+      return UpdateControl.noUpdate();
+    }
+    EnvSecrets secrets = new EnvSecrets(context.getClient());
+    Optional<Map<String, String>> env = secrets.entries(task);
+    if (env.isEmpty()) {
+      write(
+          task,
+          statuses.waitingForSecret(task, EnvSecrets.secretName(task).orElseThrow()),
+          context);
+      return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(SECRET_RECHECK);
+    }
+    TaskSpec spec;
+    try {
+      spec = resolver.resolve(task.getMetadata().getName(), task.getSpec(), env.get());
+    } catch (InvalidTaskException e) {
+      write(task, statuses.invalid(task, e.getMessage()), context);
+      return UpdateControl.noUpdate();
+    }
+    Backend backend = backends.get(spec.backend());
+    if (backend == null) {
+      write(
+          task,
+          statuses.invalid(
+              task,
+              "spec.backend is "
+                  + spec.backend()
+                  + ", but this worker"
+                  + " runs only "
+                  + backends.keySet()
+                  + ": remove spec.backend or run it on a worker with"
+                  + " --backend "
+                  + spec.backend()),
+          context);
+      return UpdateControl.noUpdate();
+    }
+    if (!slots.tryAcquire(id)) {
+      slots.await(id);
+      write(task, statuses.queued(task, slots.inUse(), slots.max()), context);
+      return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(RECHECK);
+    }
+    secrets.own(task);
+    TaskRun run = TaskRun.planned(id, backend, spec, wakeups::propagateEvent, clock);
+    runs.put(id, run);
+    return follow(task, run, context);
+  }
+
+  private UpdateControl<AgentTask> follow(AgentTask task, TaskRun run, Context<AgentTask> context) {
+    ResourceID id = ResourceID.fromResource(task);
+    if (!run.started()) {
+      if (Boolean.TRUE.equals(task.getSpec().getCancel())) {
+        finish(id);
+        write(task, statuses.cancelledBeforeStart(task), context);
+        return UpdateControl.noUpdate();
+      }
+      // Stored before the backend hears of it: a restart then finds the task and reattaches,
+      // and never starts it a second time.
+      task = write(task, statuses.ofRun(task, run), context);
+      run.start();
+    }
+    if (Boolean.TRUE.equals(task.getSpec().getCancel())) {
+      run.stop(TaskRun.StopCause.CANCEL, config.cancelGracePeriod());
+    }
+    Optional<Instant> deadline = run.deadline();
+    if (deadline.isPresent() && !clock.instant().isBefore(deadline.get())) {
+      run.stop(TaskRun.StopCause.TIMEOUT, config.cancelGracePeriod());
+    }
+    if (run.isOver()) {
+      run.cleanUpOnce();
+    }
+    task = write(task, statuses.ofRun(task, run), context);
+    if (run.cleanedUp().isPresent()) {
+      finish(id);
+      return expireWhenDue(task, context);
+    }
+    if (!run.isOver() && deadline.isPresent()) {
+      Duration left = Duration.between(clock.instant(), deadline.get());
+      return UpdateControl.<AgentTask>noUpdate()
+          .rescheduleAfter(left.isNegative() ? Duration.ZERO : left);
+    }
+    return UpdateControl.noUpdate();
+  }
+
+  /** What an earlier process left: a run to watch again, or one to clean up. */
+  private Optional<TaskRun> recover(AgentTask task, Context<AgentTask> context) {
+    AgentTaskStatus status = task.getStatus();
+    AgentTaskPhase phase = phaseOf(task);
+    if (status == null || status.getBackendRef() == null || phase == AgentTaskPhase.Pending) {
+      return Optional.empty();
+    }
+    ResourceID id = ResourceID.fromResource(task);
+    Backend backend =
+        BackendKind.fromConfigName(status.getBackendRef().backend())
+            .map(backends::get)
+            .orElse(null);
+    if (backend == null) {
+      if (!phase.isTerminal()) {
+        write(
+            task,
+            statuses.lost(
+                task,
+                "the worker restarted and no longer runs the "
+                    + status.getBackendRef().backend()
+                    + " backend, so it cannot find the run again"),
+            context);
+      }
+      return Optional.empty();
+    }
+    if (phase.isTerminal()) {
+      if (AgentTaskConditions.find(status.getConditions(), AgentTaskConditions.TORN_DOWN)
+          .isPresent()) {
+        return Optional.empty();
+      }
+      TaskRun run =
+          TaskRun.finishedEarlier(
+              id, backend, status.getBackendRef(), wakeups::propagateEvent, clock);
+      runs.put(id, run);
+      return Optional.of(run);
+    }
+    return Optional.of(reattach(task, backend, context));
+  }
+
+  private TaskRun reattach(AgentTask task, Backend backend, Context<AgentTask> context) {
+    ResourceID id = ResourceID.fromResource(task);
+    AgentTaskStatus status = task.getStatus();
+    Instant handedOver = KubernetesTime.parse(status.getStartedAt()).orElse(clock.instant());
+    Optional<TaskSpec> spec = Optional.empty();
+    String problem = "";
+    try {
+      Map<String, String> env = new EnvSecrets(context.getClient()).entries(task).orElse(Map.of());
+      spec = Optional.of(resolver.resolve(task.getMetadata().getName(), task.getSpec(), env));
+    } catch (InvalidTaskException e) {
+      problem = e.getMessage();
+    }
+    TaskRun run =
+        TaskRun.earlier(
+            id,
+            backend,
+            spec.orElse(null),
+            status.getBackendRef(),
+            handedOver,
+            wakeups::propagateEvent,
+            clock);
+    runs.put(id, run);
+    slots.acquireAnyway(id);
+    log.info("reattaching AgentTask {} after a restart", task.getMetadata().getName());
+    if (spec.isPresent()) {
+      run.reattach();
+    } else {
+      run.finished(
+          new TaskOutcome.Failed(
+              new TaskFailure(
+                  FailureReason.UNKNOWN,
+                  "the worker restarted and could not resolve the task again to find its run: "
+                      + problem),
+              ""));
+    }
+    return run;
+  }
+
+  /** Deletes a finished task once its TTL has passed, if it is no longer needed. */
+  private UpdateControl<AgentTask> expireWhenDue(AgentTask task, Context<AgentTask> context) {
+    Duration ttl = config.finishedTaskTtl();
+    AgentTaskStatus status = task.getStatus();
+    boolean awaitsReport =
+        task.getSpec().getTaskId() != null
+            && !task.getSpec().getTaskId().isBlank()
+            && !Boolean.TRUE.equals(status.getReported());
+    if (!config.cleanup() || ttl.isZero() || awaitsReport) {
+      return UpdateControl.noUpdate();
+    }
+    Instant due = KubernetesTime.parse(status.getFinishedAt()).orElse(clock.instant()).plus(ttl);
+    Duration left = Duration.between(clock.instant(), due);
+    if (left.isPositive()) {
+      return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(left);
+    }
+    log.info(
+        "deleting AgentTask {}: finished more than {} ago",
+        task.getMetadata().getName(),
+        GoDuration.format(ttl));
+    context.getClient().resource(task).delete();
+    return UpdateControl.noUpdate();
+  }
+
+  private void finish(ResourceID id) {
+    runs.remove(id);
+    wake(slots.release(id));
+  }
+
+  private void wake(List<ResourceID> waiting) {
+    waiting.forEach(wakeups::propagateEvent);
+  }
+
+  private AgentTask write(AgentTask task, AgentTaskStatus next, Context<AgentTask> context) {
+    AgentTaskStatus before = task.getStatus();
+    if (next.equals(before)) {
+      return task;
+    }
+    // A PUT of the whole status with the resourceVersion read: it replaces the status exactly
+    // (no merge rules to differ between API servers) and a concurrent write makes it retry.
+    AgentTask updated =
+        PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
+            task,
+            context,
+            current -> {
+              AgentTask copy = context.getClient().getKubernetesSerialization().clone(current);
+              copy.setStatus(next);
+              return copy;
+            });
+    if (before == null || before.getPhase() != next.getPhase()) {
+      log.info(
+          "AgentTask {} is {}: {}",
+          task.getMetadata().getName(),
+          next.getPhase(),
+          next.getMessage());
+    }
+    new TaskEvents(context.getClient(), config.workerId(), clock).changed(task, before, next);
+    return updated;
+  }
+
+  private static AgentTaskPhase phaseOf(AgentTask task) {
+    return task.getStatus() == null || task.getStatus().getPhase() == null
+        ? AgentTaskPhase.Pending
+        : task.getStatus().getPhase();
+  }
+}

@@ -1,0 +1,117 @@
+package dev.ozworker.controller;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskKeys;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The Secret named by an AgentTask's {@code spec.envFrom}: its entries, read only to hand them to
+ * the resolver, and its owner reference. Only a Secret made for the task (labelled with the same Oz
+ * task id, as the intake labels it) gets an owner reference, so deleting the task deletes it; a
+ * Secret a user shares between tasks is never owned, and never garbage-collected with one of them.
+ */
+final class EnvSecrets {
+  private final KubernetesClient client;
+
+  EnvSecrets(KubernetesClient client) {
+    this.client = client;
+  }
+
+  /** The task's Secret name, if it names one. */
+  static Optional<String> secretName(AgentTask task) {
+    return Optional.ofNullable(task.getSpec().getEnvFrom())
+        .map(envFrom -> envFrom.secretName())
+        .filter(name -> !name.isBlank());
+  }
+
+  /**
+   * The Secret's entries, decoded; an empty map when the task names no Secret, and empty when the
+   * named Secret does not exist.
+   */
+  Optional<Map<String, String>> entries(AgentTask task) {
+    Optional<String> name = secretName(task);
+    if (name.isEmpty()) {
+      return Optional.of(Map.of());
+    }
+    Secret secret = secret(task, name.get());
+    if (secret == null) {
+      return Optional.empty();
+    }
+    Map<String, String> entries = new LinkedHashMap<>();
+    if (secret.getData() != null) {
+      secret
+          .getData()
+          .forEach(
+              (key, value) ->
+                  entries.put(
+                      key, new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8)));
+    }
+    if (secret.getStringData() != null) {
+      entries.putAll(secret.getStringData());
+    }
+    return Optional.of(entries);
+  }
+
+  /** Makes the task own its Secret when the Secret was made for it; does nothing otherwise. */
+  void own(AgentTask task) {
+    Optional<String> name = secretName(task);
+    String taskId = label(task.getMetadata().getLabels());
+    if (name.isEmpty() || taskId == null) {
+      return;
+    }
+    Secret secret = secret(task, name.get());
+    if (secret == null
+        || !taskId.equals(label(secret.getMetadata().getLabels()))
+        || ownedBy(secret, task)) {
+      return;
+    }
+    OwnerReference owner =
+        new OwnerReferenceBuilder()
+            .withApiVersion(task.getApiVersion())
+            .withKind(task.getKind())
+            .withName(task.getMetadata().getName())
+            .withUid(task.getMetadata().getUid())
+            .withController(true)
+            .build();
+    client
+        .secrets()
+        .inNamespace(task.getMetadata().getNamespace())
+        .withName(name.get())
+        .edit(
+            s -> {
+              List<OwnerReference> owners =
+                  new ArrayList<>(
+                      s.getMetadata().getOwnerReferences() == null
+                          ? List.of()
+                          : s.getMetadata().getOwnerReferences());
+              owners.add(owner);
+              s.getMetadata().setOwnerReferences(owners);
+              return s;
+            });
+  }
+
+  private Secret secret(AgentTask task, String name) {
+    return client.secrets().inNamespace(task.getMetadata().getNamespace()).withName(name).get();
+  }
+
+  private static boolean ownedBy(Secret secret, AgentTask task) {
+    List<OwnerReference> owners = secret.getMetadata().getOwnerReferences();
+    return owners != null
+        && owners.stream().anyMatch(o -> Objects.equals(o.getUid(), task.getMetadata().getUid()));
+  }
+
+  private static String label(Map<String, String> labels) {
+    return labels == null ? null : labels.get(AgentTaskKeys.TASK_ID_LABEL);
+  }
+}

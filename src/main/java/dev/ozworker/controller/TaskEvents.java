@@ -1,0 +1,114 @@
+package dev.ozworker.controller;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskPhase;
+import dev.ozworker.api.AgentTaskStatus;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kubernetes Events on AgentTasks, as {@code kubectl describe} and {@code kubectl get events} show
+ * them: one per phase change, one when a task queues, one when a condition turns false. Best
+ * effort: a failed write is logged and the task goes on. Messages are the status's own, already
+ * redacted.
+ */
+final class TaskEvents {
+  static final String COMPONENT = "oz-worker";
+  private static final Logger log = LoggerFactory.getLogger(TaskEvents.class);
+
+  private final KubernetesClient client;
+  private final String workerId;
+  private final Clock clock;
+  private final AtomicLong sequence = new AtomicLong();
+
+  TaskEvents(KubernetesClient client, String workerId, Clock clock) {
+    this.client = client;
+    this.workerId = workerId;
+    this.clock = clock;
+  }
+
+  /** Records what changed between two statuses of the task. */
+  void changed(AgentTask task, AgentTaskStatus before, AgentTaskStatus after) {
+    AgentTaskPhase was = before == null ? null : before.getPhase();
+    List<Condition> old = before == null ? List.of() : before.getConditions();
+    if (turnedTrue(old, after.getConditions(), AgentTaskConditions.QUEUED)) {
+      record(task, "Normal", "Queued", after.getMessage());
+    }
+    for (Condition condition : after.getConditions()) {
+      if ("False".equals(condition.getStatus())
+          && !Objects.equals(
+              AgentTaskConditions.find(old, condition.getType()).map(Condition::getReason),
+              java.util.Optional.of(condition.getReason()))
+          && !AgentTaskConditions.STARTED.equals(condition.getType())
+          && !AgentTaskConditions.QUEUED.equals(condition.getType())) {
+        record(task, "Warning", condition.getReason(), condition.getMessage());
+      }
+    }
+    if (after.getPhase() != was && after.getPhase() != AgentTaskPhase.Pending) {
+      String type = after.getPhase() == AgentTaskPhase.Failed ? "Warning" : "Normal";
+      record(task, type, after.getPhase().name(), after.getMessage());
+    }
+  }
+
+  /** Records one event on the task. */
+  void record(AgentTask task, String type, String reason, String message) {
+    Instant now = clock.instant();
+    String time = KubernetesTime.format(now);
+    String name =
+        String.format(
+            "%s.%x%04x",
+            task.getMetadata().getName(), now.toEpochMilli(), sequence.incrementAndGet() & 0xffff);
+    Event event =
+        new EventBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(task.getMetadata().getNamespace())
+            .endMetadata()
+            .withInvolvedObject(
+                new ObjectReferenceBuilder()
+                    .withApiVersion(task.getApiVersion())
+                    .withKind(task.getKind())
+                    .withName(task.getMetadata().getName())
+                    .withNamespace(task.getMetadata().getNamespace())
+                    .withUid(task.getMetadata().getUid())
+                    .withResourceVersion(task.getMetadata().getResourceVersion())
+                    .build())
+            .withType(type)
+            .withReason(reason)
+            .withMessage(message)
+            .withNewSource()
+            .withComponent(COMPONENT)
+            .withHost(workerId)
+            .endSource()
+            .withReportingComponent(AgentTask.GROUP + "/" + COMPONENT)
+            .withReportingInstance(workerId)
+            .withFirstTimestamp(time)
+            .withLastTimestamp(time)
+            .withCount(1)
+            .build();
+    try {
+      client.v1().events().inNamespace(task.getMetadata().getNamespace()).resource(event).create();
+    } catch (KubernetesClientException e) {
+      log.warn(
+          "could not record event {} on AgentTask {}: HTTP {}",
+          reason,
+          task.getMetadata().getName(),
+          e.getCode());
+    }
+  }
+
+  private static boolean turnedTrue(List<Condition> before, List<Condition> after, String type) {
+    return AgentTaskConditions.isTrue(after, type) && !AgentTaskConditions.isTrue(before, type);
+  }
+}

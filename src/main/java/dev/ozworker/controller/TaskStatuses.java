@@ -1,0 +1,248 @@
+package dev.ozworker.controller;
+
+import static dev.ozworker.controller.AgentTaskConditions.ACCEPTED;
+import static dev.ozworker.controller.AgentTaskConditions.COMPLETED;
+import static dev.ozworker.controller.AgentTaskConditions.QUEUED;
+import static dev.ozworker.controller.AgentTaskConditions.STARTED;
+import static dev.ozworker.controller.AgentTaskConditions.TORN_DOWN;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskPhase;
+import dev.ozworker.api.AgentTaskStatus;
+import dev.ozworker.api.FailureReason;
+import dev.ozworker.backend.TaskFailure;
+import dev.ozworker.backend.TaskOutcome;
+import dev.ozworker.config.GoDuration;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Clock;
+import java.util.Optional;
+
+/**
+ * The next status of an AgentTask, from its current one and what the worker knows. Pure apart from
+ * the clock: each method returns a new status and leaves the task alone. A final phase, once
+ * written, is never rewritten; only the TornDown condition may follow it.
+ */
+final class TaskStatuses {
+  /** How much of the agent's output the status keeps. */
+  static final int LOG_TAIL_CHARS = 4096;
+
+  private final String workerId;
+  private final Clock clock;
+
+  TaskStatuses(String workerId, Clock clock) {
+    this.workerId = workerId;
+    this.clock = clock;
+  }
+
+  /** Owned by this worker, waiting for a slot. */
+  AgentTaskStatus queued(AgentTask task, int inUse, int max) {
+    AgentTaskStatus next = owned(task, AgentTaskPhase.Pending);
+    String why = "queued: " + inUse + "/" + max + " tasks running on worker " + workerId;
+    next.setMessage(why);
+    condition(task, next, ACCEPTED, true, "Assigned", "worker " + workerId + " runs this task");
+    condition(task, next, QUEUED, true, "AtCapacity", why);
+    return next;
+  }
+
+  /** Not owned by any worker yet, and this one is full. */
+  AgentTaskStatus unclaimedQueued(AgentTask task, int inUse, int max) {
+    AgentTaskStatus next = copy(task);
+    next.setPhase(AgentTaskPhase.Pending);
+    next.setObservedGeneration(task.getMetadata().getGeneration());
+    String why =
+        "queued: waiting for a worker with a free slot (worker "
+            + workerId
+            + " runs "
+            + inUse
+            + "/"
+            + max
+            + ")";
+    next.setMessage(why);
+    condition(task, next, QUEUED, true, "AtCapacity", why);
+    return next;
+  }
+
+  /** The Secret named by {@code spec.envFrom} does not exist (yet). */
+  AgentTaskStatus waitingForSecret(AgentTask task, String secretName) {
+    AgentTaskStatus next = owned(task, AgentTaskPhase.Pending);
+    String why =
+        "Secret "
+            + secretName
+            + " (spec.envFrom.secretName) not found in namespace "
+            + task.getMetadata().getNamespace()
+            + ": create it, or remove spec.envFrom";
+    next.setMessage(why);
+    condition(task, next, ACCEPTED, false, "SecretNotFound", why);
+    return next;
+  }
+
+  /** The task cannot run as written; fails without reaching a backend. */
+  AgentTaskStatus invalid(AgentTask task, String problem) {
+    AgentTaskStatus next = owned(task, AgentTaskPhase.Failed);
+    next.setFailureReason(FailureReason.UNKNOWN);
+    next.setMessage("invalid AgentTask: " + problem);
+    next.setFinishedAt(now());
+    condition(task, next, ACCEPTED, false, "InvalidSpec", problem);
+    condition(task, next, COMPLETED, true, "Failed", next.getMessage());
+    return next;
+  }
+
+  /** A task found Preparing or Running after a restart whose run cannot be looked for. */
+  AgentTaskStatus lost(AgentTask task, String why) {
+    AgentTaskStatus next = owned(task, AgentTaskPhase.Failed);
+    next.setFailureReason(FailureReason.UNKNOWN);
+    next.setMessage(why);
+    next.setFinishedAt(now());
+    condition(task, next, COMPLETED, true, "Failed", why);
+    return next;
+  }
+
+  /** {@code spec.cancel} was set before the task reached a backend: nothing ran. */
+  AgentTaskStatus cancelledBeforeStart(AgentTask task) {
+    AgentTaskStatus next = owned(task, AgentTaskPhase.Cancelled);
+    next.setMessage("cancelled before it started (spec.cancel): nothing ran");
+    next.setFinishedAt(now());
+    condition(task, next, COMPLETED, true, "Cancelled", next.getMessage());
+    return next;
+  }
+
+  /** Where the run stands: Preparing, Running or final, and whether it was cleaned up. */
+  AgentTaskStatus ofRun(AgentTask task, TaskRun run) {
+    AgentTaskStatus next = copy(task);
+    boolean alreadyFinal = next.getPhase() != null && next.getPhase().isTerminal();
+    if (!alreadyFinal) {
+      next = run.outcome().map(outcome -> finished(task, run, outcome)).orElse(active(task, run));
+    }
+    Optional<Optional<TaskFailure>> cleaned = run.cleanedUp();
+    if (cleaned.isPresent()) {
+      Optional<TaskFailure> failure = cleaned.get();
+      condition(
+          task,
+          next,
+          TORN_DOWN,
+          failure.isEmpty(),
+          failure.isEmpty() ? "CleanedUp" : "TeardownFailed",
+          failure
+              .map(f -> "teardown failed: " + run.redactor().redact(f.getMessage()))
+              .orElse("teardown ran and the run's resources were released"));
+    }
+    return next;
+  }
+
+  private AgentTaskStatus active(AgentTask task, TaskRun run) {
+    boolean running = run.isRunning();
+    AgentTaskStatus next = owned(task, running ? AgentTaskPhase.Running : AgentTaskPhase.Preparing);
+    next.setBackendRef(run.ref());
+    if (next.getStartedAt() == null) {
+      next.setStartedAt(KubernetesTime.format(run.handedOver()));
+    }
+    String backend = run.ref().backend();
+    condition(task, next, ACCEPTED, true, "Assigned", "worker " + workerId + " runs this task");
+    if (AgentTaskConditions.find(next.getConditions(), QUEUED).isPresent()) {
+      condition(task, next, QUEUED, false, "SlotAvailable", "a slot was free");
+    }
+    if (running) {
+      next.setMessage("the agent is running on the " + backend + " backend");
+      condition(task, next, STARTED, true, "AgentRunning", next.getMessage());
+    } else {
+      next.setMessage("the " + backend + " backend is preparing the task");
+      condition(task, next, STARTED, false, "Preparing", next.getMessage());
+    }
+    run.stopCause().ifPresent(cause -> next.setMessage("stopping (" + stopText(cause, run) + ")"));
+    return next;
+  }
+
+  private AgentTaskStatus finished(AgentTask task, TaskRun run, TaskOutcome outcome) {
+    Optional<TaskRun.StopCause> cause =
+        outcome instanceof TaskOutcome.Succeeded ? Optional.empty() : run.stopCause();
+    AgentTaskPhase phase =
+        switch (outcome) {
+          case TaskOutcome.Succeeded s -> AgentTaskPhase.Succeeded;
+          case TaskOutcome.Failed f when cause.isEmpty() -> AgentTaskPhase.Failed;
+          case TaskOutcome.Cancelled c when cause.isEmpty() -> AgentTaskPhase.Cancelled;
+          default ->
+              cause.get() == TaskRun.StopCause.TIMEOUT
+                  ? AgentTaskPhase.Failed
+                  : AgentTaskPhase.Cancelled;
+        };
+    AgentTaskStatus next = owned(task, phase);
+    next.setBackendRef(run.ref());
+    if (next.getStartedAt() == null) {
+      next.setStartedAt(KubernetesTime.format(run.handedOver()));
+    }
+    next.setFinishedAt(now());
+    if (run.isRunning()) {
+      condition(task, next, STARTED, true, "AgentRunning", "the agent ran");
+    }
+    next.setLogTail(run.redactor().redactTail(outcome.logTail(), LOG_TAIL_CHARS));
+    String completedReason = phase.name();
+    if (outcome instanceof TaskOutcome.Failed failed) {
+      failed.failure().exitCode().ifPresent(next::setExitCode);
+    }
+    if (outcome instanceof TaskOutcome.Succeeded) {
+      next.setExitCode(0);
+      next.setMessage("the agent finished successfully");
+    } else if (cause.isPresent()) {
+      next.setMessage(stopText(cause.get(), run));
+      if (cause.get() == TaskRun.StopCause.TIMEOUT) {
+        next.setFailureReason(FailureReason.TASK_TIMEOUT);
+        completedReason = "TimedOut";
+      }
+    } else if (outcome instanceof TaskOutcome.Failed failed) {
+      next.setFailureReason(failed.failure().reason());
+      next.setMessage(run.redactor().redact(failed.failure().getMessage()));
+    } else {
+      next.setMessage("the backend stopped the run");
+    }
+    condition(task, next, COMPLETED, true, completedReason, next.getMessage());
+    return next;
+  }
+
+  private static String stopText(TaskRun.StopCause cause, TaskRun run) {
+    return switch (cause) {
+      case CANCEL -> "cancelled: spec.cancel was set";
+      case DELETE -> "cancelled: the AgentTask is being deleted";
+      case TIMEOUT ->
+          "timed out: the task ran longer than its timeout of "
+              + GoDuration.format(run.spec().timeout())
+              + " and was stopped";
+    };
+  }
+
+  private AgentTaskStatus owned(AgentTask task, AgentTaskPhase phase) {
+    AgentTaskStatus next = copy(task);
+    next.setPhase(phase);
+    next.setWorkerId(workerId);
+    next.setObservedGeneration(task.getMetadata().getGeneration());
+    return next;
+  }
+
+  private void condition(
+      AgentTask task,
+      AgentTaskStatus status,
+      String type,
+      boolean value,
+      String reason,
+      String message) {
+    Long generation = task.getMetadata().getGeneration();
+    status.setConditions(
+        AgentTaskConditions.set(
+            status.getConditions(),
+            type,
+            value,
+            reason,
+            message,
+            generation == null ? 0 : generation,
+            clock.instant()));
+  }
+
+  private String now() {
+    return KubernetesTime.format(clock.instant());
+  }
+
+  private static AgentTaskStatus copy(AgentTask task) {
+    return task.getStatus() == null
+        ? new AgentTaskStatus()
+        : Serialization.jsonMapper().convertValue(task.getStatus(), AgentTaskStatus.class);
+  }
+}

@@ -1,0 +1,50 @@
+package dev.ozworker.observe;
+
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Masks secret values in text that is about to be stored or logged: agent output, failure messages.
+ * Longer values are masked first, so a secret that contains another is masked whole.
+ */
+public final class Redactor {
+  /** What a secret value is replaced with. */
+  public static final String MASK = "[REDACTED]";
+
+  private final List<String> secrets;
+
+  public Redactor(Collection<String> secrets) {
+    this.secrets =
+        secrets.stream()
+            .filter(secret -> !secret.isEmpty())
+            .distinct()
+            .sorted(Comparator.comparingInt(String::length).reversed())
+            .toList();
+  }
+
+  /** A redactor that masks nothing. */
+  public static Redactor none() {
+    return new Redactor(List.of());
+  }
+
+  public String redact(String text) {
+    if (text == null || text.isEmpty()) {
+      return text;
+    }
+    String redacted = text;
+    for (String secret : secrets) {
+      redacted = redacted.replace(secret, MASK);
+    }
+    return redacted;
+  }
+
+  /** The redacted text's last {@code maxChars} characters; redacting first means no cut secret. */
+  public String redactTail(String text, int maxChars) {
+    String redacted = redact(text);
+    if (redacted == null || redacted.length() <= maxChars) {
+      return redacted;
+    }
+    return redacted.substring(redacted.length() - maxChars);
+  }
+}

@@ -1,0 +1,661 @@
+package dev.ozworker.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskKeys;
+import dev.ozworker.api.AgentTaskPhase;
+import dev.ozworker.api.AgentTaskSpec;
+import dev.ozworker.api.AgentTaskStatus;
+import dev.ozworker.api.EnvSource;
+import dev.ozworker.api.FailureReason;
+import dev.ozworker.backend.Backend;
+import dev.ozworker.backend.TaskFailure;
+import dev.ozworker.backend.TaskOutcome;
+import dev.ozworker.cli.WorkerConfigs;
+import dev.ozworker.config.BackendKind;
+import dev.ozworker.config.WorkerConfig;
+import dev.ozworker.intake.AssignmentMapping;
+import dev.ozworker.intake.TaskResources;
+import dev.ozworker.observe.Redactor;
+import dev.ozworker.oz.OzFrames;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The controller on an in-process API server (fabric8 mock, CRUD mode, with optimistic concurrency)
+ * and a scripted backend: phases, conditions, Events, cancellation in every phase, deletion,
+ * timeouts, restarts, replicas racing, capacity, and secrets kept out of the status.
+ */
+class AgentTaskControllerTest {
+  static final Duration WAIT = Duration.ofSeconds(20);
+
+  MockApi api;
+  KubernetesClient client;
+  ScriptedBackend backend;
+  final List<AutoCloseable> started = new ArrayList<>();
+
+  @BeforeEach
+  void startApiServer() {
+    api = MockApi.start();
+    client = api.client();
+    backend = new ScriptedBackend();
+  }
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (AutoCloseable closeable : started.reversed()) {
+      closeable.close();
+    }
+    backend.close();
+    api.close();
+  }
+
+  @Test
+  void runsAUserTaskToSucceededWithConditionsEventsAndOneTeardown() {
+    backend.ends("hello", new TaskOutcome.Succeeded("hello from the agent\n"));
+    controller("worker_id: w1");
+
+    create(userTask("hello"));
+
+    AgentTask done = awaitTornDown("hello");
+    AgentTaskStatus status = done.getStatus();
+    assertThat(status.getPhase()).isEqualTo(AgentTaskPhase.Succeeded);
+    assertThat(done.getMetadata().getLabels()).containsEntry(AgentTaskKeys.WORKER_ID_LABEL, "w1");
+    assertThat(done.getMetadata().getFinalizers()).contains(AgentTaskKeys.FINALIZER);
+    assertThat(status.getWorkerId()).isEqualTo("w1");
+    assertThat(status.getExitCode()).isZero();
+    assertThat(status.getFailureReason()).isNull();
+    assertThat(status.getLogTail()).isEqualTo("hello from the agent\n");
+    assertThat(status.getObservedGeneration()).isEqualTo(done.getMetadata().getGeneration());
+    assertThat(status.getStartedAt()).isNotBlank();
+    assertThat(status.getFinishedAt()).isNotBlank();
+    assertThat(status.getBackendRef().runId()).isEqualTo("hello");
+    assertThat(status.getBackendRef().processId()).isEqualTo(4242L);
+    assertThat(conditions(done))
+        .containsEntry("Accepted", "True/Assigned")
+        .containsEntry("Started", "True/AgentRunning")
+        .containsEntry("Completed", "True/Succeeded")
+        .containsEntry("TornDown", "True/CleanedUp");
+    assertThat(backend.count("start", "hello")).isEqualTo(1);
+    assertThat(backend.count("cleanup", "hello")).isEqualTo(1);
+    assertThat(backend.count("cancel")).isZero();
+    assertThat(backend.spec("hello").ozArgs()).contains("--prompt", "Say hello");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(eventReasons("hello")).contains("Preparing", "Succeeded"));
+  }
+
+  @Test
+  void aFailedAgentLeavesItsExitCodeReasonAndAWarning() {
+    backend.ends(
+        "broken",
+        new TaskOutcome.Failed(
+            new TaskFailure(
+                FailureReason.AGENT_INVOCATION,
+                2,
+                "oz agent exited with error: exit status 2",
+                null),
+            "panic: no luck\n"));
+    controller("worker_id: w1");
+
+    create(userTask("broken"));
+
+    AgentTaskStatus status = awaitTornDown("broken").getStatus();
+    assertThat(status.getPhase()).isEqualTo(AgentTaskPhase.Failed);
+    assertThat(status.getExitCode()).isEqualTo(2);
+    assertThat(status.getFailureReason()).isEqualTo(FailureReason.AGENT_INVOCATION);
+    assertThat(status.getMessage()).isEqualTo("oz agent exited with error: exit status 2");
+    assertThat(status.getLogTail()).isEqualTo("panic: no luck\n");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(events("broken"))
+                    .anySatisfy(
+                        e -> {
+                          assertThat(e.getType()).isEqualTo("Warning");
+                          assertThat(e.getReason()).isEqualTo("Failed");
+                          assertThat(e.getMessage()).contains("exit status 2");
+                        }));
+  }
+
+  @Test
+  void aBackendThatRefusesTheTaskFailsItAndStillCleansUp() {
+    backend.script("refused", ScriptedBackend.Script.REFUSE);
+    controller("worker_id: w1");
+
+    create(userTask("refused"));
+
+    AgentTaskStatus status = awaitTornDown("refused").getStatus();
+    assertThat(status.getPhase()).isEqualTo(AgentTaskPhase.Failed);
+    assertThat(status.getFailureReason()).isEqualTo(FailureReason.WORKSPACE_SETUP);
+    assertThat(backend.count("cleanup", "refused")).isEqualTo(1);
+  }
+
+  @Test
+  void aTaskThatCannotRunFailsNamingTheFieldWithoutReachingTheBackend() {
+    controller("worker_id: w1");
+
+    create(userTask("no-prompt", spec -> spec.setPrompt(null)));
+
+    AgentTask task = awaitPhase("no-prompt", AgentTaskPhase.Failed);
+    assertThat(task.getStatus().getMessage()).contains("spec.prompt");
+    assertThat(conditions(task)).containsEntry("Accepted", "False/InvalidSpec");
+    assertThat(backend.calls()).isEmpty();
+  }
+
+  @Test
+  void aMissingSecretKeepsTheTaskPendingUntilItAppears() {
+    controller("worker_id: w1");
+    create(userTask("needs-env", spec -> spec.setEnvFrom(new EnvSource("late-env"))));
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(conditions(get("needs-env")))
+                    .containsEntry("Accepted", "False/SecretNotFound"));
+    assertThat(get("needs-env").getStatus().getMessage()).contains("late-env", "spec.envFrom");
+    client.secrets().inNamespace(namespace()).resource(secret("late-env", "TOKEN", "t")).create();
+
+    awaitPhase("needs-env", AgentTaskPhase.Running);
+    assertThat(backend.spec("needs-env").env().asMap()).containsEntry("TOKEN", "t");
+  }
+
+  @Test
+  void cancellingAPendingTaskNeverReachesTheBackend() {
+    controller("worker_id: w1");
+
+    create(userTask("early", spec -> spec.setCancel(true)));
+
+    AgentTask task = awaitPhase("early", AgentTaskPhase.Cancelled);
+    assertThat(conditions(task)).containsEntry("Completed", "True/Cancelled");
+    assertThat(backend.calls()).isEmpty();
+  }
+
+  @Test
+  void cancellingAQueuedTaskNeverStartsIt() {
+    controller("worker_id: w1\nmax_concurrent_tasks: 1");
+    create(userTask("busy"));
+    awaitPhase("busy", AgentTaskPhase.Running);
+    create(userTask("waiting"));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(conditions(get("waiting"))).containsEntry("Queued", "True/AtCapacity"));
+
+    assertThat(get("waiting").getStatus().getMessage())
+        .isEqualTo("queued: waiting for a worker with a free slot (worker w1 runs 1/1)");
+
+    setCancel("waiting");
+
+    awaitPhase("waiting", AgentTaskPhase.Cancelled);
+    backend.finish("busy", new TaskOutcome.Succeeded(""));
+    awaitTornDown("busy");
+    assertThat(backend.count("start", "waiting")).isZero();
+    assertThat(backend.count("cleanup", "waiting")).isZero();
+  }
+
+  @Test
+  void cancellingWhilePreparingStopsTheRunAndTearsDownOnce() {
+    backend.script("slow", ScriptedBackend.Script.PREPARE);
+    controller("worker_id: w1\ncancel_grace_period: 7s");
+    create(userTask("slow"));
+    awaitPhase("slow", AgentTaskPhase.Preparing);
+    assertThat(conditions(get("slow"))).containsEntry("Started", "False/Preparing");
+
+    setCancel("slow");
+
+    AgentTask task = awaitTornDown("slow");
+    assertThat(task.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Cancelled);
+    assertThat(task.getStatus().getMessage()).contains("spec.cancel");
+    assertThat(backend.count("cancel", "slow")).isEqualTo(1);
+    assertThat(backend.count("cleanup", "slow")).isEqualTo(1);
+    assertThat(backend.graces()).containsExactly(Duration.ofSeconds(7));
+  }
+
+  @Test
+  void cancellingWhileRunningEndsCancelledWithOneTeardown() {
+    controller("worker_id: w1");
+    create(userTask("long"));
+    awaitPhase("long", AgentTaskPhase.Running);
+
+    setCancel("long");
+
+    AgentTask task = awaitTornDown("long");
+    assertThat(task.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Cancelled);
+    assertThat(task.getStatus().getLogTail()).isEqualTo("terminated");
+    assertThat(conditions(task)).containsEntry("Completed", "True/Cancelled");
+    assertThat(backend.count("cancel", "long")).isEqualTo(1);
+    assertThat(backend.count("cleanup", "long")).isEqualTo(1);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(eventReasons("long")).contains("Cancelled"));
+  }
+
+  @Test
+  void deletingARunningTaskStopsItAndWaitsForTeardown() {
+    controller("worker_id: w1");
+    create(userTask("doomed"));
+    awaitPhase("doomed", AgentTaskPhase.Running);
+    var teardown = backend.holdTeardown("doomed");
+
+    client.resources(AgentTask.class).inNamespace(namespace()).withName("doomed").delete();
+
+    await().atMost(WAIT).until(() -> backend.count("cleanup", "doomed") == 1);
+    assertThat(backend.count("cancel", "doomed")).isEqualTo(1);
+    AgentTask stillThere = get("doomed");
+    assertThat(stillThere).as("held by the finalizer until teardown ends").isNotNull();
+    assertThat(stillThere.getMetadata().getDeletionTimestamp()).isNotNull();
+
+    teardown.complete(Optional.empty());
+
+    await().atMost(WAIT).until(() -> get("doomed") == null);
+    assertThat(backend.count("cleanup", "doomed")).isEqualTo(1);
+  }
+
+  @Test
+  void deletingAPreparingTaskStopsItAndTearsDownOnce() {
+    backend.script("prep", ScriptedBackend.Script.PREPARE);
+    controller("worker_id: w1");
+    create(userTask("prep"));
+    awaitPhase("prep", AgentTaskPhase.Preparing);
+
+    client.resources(AgentTask.class).inNamespace(namespace()).withName("prep").delete();
+
+    await().atMost(WAIT).until(() -> get("prep") == null);
+    assertThat(backend.count("cancel", "prep")).isEqualTo(1);
+    assertThat(backend.count("cleanup", "prep")).isEqualTo(1);
+  }
+
+  @Test
+  void deletingAQueuedTaskLeavesTheBackendAlone() {
+    controller("worker_id: w1\nmax_concurrent_tasks: 1");
+    create(userTask("first"));
+    awaitPhase("first", AgentTaskPhase.Running);
+    create(userTask("second"));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> assertThat(conditions(get("second"))).containsEntry("Queued", "True/AtCapacity"));
+
+    client.resources(AgentTask.class).inNamespace(namespace()).withName("second").delete();
+
+    await().atMost(WAIT).until(() -> get("second") == null);
+    assertThat(backend.count("start", "second")).isZero();
+    assertThat(backend.count("cleanup", "second")).isZero();
+  }
+
+  @Test
+  void aTaskOutlivingItsTimeoutFailsWithTaskTimeout() {
+    controller("worker_id: w1");
+
+    create(userTask("slowpoke", spec -> spec.setTimeout("1s")));
+
+    AgentTask task = awaitTornDown("slowpoke");
+    assertThat(task.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Failed);
+    assertThat(task.getStatus().getFailureReason()).isEqualTo(FailureReason.TASK_TIMEOUT);
+    assertThat(task.getStatus().getMessage()).contains("timeout of 1s");
+    assertThat(conditions(task)).containsEntry("Completed", "True/TimedOut");
+    assertThat(backend.count("cancel", "slowpoke")).isEqualTo(1);
+    assertThat(backend.count("cleanup", "slowpoke")).isEqualTo(1);
+  }
+
+  @Test
+  void aRestartedWorkerReattachesItsRunningTask() {
+    AutoCloseable first = controller("worker_id: w1");
+    create(userTask("survivor"));
+    awaitPhase("survivor", AgentTaskPhase.Running);
+
+    restart(first);
+    controller("worker_id: w1");
+
+    await().atMost(WAIT).until(() -> backend.count("reattach", "survivor") == 1);
+    backend.finish("survivor", new TaskOutcome.Succeeded("done after the restart"));
+    AgentTask task = awaitTornDown("survivor");
+    assertThat(task.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Succeeded);
+    assertThat(task.getStatus().getLogTail()).isEqualTo("done after the restart");
+    assertThat(backend.count("start", "survivor")).isEqualTo(1);
+    assertThat(backend.count("cleanup", "survivor")).isEqualTo(1);
+  }
+
+  @Test
+  void aRunThatEndedWhileTheWorkerWasDownIsRecordedAfterTheRestart() {
+    AutoCloseable first = controller("worker_id: w1");
+    create(userTask("quick"));
+    awaitPhase("quick", AgentTaskPhase.Running);
+
+    restart(first);
+    backend.finish(
+        "quick",
+        new TaskOutcome.Failed(
+            new TaskFailure(
+                FailureReason.AGENT_INVOCATION,
+                3,
+                "oz agent exited with error: exit status 3",
+                null),
+            ""));
+    await().atMost(WAIT).until(() -> !backend.isLive("quick"));
+    controller("worker_id: w1");
+
+    AgentTask task = awaitTornDown("quick");
+    assertThat(task.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Failed);
+    assertThat(task.getStatus().getExitCode()).isEqualTo(3);
+    assertThat(backend.count("start", "quick")).isEqualTo(1);
+  }
+
+  @Test
+  void aRunThatCannotBeFoundAfterARestartFailsWithAClearReason() {
+    ScriptedBackend forgetful = new ScriptedBackend();
+    started.add(forgetful);
+    AutoCloseable first = controller("worker_id: w1", forgetful);
+    create(userTask("lost"));
+    awaitPhase("lost", AgentTaskPhase.Running);
+    restart(first);
+
+    controller("worker_id: w1");
+
+    AgentTask task = awaitTornDown("lost");
+    assertThat(task.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Failed);
+    assertThat(task.getStatus().getFailureReason()).isEqualTo(FailureReason.UNKNOWN);
+    assertThat(task.getStatus().getMessage()).contains("restarted", "lost");
+    assertThat(backend.count("reattach", "lost")).isEqualTo(1);
+    assertThat(backend.count("cleanup", "lost")).isEqualTo(1);
+  }
+
+  @Test
+  void twoReplicasRacingForUnclaimedTasksRunEachExactlyOnce() {
+    ScriptedBackend other = new ScriptedBackend();
+    started.add(other);
+    controller("worker_id: w1");
+    controller("worker_id: w2", other);
+    List<String> names = IntStream.range(0, 12).mapToObj(i -> "race-" + i).toList();
+
+    names.parallelStream().forEach(name -> create(userTask(name)));
+
+    for (String name : names) {
+      AgentTask task = awaitPhase(name, AgentTaskPhase.Running);
+      String owner = task.getMetadata().getLabels().get(AgentTaskKeys.WORKER_ID_LABEL);
+      assertThat(owner).isIn("w1", "w2");
+      assertThat(task.getStatus().getWorkerId()).isEqualTo(owner);
+      assertThat(backend.count("start", name) + other.count("start", name))
+          .as("starts of %s across both replicas", name)
+          .isEqualTo(1);
+      assertThat((owner.equals("w1") ? backend : other).count("start", name)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void overCapacityTasksQueueAndStartAsSlotsFree() {
+    controller("worker_id: w1\nmax_concurrent_tasks: 2");
+    List<String> names = List.of("q-0", "q-1", "q-2", "q-3");
+    names.forEach(name -> create(assignedTo("w1", userTask(name))));
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(names.stream().filter(n -> phase(n) == AgentTaskPhase.Running)).hasSize(2);
+              assertThat(names.stream().filter(n -> queued(n))).hasSize(2);
+            });
+    String waiting = names.stream().filter(this::queued).findFirst().orElseThrow();
+    assertThat(get(waiting).getStatus().getMessage())
+        .isEqualTo("queued: 2/2 tasks running on worker w1");
+    assertThat(get(waiting).getStatus().getPhase()).isEqualTo(AgentTaskPhase.Pending);
+    assertThat(eventReasons(waiting)).contains("Queued");
+
+    for (int round = 0; round < names.size(); round++) {
+      String running =
+          await()
+              .atMost(WAIT)
+              .until(
+                  () -> names.stream().filter(n -> phase(n) == AgentTaskPhase.Running).findFirst(),
+                  Optional::isPresent)
+              .orElseThrow();
+      backend.finish(running, new TaskOutcome.Succeeded(""));
+      awaitTornDown(running);
+    }
+
+    names.forEach(name -> assertThat(phase(name)).isEqualTo(AgentTaskPhase.Succeeded));
+    assertThat(backend.mostRunningAtOnce()).isEqualTo(2);
+    assertThat(get(waiting).getStatus().getConditions())
+        .anySatisfy(c -> assertThat(c.getType() + "=" + c.getStatus()).isEqualTo("Queued=False"));
+  }
+
+  @Test
+  void secretValuesNeverReachTheAgentTaskOrItsEvents() throws Exception {
+    TaskResources resources =
+        new AssignmentMapping("w1", BackendKind.DIRECT).toResources(OzFrames.referenceAssignment());
+    String runId = resources.agentTask().getSpec().getTaskId();
+    List<String> secrets = List.of("ghs_secret", "wk_secret");
+    backend.ends(
+        runId,
+        new TaskOutcome.Failed(
+            new TaskFailure(
+                FailureReason.AGENT_INVOCATION, 1, "agent died holding ghs_secret", null),
+            "export GITHUB_ACCESS_TOKEN=ghs_secret\nWARP_API_KEY=wk_secret\n"));
+    controller("worker_id: w1");
+
+    client.resource(resources.envSecret()).inNamespace(namespace()).create();
+    AgentTask created = client.resource(resources.agentTask()).inNamespace(namespace()).create();
+
+    AgentTask task = awaitTornDown(created.getMetadata().getName());
+    assertThat(task.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Failed);
+    assertThat(backend.spec(runId).env().asMap())
+        .as("the backend got the values")
+        .containsEntry("GITHUB_ACCESS_TOKEN", "ghs_secret");
+    assertThat(task.getStatus().getLogTail())
+        .isEqualTo(
+            "export GITHUB_ACCESS_TOKEN="
+                + Redactor.MASK
+                + "\nWARP_API_KEY="
+                + Redactor.MASK
+                + "\n");
+    String stored = Serialization.asJson(task);
+    List<Event> events =
+        await().atMost(WAIT).until(() -> events(task.getMetadata().getName()), e -> e.size() >= 2);
+    String allEvents = Serialization.asJson(events);
+    for (String secret : secrets) {
+      assertThat(stored).doesNotContain(secret);
+      assertThat(allEvents).doesNotContain(secret);
+    }
+    Secret env =
+        client
+            .secrets()
+            .inNamespace(namespace())
+            .withName(resources.envSecret().getMetadata().getName())
+            .get();
+    assertThat(env.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            owner -> {
+              assertThat(owner.getUid()).isEqualTo(task.getMetadata().getUid());
+              assertThat(owner.getKind()).isEqualTo("AgentTask");
+            });
+  }
+
+  @Test
+  void aSharedUserSecretIsNeverOwnedByATask() {
+    controller("worker_id: w1");
+    client.secrets().inNamespace(namespace()).resource(secret("team-env", "TOKEN", "t")).create();
+
+    create(userTask("uses-shared", spec -> spec.setEnvFrom(new EnvSource("team-env"))));
+
+    awaitPhase("uses-shared", AgentTaskPhase.Running);
+    assertThat(
+            client
+                .secrets()
+                .inNamespace(namespace())
+                .withName("team-env")
+                .get()
+                .getMetadata()
+                .getOwnerReferences())
+        .isNullOrEmpty();
+  }
+
+  @Test
+  void finishedTasksAreDeletedAfterTheirTtl() {
+    backend.ends("ephemeral", new TaskOutcome.Succeeded(""));
+    controller("worker_id: w1\nfinished_task_ttl: 1s");
+
+    create(userTask("ephemeral"));
+
+    await().atMost(WAIT).until(() -> get("ephemeral") == null);
+    assertThat(backend.count("cleanup", "ephemeral")).isEqualTo(1);
+  }
+
+  // --- fixtures ---
+
+  AutoCloseable controller(String yaml) {
+    return controller(yaml, backend);
+  }
+
+  AutoCloseable controller(String yaml, Backend taskBackend) {
+    WorkerConfig config;
+    try {
+      config =
+          WorkerConfigs.resolve(
+              yaml + "\nbackend:\n  direct: {}\n", Map.of("WARP_API_KEY", "wk_worker"));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    AgentTaskController controller =
+        AgentTaskController.start(
+            api.client(), config, List.of(taskBackend), Clock.systemUTC(), false);
+    started.add(controller);
+    return controller;
+  }
+
+  /** Stops a controller as a dying worker would stop: its runs go on, unheard. */
+  void restart(AutoCloseable controller) {
+    try {
+      controller.close();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    started.remove(controller);
+    backend.loseListeners();
+  }
+
+  String namespace() {
+    return client.getNamespace();
+  }
+
+  static AgentTask userTask(String name) {
+    return userTask(name, spec -> {});
+  }
+
+  static AgentTask userTask(String name, Consumer<AgentTaskSpec> edit) {
+    AgentTask task = new AgentTask();
+    task.getMetadata().setName(name);
+    AgentTaskSpec spec = new AgentTaskSpec();
+    spec.setTitle("Task " + name);
+    spec.setPrompt("Say hello");
+    edit.accept(spec);
+    task.setSpec(spec);
+    return task;
+  }
+
+  /** Labelled for a worker, as the intake of that worker labels the tasks it stores. */
+  static AgentTask assignedTo(String workerId, AgentTask task) {
+    task.getMetadata().setLabels(Map.of(AgentTaskKeys.WORKER_ID_LABEL, workerId));
+    return task;
+  }
+
+  static Secret secret(String name, String key, String value) {
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .endMetadata()
+        .addToStringData(key, value)
+        .build();
+  }
+
+  void create(AgentTask task) {
+    client.resources(AgentTask.class).inNamespace(namespace()).resource(task).create();
+  }
+
+  void setCancel(String name) {
+    client
+        .resources(AgentTask.class)
+        .inNamespace(namespace())
+        .withName(name)
+        .edit(
+            task -> {
+              task.getSpec().setCancel(true);
+              return task;
+            });
+  }
+
+  AgentTask get(String name) {
+    return client.resources(AgentTask.class).inNamespace(namespace()).withName(name).get();
+  }
+
+  AgentTaskPhase phase(String name) {
+    AgentTask task = get(name);
+    return task == null || task.getStatus() == null ? null : task.getStatus().getPhase();
+  }
+
+  boolean queued(String name) {
+    AgentTask task = get(name);
+    return task != null
+        && task.getStatus() != null
+        && AgentTaskConditions.isTrue(task.getStatus().getConditions(), "Queued");
+  }
+
+  AgentTask awaitPhase(String name, AgentTaskPhase phase) {
+    await().atMost(WAIT).until(() -> phase(name) == phase);
+    return get(name);
+  }
+
+  /** Waits until the task is final and cleaned up, the last thing the controller writes. */
+  AgentTask awaitTornDown(String name) {
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              AgentTask task = get(name);
+              return task != null
+                  && task.getStatus() != null
+                  && AgentTaskConditions.find(task.getStatus().getConditions(), "TornDown")
+                      .isPresent();
+            });
+    return get(name);
+  }
+
+  static Map<String, String> conditions(AgentTask task) {
+    Map<String, String> byType = new java.util.LinkedHashMap<>();
+    for (Condition c : task.getStatus().getConditions()) {
+      byType.put(c.getType(), c.getStatus() + "/" + c.getReason());
+    }
+    return byType;
+  }
+
+  List<Event> events(String name) {
+    return client.v1().events().inNamespace(namespace()).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName()))
+        .toList();
+  }
+
+  List<String> eventReasons(String name) {
+    return events(name).stream().map(Event::getReason).toList();
+  }
+}

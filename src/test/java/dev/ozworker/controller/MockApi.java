@@ -1,0 +1,71 @@
+package dev.ozworker.controller;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+
+/**
+ * An in-process API server for controller tests: fabric8's mock server in CRUD mode on loopback
+ * (which refuses a PUT carrying a stale resourceVersion with 409, as an API server does), the
+ * AgentTask CRD installed, and clients on the JDK HTTP client.
+ */
+final class MockApi implements AutoCloseable {
+  private final KubernetesMockServer server;
+  private final List<KubernetesClient> clients = new ArrayList<>();
+
+  private MockApi(KubernetesMockServer server) {
+    this.server = server;
+  }
+
+  static MockApi start() {
+    KubernetesMockServer server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(),
+            false);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    MockApi api = new MockApi(server);
+    try {
+      api.client()
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .resource(
+              Serialization.unmarshal(
+                  Files.readString(Path.of("crds", "agenttasks.ozworker.dev-v1.yml")),
+                  CustomResourceDefinition.class))
+          .create();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return api;
+  }
+
+  /** A new client of this server, as a separate worker replica would have; closed with it. */
+  KubernetesClient client() {
+    KubernetesClient client = server.createClient(new JdkHttpClientFactory());
+    clients.add(client);
+    return client;
+  }
+
+  @Override
+  public void close() {
+    clients.forEach(KubernetesClient::close);
+    server.destroy();
+  }
+}

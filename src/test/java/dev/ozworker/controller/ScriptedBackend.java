@@ -1,0 +1,229 @@
+package dev.ozworker.controller;
+
+import dev.ozworker.api.BackendRef;
+import dev.ozworker.api.FailureReason;
+import dev.ozworker.backend.Backend;
+import dev.ozworker.backend.TaskFailure;
+import dev.ozworker.backend.TaskListener;
+import dev.ozworker.backend.TaskOutcome;
+import dev.ozworker.config.BackendKind;
+import dev.ozworker.task.TaskSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An in-memory backend that does what each test tells it, per run id, and records every call. Its
+ * news reaches the listener from its own thread, as a real backend's would. Runs outlive a
+ * controller: after {@link #loseListeners()} (the worker process died) a run goes on, and {@link
+ * #reattach} finds it, or its result if it ended meanwhile.
+ */
+final class ScriptedBackend implements Backend {
+  /** What a run does after {@link #start}. */
+  enum Script {
+    /** Runs until finished by the test or cancelled. */
+    RUN,
+    /** Stays preparing (e.g. a slow image pull) until cancelled. */
+    PREPARE,
+    /** Runs and ends at once with the scripted outcome. */
+    END,
+    /** Refuses to start: {@link #start} throws. */
+    REFUSE
+  }
+
+  private record Plan(Script script, TaskOutcome outcome) {}
+
+  private static final class Live {
+    volatile TaskListener listener;
+    volatile boolean running;
+
+    Live(TaskListener listener) {
+      this.listener = listener;
+    }
+  }
+
+  private final ExecutorService news = Executors.newSingleThreadExecutor();
+  private final Map<String, Plan> plans = new ConcurrentHashMap<>();
+  private final Map<String, Live> live = new ConcurrentHashMap<>();
+  private final Map<String, TaskOutcome> ended = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<Optional<TaskFailure>>> teardowns =
+      new ConcurrentHashMap<>();
+  private final Map<String, TaskSpec> specs = new ConcurrentHashMap<>();
+  private final List<String> calls = new ArrayList<>();
+  private final List<Duration> graces = new ArrayList<>();
+  private final AtomicInteger running = new AtomicInteger();
+  private final AtomicInteger mostRunning = new AtomicInteger();
+
+  /** Scripts the run with this id; unscripted runs {@link Script#RUN}. */
+  ScriptedBackend script(String runId, Script script) {
+    plans.put(runId, new Plan(script, null));
+    return this;
+  }
+
+  /** The run ends at once with this outcome. */
+  ScriptedBackend ends(String runId, TaskOutcome outcome) {
+    plans.put(runId, new Plan(Script.END, outcome));
+    return this;
+  }
+
+  /** The run's teardown waits until the returned future is completed. */
+  CompletableFuture<Optional<TaskFailure>> holdTeardown(String runId) {
+    return teardowns.computeIfAbsent(runId, id -> new CompletableFuture<>());
+  }
+
+  /** Ends a running run, as its agent exiting would. */
+  void finish(String runId, TaskOutcome outcome) {
+    news.execute(() -> end(runId, outcome));
+  }
+
+  /** The worker process died: nobody hears about the runs any more; they go on. */
+  void loseListeners() {
+    live.values().forEach(run -> run.listener = new Deaf());
+  }
+
+  @Override
+  public BackendKind kind() {
+    return BackendKind.DIRECT;
+  }
+
+  @Override
+  public BackendRef start(TaskSpec spec, TaskListener listener) throws TaskFailure {
+    String runId = spec.runId();
+    record("start", runId);
+    specs.put(runId, spec);
+    Plan plan = plans.getOrDefault(runId, new Plan(Script.RUN, null));
+    if (plan.script() == Script.REFUSE) {
+      throw new TaskFailure(FailureReason.WORKSPACE_SETUP, "workspace root is not writable");
+    }
+    Live run = new Live(listener);
+    live.put(runId, run);
+    mostRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+    news.execute(
+        () -> {
+          if (plan.script() != Script.PREPARE) {
+            run.running = true;
+            run.listener.running();
+          }
+          if (plan.script() == Script.END) {
+            end(runId, plan.outcome());
+          }
+        });
+    return new BackendRef(kind().configName(), runId, null, 4242L, "/workspaces/" + runId);
+  }
+
+  @Override
+  public void reattach(TaskSpec spec, BackendRef ref, TaskListener listener) throws TaskFailure {
+    record("reattach", ref.runId());
+    specs.put(ref.runId(), spec);
+    Live run = live.get(ref.runId());
+    TaskOutcome outcome = ended.get(ref.runId());
+    if (run == null && outcome == null) {
+      throw new TaskFailure(
+          FailureReason.UNKNOWN,
+          "the worker restarted and found no process for run " + ref.runId());
+    }
+    news.execute(
+        () -> {
+          if (run != null) {
+            run.listener = listener;
+            if (run.running) {
+              listener.running();
+            }
+          } else {
+            listener.finished(outcome);
+          }
+        });
+  }
+
+  @Override
+  public void cancel(BackendRef ref, Duration grace) {
+    record("cancel", ref.runId());
+    synchronized (graces) {
+      graces.add(grace);
+    }
+    news.execute(() -> end(ref.runId(), new TaskOutcome.Cancelled("terminated")));
+  }
+
+  @Override
+  public CompletionStage<Optional<TaskFailure>> cleanup(BackendRef ref) {
+    record("cleanup", ref.runId());
+    return teardowns.computeIfAbsent(
+        ref.runId(), id -> CompletableFuture.completedFuture(Optional.empty()));
+  }
+
+  @Override
+  public void close() {
+    news.shutdownNow();
+  }
+
+  /** How often {@code call} (start, reattach, cancel, cleanup) was made for the run. */
+  int count(String call, String runId) {
+    synchronized (calls) {
+      return (int) calls.stream().filter((call + ":" + runId)::equals).count();
+    }
+  }
+
+  /** Every {@code call} made, for any run. */
+  int count(String call) {
+    synchronized (calls) {
+      return (int) calls.stream().filter(c -> c.startsWith(call + ":")).count();
+    }
+  }
+
+  List<String> calls() {
+    synchronized (calls) {
+      return List.copyOf(calls);
+    }
+  }
+
+  List<Duration> graces() {
+    synchronized (graces) {
+      return List.copyOf(graces);
+    }
+  }
+
+  /** The spec the run was started or reattached with. */
+  TaskSpec spec(String runId) {
+    return specs.get(runId);
+  }
+
+  /** The most runs that were live at once. */
+  int mostRunningAtOnce() {
+    return mostRunning.get();
+  }
+
+  boolean isLive(String runId) {
+    return live.containsKey(runId);
+  }
+
+  private void end(String runId, TaskOutcome outcome) {
+    Live run = live.remove(runId);
+    if (run != null) {
+      running.decrementAndGet();
+      ended.put(runId, outcome);
+      run.listener.finished(outcome);
+    }
+  }
+
+  private void record(String call, String runId) {
+    synchronized (calls) {
+      calls.add(call + ":" + runId);
+    }
+  }
+
+  private static final class Deaf implements TaskListener {
+    @Override
+    public void running() {}
+
+    @Override
+    public void finished(TaskOutcome outcome) {}
+  }
+}
