@@ -101,7 +101,24 @@ class ArchitectureTest {
             "dev.ozworker.intake..",
             "io.fabric8.kubernetes.client..",
             "io.javaoperatorsdk..")
-        .allowEmptyShould(true)
+        .check(classes);
+  }
+
+  @Test
+  void theControllerKnowsBackendsOnlyByTheirContract() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.ozworker.controller..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "com.github.dockerjava..",
+            "dev.ozworker.backend.docker..",
+            "dev.ozworker.backend.direct..",
+            "dev.ozworker.oz..")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName(ProcessBuilder.class.getName())
         .check(classes);
   }
 
