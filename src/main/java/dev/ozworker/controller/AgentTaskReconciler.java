@@ -165,7 +165,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     // A cancelled task costs nothing to end, so any replica takes it, full or not.
     if (!cancelled && !slots.tryAcquire(id)) {
       slots.await(id);
-      write(task, statuses.unclaimedQueued(task, slots.inUse(), slots.max()), context);
+      write(task, statuses.unclaimedQueued(task), context);
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(RECHECK);
     }
     if (ownership.claim(context.getClient(), task)) {
@@ -345,24 +345,18 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
 
   /** Deletes a finished task once its TTL has passed, if it is no longer needed. */
   private UpdateControl<AgentTask> expireWhenDue(AgentTask task, Context<AgentTask> context) {
-    Duration ttl = config.finishedTaskTtl();
-    AgentTaskStatus status = task.getStatus();
-    boolean awaitsReport =
-        task.getSpec().getTaskId() != null
-            && !task.getSpec().getTaskId().isBlank()
-            && !Boolean.TRUE.equals(status.getReported());
-    if (!config.cleanup() || ttl.isZero() || awaitsReport) {
+    Optional<Instant> due = TaskExpiry.deleteAt(task, config, clock.instant());
+    if (due.isEmpty()) {
       return UpdateControl.noUpdate();
     }
-    Instant due = KubernetesTime.parse(status.getFinishedAt()).orElse(clock.instant()).plus(ttl);
-    Duration left = Duration.between(clock.instant(), due);
+    Duration left = Duration.between(clock.instant(), due.get());
     if (left.isPositive()) {
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(left);
     }
     log.info(
         "deleting AgentTask {}: finished more than {} ago",
         task.getMetadata().getName(),
-        GoDuration.format(ttl));
+        GoDuration.format(config.finishedTaskTtl()));
     context.getClient().resource(task).delete();
     return UpdateControl.noUpdate();
   }

@@ -44,19 +44,15 @@ final class TaskStatuses {
     return next;
   }
 
-  /** Not owned by any worker yet, and this one is full. */
-  AgentTaskStatus unclaimedQueued(AgentTask task, int inUse, int max) {
+  /**
+   * Not owned by any worker yet, and this one is full. Every full replica writes the same words, so
+   * replicas never overwrite each other back and forth.
+   */
+  AgentTaskStatus unclaimedQueued(AgentTask task) {
     AgentTaskStatus next = copy(task);
     next.setPhase(AgentTaskPhase.Pending);
     next.setObservedGeneration(task.getMetadata().getGeneration());
-    String why =
-        "queued: waiting for a worker with a free slot (worker "
-            + workerId
-            + " runs "
-            + inUse
-            + "/"
-            + max
-            + ")";
+    String why = "queued: waiting for a worker with a free slot (max_concurrent_tasks)";
     next.setMessage(why);
     condition(task, next, QUEUED, true, "AtCapacity", why);
     return next;

@@ -203,7 +203,7 @@ class AgentTaskControllerTest {
                 assertThat(conditions(get("waiting"))).containsEntry("Queued", "True/AtCapacity"));
 
     assertThat(get("waiting").getStatus().getMessage())
-        .isEqualTo("queued: waiting for a worker with a free slot (worker w1 runs 1/1)");
+        .isEqualTo("queued: waiting for a worker with a free slot (max_concurrent_tasks)");
 
     setCancel("waiting");
 

@@ -1,0 +1,42 @@
+package dev.ozworker.controller;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskStatus;
+import dev.ozworker.config.WorkerConfig;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * When a finished AgentTask may be deleted: {@code finished_task_ttl} after it finished, once its
+ * result is no longer needed. Kept forever when cleanup is off or the TTL is zero; a task from Oz
+ * is kept until its result was delivered ({@code status.reported}), whatever its age.
+ */
+final class TaskExpiry {
+  private TaskExpiry() {}
+
+  /**
+   * @param finishedFallback when the task finished if its status does not say (written by an older
+   *     worker or by hand)
+   * @return when to delete the task; empty to keep it
+   */
+  static Optional<Instant> deleteAt(AgentTask task, WorkerConfig config, Instant finishedFallback) {
+    AgentTaskStatus status = task.getStatus();
+    if (!config.cleanup()
+        || config.finishedTaskTtl().isZero()
+        || status == null
+        || status.getPhase() == null
+        || !status.getPhase().isTerminal()
+        || awaitsReport(task)) {
+      return Optional.empty();
+    }
+    Instant finished = KubernetesTime.parse(status.getFinishedAt()).orElse(finishedFallback);
+    return Optional.of(finished.plus(config.finishedTaskTtl()));
+  }
+
+  private static boolean awaitsReport(AgentTask task) {
+    String taskId = task.getSpec().getTaskId();
+    return taskId != null
+        && !taskId.isBlank()
+        && !Boolean.TRUE.equals(task.getStatus().getReported());
+  }
+}
