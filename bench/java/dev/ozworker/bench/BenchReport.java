@@ -15,7 +15,7 @@ import java.util.Map;
  * Figures of one benchmark: latency percentiles of named measurements, plus free-form facts. Prints
  * a line per measurement and writes {@code target/bench/<name>.json}.
  */
-final class BenchReport {
+public final class BenchReport {
   static final Path DIRECTORY = Path.of("target", "bench");
 
   private final String name;
@@ -23,13 +23,13 @@ final class BenchReport {
   private final ObjectNode facts;
   private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  BenchReport(String name) {
+  public BenchReport(String name) {
     this.name = name;
     this.facts = json.createObjectNode();
   }
 
   /** Adds the percentiles of {@code nanos} (one sample per operation) as {@code measurement}. */
-  BenchReport latency(String measurement, long[] nanos) {
+  public BenchReport latency(String measurement, long[] nanos) {
     long[] sorted = nanos.clone();
     Arrays.sort(sorted);
     ObjectNode node = json.createObjectNode();
@@ -53,14 +53,14 @@ final class BenchReport {
   }
 
   /** Adds a single figure, e.g. bytes allocated per operation. */
-  BenchReport fact(String key, double value) {
+  public BenchReport fact(String key, double value) {
     facts.put(key, value);
     System.out.printf("%s %s: %.1f%n", name, key, value);
     return this;
   }
 
   /** Writes the report; returns its path. */
-  Path write() throws IOException {
+  public Path write() throws IOException {
     ObjectNode root = json.createObjectNode();
     root.put("benchmark", name);
     root.put("finished", Instant.now().toString());
