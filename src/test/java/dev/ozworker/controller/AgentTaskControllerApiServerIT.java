@@ -1,0 +1,337 @@
+package dev.ozworker.controller;
+
+import static dev.ozworker.controller.AgentTaskControllerTest.conditions;
+import static dev.ozworker.controller.AgentTaskControllerTest.userTask;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskKeys;
+import dev.ozworker.api.AgentTaskPhase;
+import dev.ozworker.api.FailureReason;
+import dev.ozworker.backend.TaskFailure;
+import dev.ozworker.backend.TaskOutcome;
+import dev.ozworker.cli.WorkerConfigs;
+import dev.ozworker.config.WorkerConfig;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The controller on a real API server (kube-local, or any cluster KUBECONFIG names) with a scripted
+ * backend: server-side apply of the finalizer, status PUTs with resourceVersions, Events, printer
+ * columns as kubectl shows them, and a claim refused with a real conflict. Required in CI; skipped
+ * elsewhere when no KUBECONFIG is set.
+ */
+class AgentTaskControllerApiServerIT {
+  static final String CRD_NAME = "agenttasks.ozworker.dev";
+  static final Path CRD = Path.of("crds", "agenttasks.ozworker.dev-v1.yml");
+  static final Duration WAIT = Duration.ofSeconds(30);
+
+  static final String NAMESPACE = "default";
+  // Namespaces never finish deleting on an API server without a controller manager, so the test
+  // works in "default" and labels what it creates, to delete exactly that.
+  static final String RUN_LABEL = "ozworker-test-run";
+
+  static KubernetesClient client;
+  static String runId;
+  static boolean createdCrd;
+
+  String workerId;
+  ScriptedBackend backend;
+  final List<AutoCloseable> started = new ArrayList<>();
+  final List<String> taskNames = new ArrayList<>();
+
+  @BeforeAll
+  static void installCrd() throws IOException {
+    String kubeconfig = System.getenv("KUBECONFIG");
+    if (kubeconfig == null && "true".equals(System.getenv("CI"))) {
+      throw new IllegalStateException("CI runs this against kube-local: .ci/run sets KUBECONFIG");
+    }
+    assumeTrue(kubeconfig != null, "no KUBECONFIG: start ../shared/tools/kube-local to run this");
+    client =
+        new KubernetesClientBuilder()
+            .withHttpClientFactory(new JdkHttpClientFactory())
+            .withConfig(Config.autoConfigure(null))
+            .build();
+    var crds = client.apiextensions().v1().customResourceDefinitions();
+    // Another test class may have just deleted the CRD; applying to one still terminating would
+    // see it vanish under the test.
+    await().atMost(WAIT).until(() -> !terminating(crds.withName(CRD_NAME).get()));
+    createdCrd = crds.withName(CRD_NAME).get() == null;
+    CustomResourceDefinition crd =
+        Serialization.unmarshal(Files.readString(CRD), CustomResourceDefinition.class);
+    crds.resource(crd).forceConflicts().serverSideApply();
+    await().atMost(WAIT).until(() -> established(crds.withName(CRD_NAME).get()));
+    runId = UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  @AfterAll
+  static void removeTheCrdIfThisTestCreatedIt() {
+    if (client == null) {
+      return;
+    }
+    if (createdCrd) {
+      var crds = client.apiextensions().v1().customResourceDefinitions();
+      crds.withName(CRD_NAME).delete();
+      await().atMost(WAIT).until(() -> crds.withName(CRD_NAME).get() == null);
+    }
+    client.close();
+  }
+
+  @BeforeEach
+  void newBackend() {
+    workerId = "it-" + runId;
+    backend = new ScriptedBackend();
+  }
+
+  /**
+   * Deletes this run's tasks while the controllers still run, so that they release their
+   * finalizers, and only then stops them. The Events the controllers wrote on the tasks go too.
+   */
+  @AfterEach
+  void removeWhatThisTestCreated() throws Exception {
+    try {
+      tasks().withLabel(RUN_LABEL, runId).delete();
+      await()
+          .atMost(WAIT)
+          .until(() -> tasks().withLabel(RUN_LABEL, runId).list().getItems().isEmpty());
+      for (String name : taskNames) {
+        client.v1().events().inNamespace(NAMESPACE).withField("involvedObject.name", name).delete();
+      }
+    } catch (ConditionTimeoutException e) {
+      // Leave nothing behind on the cluster, and still fail: the controller kept its finalizer.
+      for (AgentTask left : tasks().withLabel(RUN_LABEL, runId).list().getItems()) {
+        tasks()
+            .withName(left.getMetadata().getName())
+            .edit(
+                task -> {
+                  task.getMetadata().setFinalizers(List.of());
+                  return task;
+                });
+      }
+      throw new AssertionError("the controller did not release the deleted AgentTasks", e);
+    } finally {
+      for (AutoCloseable closeable : started.reversed()) {
+        closeable.close();
+      }
+      backend.close();
+    }
+  }
+
+  @Test
+  void kubectlGetShowsPhaseWorkerExitAndReasonOfControlledTasks() throws Exception {
+    String ok = name("ok");
+    String broken = name("broken");
+    backend.ends(ok, new TaskOutcome.Succeeded("hello from the agent\n"));
+    backend.ends(
+        broken,
+        new TaskOutcome.Failed(
+            new TaskFailure(
+                FailureReason.AGENT_INVOCATION,
+                3,
+                "oz agent exited with error: exit status 3",
+                null),
+            "panic: no luck\n"));
+    controller();
+
+    create(userTask(ok));
+    create(userTask(broken));
+
+    AgentTask succeeded = awaitTornDown(ok);
+    AgentTask failed = awaitTornDown(broken);
+    assertThat(succeeded.getMetadata().getFinalizers()).contains(AgentTaskKeys.FINALIZER);
+    assertThat(succeeded.getMetadata().getLabels())
+        .containsEntry(AgentTaskKeys.WORKER_ID_LABEL, workerId);
+    assertThat(conditions(succeeded))
+        .containsEntry("Completed", "True/Succeeded")
+        .containsEntry("TornDown", "True/CleanedUp");
+    assertThat(conditions(failed)).containsEntry("Completed", "True/Failed");
+    List<String> table = kubectl("get", "agenttasks", "-n", NAMESPACE, "-l", runLabel());
+    assertThat(table.get(0).split("\\s+"))
+        .containsExactly("NAME", "PHASE", "TITLE", "WORKER", "EXIT", "REASON", "AGE");
+    assertThat(row(table, ok))
+        .startsWith(ok, "Succeeded", "Task", ok, workerId, "0")
+        .doesNotContain("agent_invocation");
+    assertThat(row(table, broken))
+        .startsWith(broken, "Failed", "Task", broken, workerId, "3", "agent_invocation");
+    assertThat(backend.count("cleanup", ok)).isEqualTo(1);
+    assertThat(backend.count("cleanup", broken)).isEqualTo(1);
+  }
+
+  @Test
+  void aRunningTaskIsCancelledAndTornDownOnARealApiServer() throws Exception {
+    String name = name("long");
+    controller();
+    create(userTask(name));
+    awaitPhase(name, AgentTaskPhase.Running);
+
+    tasks()
+        .withName(name)
+        .edit(
+            task -> {
+              task.getSpec().setCancel(true);
+              return task;
+            });
+
+    AgentTask task = awaitTornDown(name);
+    assertThat(task.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Cancelled);
+    assertThat(task.getStatus().getMessage()).contains("spec.cancel");
+    assertThat(task.getStatus().getLogTail()).isEqualTo("terminated");
+    assertThat(conditions(task)).containsEntry("Completed", "True/Cancelled");
+    assertThat(backend.count("start", name)).isEqualTo(1);
+    assertThat(backend.count("cancel", name)).isEqualTo(1);
+    assertThat(backend.count("cleanup", name)).isEqualTo(1);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        kubectl(
+                            "get",
+                            "events",
+                            "-n",
+                            NAMESPACE,
+                            "--field-selector",
+                            "involvedObject.name=" + name,
+                            "--no-headers",
+                            "-o",
+                            "custom-columns=TYPE:.type,REASON:.reason,FROM:.source.component"))
+                    .map(line -> List.of(line.split("\\s+")))
+                    .contains(
+                        List.of("Normal", "Running", TaskEvents.COMPONENT),
+                        List.of("Normal", "Cancelled", TaskEvents.COMPONENT)));
+  }
+
+  @Test
+  void aStaleClaimIsRefusedByTheApiServer() {
+    AgentTask created = create(userTask(name("contested")));
+
+    boolean firstWon = new TaskOwnership("a").claim(client, created);
+    boolean secondWon = new TaskOwnership("b").claim(client, created);
+
+    assertThat(firstWon).isTrue();
+    assertThat(secondWon).as("second claim carried a stale resourceVersion").isFalse();
+    AgentTask stored = tasks().withName(created.getMetadata().getName()).get();
+    assertThat(stored.getMetadata().getLabels())
+        .containsEntry(AgentTaskKeys.WORKER_ID_LABEL, "a")
+        .containsEntry(RUN_LABEL, runId);
+    assertThat(stored.getMetadata().getResourceVersion())
+        .isNotEqualTo(created.getMetadata().getResourceVersion());
+    assertThatThrownBy(() -> client.resource(created).update())
+        .as("what the refused claim was told")
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
+  }
+
+  // --- fixtures ---
+
+  void controller() throws Exception {
+    WorkerConfig config =
+        WorkerConfigs.resolve(
+            "worker_id: " + workerId + "\nnamespace: " + NAMESPACE + "\nbackend:\n  direct: {}\n",
+            Map.of("WARP_API_KEY", "wk_worker"));
+    started.add(
+        AgentTaskController.start(client, config, List.of(backend), Clock.systemUTC(), true));
+  }
+
+  static String name(String suffix) {
+    return runId + "-" + suffix;
+  }
+
+  static String runLabel() {
+    return RUN_LABEL + "=" + runId;
+  }
+
+  static NonNamespaceOperation<AgentTask, KubernetesResourceList<AgentTask>, Resource<AgentTask>>
+      tasks() {
+    return client.resources(AgentTask.class).inNamespace(NAMESPACE);
+  }
+
+  AgentTask create(AgentTask task) {
+    task.getMetadata().setLabels(new HashMap<>(Map.of(RUN_LABEL, runId)));
+    taskNames.add(task.getMetadata().getName());
+    return tasks().resource(task).create();
+  }
+
+  static AgentTaskPhase phase(String name) {
+    AgentTask task = tasks().withName(name).get();
+    return task == null || task.getStatus() == null ? null : task.getStatus().getPhase();
+  }
+
+  static void awaitPhase(String name, AgentTaskPhase phase) {
+    await().atMost(WAIT).until(() -> phase(name) == phase);
+  }
+
+  /** Waits until the task is final and cleaned up, the last thing the controller writes. */
+  static AgentTask awaitTornDown(String name) {
+    return await()
+        .atMost(WAIT)
+        .until(
+            () -> tasks().withName(name).get(),
+            task ->
+                task != null
+                    && task.getStatus() != null
+                    && AgentTaskConditions.find(task.getStatus().getConditions(), "TornDown")
+                        .isPresent());
+  }
+
+  /** The cells of the table row of the named task. */
+  static List<String> row(List<String> table, String name) {
+    return table.stream()
+        .filter(line -> line.startsWith(name + " "))
+        .findFirst()
+        .map(line -> List.of(line.split("\\s+")))
+        .orElseThrow(() -> new AssertionError("no row for " + name + " in\n" + table));
+  }
+
+  static boolean established(CustomResourceDefinition crd) {
+    return crd != null
+        && crd.getStatus() != null
+        && crd.getStatus().getConditions().stream()
+            .anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True"));
+  }
+
+  static boolean terminating(CustomResourceDefinition crd) {
+    return crd != null && crd.getMetadata().getDeletionTimestamp() != null;
+  }
+
+  static List<String> kubectl(String... args) throws IOException, InterruptedException {
+    List<String> command =
+        Stream.concat(Stream.of("kubectl", "--request-timeout=30s"), Stream.of(args)).toList();
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    process.getOutputStream().close();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("kubectl exits").isTrue();
+    assertThat(process.exitValue()).as(String.join(" ", command) + ":\n" + output).isZero();
+    return output.lines().toList();
+  }
+}
