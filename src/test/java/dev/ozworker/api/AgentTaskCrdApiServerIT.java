@@ -3,7 +3,6 @@ package dev.ozworker.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ozworker.cli.WorkerConfigs;
@@ -11,18 +10,15 @@ import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.intake.AssignmentMapping;
 import dev.ozworker.intake.TaskResources;
+import dev.ozworker.kube.TestCluster;
 import dev.ozworker.oz.Decoded;
 import dev.ozworker.oz.OzCodec;
 import dev.ozworker.oz.TaskAssignment;
 import dev.ozworker.task.TaskResolver;
 import dev.ozworker.task.TaskSpec;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,8 +28,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,12 +38,9 @@ import org.junit.jupiter.api.Test;
  * Required in CI; skipped elsewhere when no KUBECONFIG is set.
  */
 class AgentTaskCrdApiServerIT {
-  static final String CRD_NAME = "agenttasks.ozworker.dev";
-
-  static final String NAMESPACE = "default";
-  // Namespaces never finish deleting on an API server without a controller manager, so the test
-  // works in "default" and labels what it creates, to delete exactly that.
-  static final String RUN_LABEL = "ozworker-test-run";
+  static final String CRD_NAME = TestCluster.CRD_NAME;
+  static final String NAMESPACE = TestCluster.NAMESPACE;
+  static final String RUN_LABEL = TestCluster.RUN_LABEL;
 
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -59,21 +50,8 @@ class AgentTaskCrdApiServerIT {
 
   @BeforeAll
   static void installCrd() throws IOException {
-    String kubeconfig = System.getenv("KUBECONFIG");
-    if (kubeconfig == null && "true".equals(System.getenv("CI"))) {
-      throw new IllegalStateException("CI runs this against kube-local: .ci/run sets KUBECONFIG");
-    }
-    assumeTrue(kubeconfig != null, "no KUBECONFIG: start ../shared/tools/kube-local to run this");
-    client =
-        new KubernetesClientBuilder()
-            .withHttpClientFactory(new JdkHttpClientFactory())
-            .withConfig(Config.autoConfigure(null))
-            .build();
-    CustomResourceDefinition crd = ApiFixtures.crd();
-    var crds = client.apiextensions().v1().customResourceDefinitions();
-    createdCrd = crds.withName(CRD_NAME).get() == null;
-    crds.resource(crd).forceConflicts().serverSideApply();
-    await().atMost(Duration.ofSeconds(30)).until(() -> established(crds.withName(CRD_NAME).get()));
+    client = TestCluster.connectOrSkip();
+    createdCrd = TestCluster.installCrd(client);
     runId = UUID.randomUUID().toString().substring(0, 8);
   }
 
@@ -85,7 +63,7 @@ class AgentTaskCrdApiServerIT {
     client.resources(AgentTask.class).inNamespace(NAMESPACE).withLabel(RUN_LABEL, runId).delete();
     client.secrets().inNamespace(NAMESPACE).withLabel(RUN_LABEL, runId).delete();
     if (createdCrd) {
-      client.apiextensions().v1().customResourceDefinitions().withName(CRD_NAME).delete();
+      TestCluster.removeCrd(client);
     }
     client.close();
   }
@@ -95,12 +73,12 @@ class AgentTaskCrdApiServerIT {
     create(example("hello"));
 
     List<String> table =
-        kubectl("get", "agenttasks", "-n", NAMESPACE, "-l", RUN_LABEL + "=" + runId);
+        TestCluster.kubectl("get", "agenttasks", "-n", NAMESPACE, "-l", RUN_LABEL + "=" + runId);
 
     assertThat(table.get(0).split("\\s+"))
         .containsExactly("NAME", "PHASE", "TITLE", "WORKER", "EXIT", "REASON", "AGE");
     assertThat(table.get(1)).startsWith(runId + "-hello").contains("Say hello");
-    assertThat(kubectl("get", "at", "-n", NAMESPACE, runId + "-hello", "-o", "name"))
+    assertThat(TestCluster.kubectl("get", "at", "-n", NAMESPACE, runId + "-hello", "-o", "name"))
         .containsExactly("agenttask.ozworker.dev/" + runId + "-hello");
   }
 
@@ -113,7 +91,9 @@ class AgentTaskCrdApiServerIT {
             .atMost(Duration.ofSeconds(60))
             .pollInterval(Duration.ofSeconds(1))
             .ignoreExceptions()
-            .until(() -> String.join("\n", kubectl("explain", "agenttask.spec")), text -> true);
+            .until(
+                () -> String.join("\n", TestCluster.kubectl("explain", "agenttask.spec")),
+                text -> true);
 
     assertThat(explain)
         .contains("envFrom", "Secret holding the task's environment variables")
@@ -255,23 +235,5 @@ class AgentTaskCrdApiServerIT {
         .inNamespace(NAMESPACE)
         .withName(runId + "-" + name)
         .get();
-  }
-
-  private static boolean established(CustomResourceDefinition crd) {
-    return crd != null
-        && crd.getStatus() != null
-        && crd.getStatus().getConditions().stream()
-            .anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True"));
-  }
-
-  private static List<String> kubectl(String... args) throws IOException, InterruptedException {
-    List<String> command =
-        Stream.concat(Stream.of("kubectl", "--request-timeout=30s"), Stream.of(args)).toList();
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    process.getOutputStream().close();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("kubectl exits").isTrue();
-    assertThat(process.exitValue()).as(String.join(" ", command) + ":\n" + output).isZero();
-    return output.lines().toList();
   }
 }

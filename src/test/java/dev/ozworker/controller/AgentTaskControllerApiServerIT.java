@@ -5,7 +5,6 @@ import static dev.ozworker.controller.AgentTaskControllerTest.userTask;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;
@@ -15,20 +14,13 @@ import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskOutcome;
 import dev.ozworker.cli.WorkerConfigs;
 import dev.ozworker.config.WorkerConfig;
+import dev.ozworker.kube.TestCluster;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,8 +28,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -52,14 +42,10 @@ import org.junit.jupiter.api.Test;
  * elsewhere when no KUBECONFIG is set.
  */
 class AgentTaskControllerApiServerIT {
-  static final String CRD_NAME = "agenttasks.ozworker.dev";
-  static final Path CRD = Path.of("crds", "agenttasks.ozworker.dev-v1.yml");
   static final Duration WAIT = Duration.ofSeconds(30);
 
-  static final String NAMESPACE = "default";
-  // Namespaces never finish deleting on an API server without a controller manager, so the test
-  // works in "default" and labels what it creates, to delete exactly that.
-  static final String RUN_LABEL = "ozworker-test-run";
+  static final String NAMESPACE = TestCluster.NAMESPACE;
+  static final String RUN_LABEL = TestCluster.RUN_LABEL;
 
   static KubernetesClient client;
   static String runId;
@@ -72,25 +58,8 @@ class AgentTaskControllerApiServerIT {
 
   @BeforeAll
   static void installCrd() throws IOException {
-    String kubeconfig = System.getenv("KUBECONFIG");
-    if (kubeconfig == null && "true".equals(System.getenv("CI"))) {
-      throw new IllegalStateException("CI runs this against kube-local: .ci/run sets KUBECONFIG");
-    }
-    assumeTrue(kubeconfig != null, "no KUBECONFIG: start ../shared/tools/kube-local to run this");
-    client =
-        new KubernetesClientBuilder()
-            .withHttpClientFactory(new JdkHttpClientFactory())
-            .withConfig(Config.autoConfigure(null))
-            .build();
-    var crds = client.apiextensions().v1().customResourceDefinitions();
-    // Another test class may have just deleted the CRD; applying to one still terminating would
-    // see it vanish under the test.
-    await().atMost(WAIT).until(() -> !terminating(crds.withName(CRD_NAME).get()));
-    createdCrd = crds.withName(CRD_NAME).get() == null;
-    CustomResourceDefinition crd =
-        Serialization.unmarshal(Files.readString(CRD), CustomResourceDefinition.class);
-    crds.resource(crd).forceConflicts().serverSideApply();
-    await().atMost(WAIT).until(() -> established(crds.withName(CRD_NAME).get()));
+    client = TestCluster.connectOrSkip();
+    createdCrd = TestCluster.installCrd(client);
     runId = UUID.randomUUID().toString().substring(0, 8);
   }
 
@@ -100,9 +69,7 @@ class AgentTaskControllerApiServerIT {
       return;
     }
     if (createdCrd) {
-      var crds = client.apiextensions().v1().customResourceDefinitions();
-      crds.withName(CRD_NAME).delete();
-      await().atMost(WAIT).until(() -> crds.withName(CRD_NAME).get() == null);
+      TestCluster.removeCrd(client);
     }
     client.close();
   }
@@ -175,7 +142,8 @@ class AgentTaskControllerApiServerIT {
         .containsEntry("Completed", "True/Succeeded")
         .containsEntry("TornDown", "True/CleanedUp");
     assertThat(conditions(failed)).containsEntry("Completed", "True/Failed");
-    List<String> table = kubectl("get", "agenttasks", "-n", NAMESPACE, "-l", runLabel());
+    List<String> table =
+        TestCluster.kubectl("get", "agenttasks", "-n", NAMESPACE, "-l", runLabel());
     assertThat(table.get(0).split("\\s+"))
         .containsExactly("NAME", "PHASE", "TITLE", "WORKER", "EXIT", "REASON", "AGE");
     assertThat(row(table, ok))
@@ -215,7 +183,7 @@ class AgentTaskControllerApiServerIT {
         .untilAsserted(
             () ->
                 assertThat(
-                        kubectl(
+                        TestCluster.kubectl(
                             "get",
                             "events",
                             "-n",
@@ -311,27 +279,5 @@ class AgentTaskControllerApiServerIT {
         .findFirst()
         .map(line -> List.of(line.split("\\s+")))
         .orElseThrow(() -> new AssertionError("no row for " + name + " in\n" + table));
-  }
-
-  static boolean established(CustomResourceDefinition crd) {
-    return crd != null
-        && crd.getStatus() != null
-        && crd.getStatus().getConditions().stream()
-            .anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True"));
-  }
-
-  static boolean terminating(CustomResourceDefinition crd) {
-    return crd != null && crd.getMetadata().getDeletionTimestamp() != null;
-  }
-
-  static List<String> kubectl(String... args) throws IOException, InterruptedException {
-    List<String> command =
-        Stream.concat(Stream.of("kubectl", "--request-timeout=30s"), Stream.of(args)).toList();
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    process.getOutputStream().close();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("kubectl exits").isTrue();
-    assertThat(process.exitValue()).as(String.join(" ", command) + ":\n" + output).isZero();
-    return output.lines().toList();
   }
 }
