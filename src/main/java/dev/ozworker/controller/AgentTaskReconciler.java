@@ -108,8 +108,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
         run = recover(task, context).orElse(null);
       }
       if (run == null) {
-        wake(slots.release(id));
-        slots.forget(id);
+        giveBack(id);
         return DeleteControl.defaultDelete();
       }
       if (run.started() && run.stop(TaskRun.StopCause.DELETE, config.cancelGracePeriod())) {
@@ -178,17 +177,22 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     return UpdateControl.noUpdate();
   }
 
+  /**
+   * Hands a Pending task of this worker to its backend when it can run and a slot is free. Until
+   * then it holds no slot (the one taken while claiming it is given back), so a task waiting for
+   * its Secret or refused as invalid never keeps another from running.
+   */
   private UpdateControl<AgentTask> admit(AgentTask task, Context<AgentTask> context) {
     ResourceID id = ResourceID.fromResource(task);
     if (Boolean.TRUE.equals(task.getSpec().getCancel())) {
-      wake(slots.release(id));
-      slots.forget(id);
+      giveBack(id);
       write(task, statuses.cancelledBeforeStart(task), context);
       return UpdateControl.noUpdate();
     }
     EnvSecrets secrets = new EnvSecrets(context.getClient());
     Optional<Map<String, String>> env = secrets.entries(task);
     if (env.isEmpty()) {
+      giveBack(id);
       write(
           task,
           statuses.waitingForSecret(task, EnvSecrets.secretName(task).orElseThrow()),
@@ -199,24 +203,19 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     try {
       spec = resolver.resolve(task.getMetadata().getName(), task.getSpec(), env.get());
     } catch (InvalidTaskException e) {
+      giveBack(id);
       write(task, statuses.invalid(task, e.getMessage()), context);
       return UpdateControl.noUpdate();
     }
     Backend backend = backends.get(spec.backend());
     if (backend == null) {
-      write(
-          task,
-          statuses.invalid(
-              task,
-              "spec.backend is "
-                  + spec.backend()
-                  + ", but this worker"
-                  + " runs only "
-                  + backends.keySet()
-                  + ": remove spec.backend or run it on a worker with"
-                  + " --backend "
-                  + spec.backend()),
-          context);
+      giveBack(id);
+      String problem =
+          String.format(
+              "spec.backend is %s, but this worker runs only %s: remove spec.backend or run the"
+                  + " task on a worker started with --backend %s",
+              spec.backend(), backends.keySet(), spec.backend());
+      write(task, statuses.invalid(task, problem), context);
       return UpdateControl.noUpdate();
     }
     if (!slots.tryAcquire(id)) {
@@ -258,12 +257,18 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
       finish(id);
       return expireWhenDue(task, context);
     }
-    if (!run.isOver() && deadline.isPresent()) {
-      Duration left = Duration.between(clock.instant(), deadline.get());
-      return UpdateControl.<AgentTask>noUpdate()
-          .rescheduleAfter(left.isNegative() ? Duration.ZERO : left);
+    if (run.isOver() || run.stopCause().isPresent()) {
+      // The backend's news wakes the task; the recheck only guards against a lost event.
+      return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(RECHECK);
     }
-    return UpdateControl.noUpdate();
+    return deadline
+        .map(at -> UpdateControl.<AgentTask>noUpdate().rescheduleAfter(until(at)))
+        .orElse(UpdateControl.noUpdate());
+  }
+
+  private Duration until(Instant at) {
+    Duration left = Duration.between(clock.instant(), at);
+    return left.isNegative() ? Duration.ZERO : left;
   }
 
   /** What an earlier process left: a run to watch again, or one to clean up. */
@@ -349,9 +354,8 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     if (due.isEmpty()) {
       return UpdateControl.noUpdate();
     }
-    Duration left = Duration.between(clock.instant(), due.get());
-    if (left.isPositive()) {
-      return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(left);
+    if (clock.instant().isBefore(due.get())) {
+      return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(until(due.get()));
     }
     log.info(
         "deleting AgentTask {}: finished more than {} ago",
@@ -361,9 +365,16 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     return UpdateControl.noUpdate();
   }
 
+  /** The run is over and cleaned up: forget it and free its slot. */
   private void finish(ResourceID id) {
     runs.remove(id);
     wake(slots.release(id));
+  }
+
+  /** Frees a slot the task may hold without running, and its place in the queue. */
+  private void giveBack(ResourceID id) {
+    wake(slots.release(id));
+    slots.forget(id);
   }
 
   private void wake(List<ResourceID> waiting) {

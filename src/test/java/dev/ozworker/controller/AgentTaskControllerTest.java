@@ -162,6 +162,30 @@ class AgentTaskControllerTest {
   }
 
   @Test
+  void aTaskRefusedAsInvalidGivesBackTheSlotItWasClaimedWith() {
+    controller("worker_id: w1\nmax_concurrent_tasks: 1");
+    create(userTask("invalid", spec -> spec.setPrompt(null)));
+    awaitPhase("invalid", AgentTaskPhase.Failed);
+
+    create(userTask("valid"));
+
+    awaitPhase("valid", AgentTaskPhase.Running);
+    assertThat(backend.count("start")).isEqualTo(1);
+  }
+
+  @Test
+  void aTaskForABackendThisWorkerDoesNotRunFailsNamingTheField() {
+    controller("worker_id: w1");
+
+    create(userTask("wrong-backend", spec -> spec.setBackend("docker")));
+
+    AgentTask task = awaitPhase("wrong-backend", AgentTaskPhase.Failed);
+    assertThat(task.getStatus().getMessage())
+        .contains("spec.backend is \"docker\"", "runs the direct backend");
+    assertThat(backend.calls()).isEmpty();
+  }
+
+  @Test
   void aMissingSecretKeepsTheTaskPendingUntilItAppears() {
     controller("worker_id: w1");
     create(userTask("needs-env", spec -> spec.setEnvFrom(new EnvSource("late-env"))));
