@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,15 +45,17 @@ final class TaskEvents {
     if (turnedTrue(old, after.getConditions(), AgentTaskConditions.QUEUED)) {
       record(task, "Normal", "Queued", after.getMessage());
     }
-    for (Condition condition : after.getConditions()) {
-      if ("False".equals(condition.getStatus())
-          && !Objects.equals(
-              AgentTaskConditions.find(old, condition.getType()).map(Condition::getReason),
-              java.util.Optional.of(condition.getReason()))
-          && !AgentTaskConditions.STARTED.equals(condition.getType())
-          && !AgentTaskConditions.QUEUED.equals(condition.getType())) {
-        record(task, "Warning", condition.getReason(), condition.getMessage());
-      }
+    // Accepted and TornDown turn false only when something is wrong (a missing Secret, an invalid
+    // spec, a failed teardown): each new reason is worth a warning.
+    for (String type : List.of(AgentTaskConditions.ACCEPTED, AgentTaskConditions.TORN_DOWN)) {
+      Optional<Condition> now = AgentTaskConditions.find(after.getConditions(), type);
+      Optional<String> reasonBefore =
+          AgentTaskConditions.find(old, type)
+              .filter(c -> "False".equals(c.getStatus()))
+              .map(Condition::getReason);
+      now.filter(c -> "False".equals(c.getStatus()))
+          .filter(c -> !reasonBefore.equals(Optional.of(c.getReason())))
+          .ifPresent(c -> record(task, "Warning", c.getReason(), c.getMessage()));
     }
     if (after.getPhase() != was && after.getPhase() != AgentTaskPhase.Pending) {
       String type = after.getPhase() == AgentTaskPhase.Failed ? "Warning" : "Normal";

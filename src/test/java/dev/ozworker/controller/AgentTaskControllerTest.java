@@ -150,6 +150,37 @@ class AgentTaskControllerTest {
   }
 
   @Test
+  void aFailedTeardownIsRecordedWithoutChangingTheTasksResult() {
+    backend.ends("messy", new TaskOutcome.Succeeded("ok"));
+    backend
+        .holdTeardown("messy")
+        .complete(
+            Optional.of(
+                new TaskFailure(
+                    FailureReason.TEARDOWN_COMMAND, 2, "teardown_command exited 2", null)));
+    controller("worker_id: w1");
+
+    create(userTask("messy"));
+
+    AgentTask task = awaitTornDown("messy");
+    assertThat(task.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Succeeded);
+    assertThat(task.getStatus().getFailureReason()).isNull();
+    assertThat(conditions(task)).containsEntry("TornDown", "False/TeardownFailed");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(events("messy"))
+                    .anySatisfy(
+                        e -> {
+                          assertThat(e.getType()).isEqualTo("Warning");
+                          assertThat(e.getReason()).isEqualTo("TeardownFailed");
+                          assertThat(e.getMessage())
+                              .isEqualTo("teardown failed: teardown_command exited 2");
+                        }));
+  }
+
+  @Test
   void aTaskThatCannotRunFailsNamingTheFieldWithoutReachingTheBackend() {
     controller("worker_id: w1");
 
@@ -197,6 +228,10 @@ class AgentTaskControllerTest {
                 assertThat(conditions(get("needs-env")))
                     .containsEntry("Accepted", "False/SecretNotFound"));
     assertThat(get("needs-env").getStatus().getMessage()).contains("late-env", "spec.envFrom");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> assertThat(eventReasons("needs-env")).containsOnlyOnce("SecretNotFound"));
     client.secrets().inNamespace(namespace()).resource(secret("late-env", "TOKEN", "t")).create();
 
     awaitPhase("needs-env", AgentTaskPhase.Running);
