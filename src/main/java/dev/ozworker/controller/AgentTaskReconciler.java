@@ -394,6 +394,12 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
             context,
             current -> {
               AgentTask copy = context.getClient().getKubernetesSerialization().clone(current);
+              // `reported` is the result reporter's, and only ever turns true: a retry after a
+              // conflict must not take it back with a status computed from an older version.
+              if (current.getStatus() != null
+                  && Boolean.TRUE.equals(current.getStatus().getReported())) {
+                next.setReported(true);
+              }
               copy.setStatus(next);
               return copy;
             });

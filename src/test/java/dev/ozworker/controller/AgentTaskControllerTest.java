@@ -181,6 +181,23 @@ class AgentTaskControllerTest {
   }
 
   @Test
+  void theReportedFlagSurvivesTheControllersLaterWrites() {
+    backend.ends("reported", new TaskOutcome.Succeeded(""));
+    var teardown = backend.holdTeardown("reported");
+    controller("worker_id: w1");
+    create(userTask("reported"));
+    awaitPhase("reported", AgentTaskPhase.Succeeded);
+
+    AgentTask finished = get("reported");
+    finished.getStatus().setReported(true);
+    client.resource(finished).inNamespace(namespace()).updateStatus();
+    teardown.complete(Optional.empty());
+
+    AgentTask task = awaitTornDown("reported");
+    assertThat(task.getStatus().getReported()).isTrue();
+  }
+
+  @Test
   void aTaskThatCannotRunFailsNamingTheFieldWithoutReachingTheBackend() {
     controller("worker_id: w1");
 
