@@ -3,7 +3,6 @@ package dev.ozworker.controller;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
@@ -18,9 +17,9 @@ import java.util.HashMap;
 import java.util.List;
 
 /**
- * An in-process API server for controller tests: fabric8's mock server in CRUD mode on loopback
- * (which refuses a PUT carrying a stale resourceVersion with 409, as an API server does), the
- * AgentTask CRD installed, and clients on the JDK HTTP client.
+ * An in-process API server for controller tests: fabric8's mock server in CRUD mode on loopback,
+ * refusing stale writes of resources and of their status with 409 as an API server does, with the
+ * AgentTask CRD installed and clients on the JDK HTTP client.
  */
 final class MockApi implements AutoCloseable {
   private final KubernetesMockServer server;
@@ -36,7 +35,7 @@ final class MockApi implements AutoCloseable {
             new Context(),
             new MockWebServer(),
             new HashMap<>(),
-            new KubernetesCrudDispatcher(),
+            new StatusLockingCrudDispatcher(),
             false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     MockApi api = new MockApi(server);

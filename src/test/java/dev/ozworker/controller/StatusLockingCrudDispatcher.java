@@ -1,0 +1,74 @@
+package dev.ozworker.controller;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * fabric8's CRUD mock dispatcher with optimistic concurrency on the status subresource too. The
+ * mock refuses a PUT of a resource carrying a stale resourceVersion with 409, as an API server
+ * does, but accepts any PUT of {@code /status}: two writers of the status would then overwrite each
+ * other silently, where a real API server makes the second one retry.
+ */
+final class StatusLockingCrudDispatcher extends KubernetesCrudDispatcher {
+  private final Object writes = new Object();
+
+  @Override
+  public MockResponse handleUpdate(RecordedRequest request) {
+    synchronized (writes) {
+      String path = request.getPath().replaceFirst("\\?.*$", "");
+      if (path.endsWith("/status") && isStale(path.substring(0, path.length() - 7), request)) {
+        return new MockResponse()
+            .setResponseCode(409)
+            .setBody(
+                "{\"apiVersion\":\"v1\",\"kind\":\"Status\",\"status\":\"Failure\","
+                    + "\"reason\":\"Conflict\",\"code\":409,\"message\":\"the object has been"
+                    + " modified; please apply your changes to the latest version and try"
+                    + " again\"}");
+      }
+      return super.handleUpdate(request);
+    }
+  }
+
+  // Every other write goes through the same lock, so a check and its write are one step.
+  @Override
+  public MockResponse handlePatch(RecordedRequest request) {
+    synchronized (writes) {
+      return super.handlePatch(request);
+    }
+  }
+
+  @Override
+  public MockResponse handleCreate(RecordedRequest request) {
+    synchronized (writes) {
+      return super.handleCreate(request);
+    }
+  }
+
+  @Override
+  public MockResponse handleDelete(String path) {
+    synchronized (writes) {
+      return super.handleDelete(path);
+    }
+  }
+
+  private boolean isStale(String resourcePath, RecordedRequest request) {
+    // Read a copy: the handler reads the body again.
+    String body = new String(request.getBody().getBytes(), StandardCharsets.UTF_8);
+    JsonNode sent =
+        Serialization.unmarshal(body, JsonNode.class).path("metadata").path("resourceVersion");
+    Map.Entry<?, String> stored = findResource(getKey(resourcePath));
+    if (!sent.isTextual() || sent.asText().isEmpty() || stored == null) {
+      return false;
+    }
+    JsonNode current =
+        Serialization.unmarshal(stored.getValue(), JsonNode.class)
+            .path("metadata")
+            .path("resourceVersion");
+    return !current.asText().equals(sent.asText());
+  }
+}
