@@ -170,6 +170,8 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     if (ownership.claim(context.getClient(), task)) {
       log.info(
           "claimed AgentTask {} for worker {}", task.getMetadata().getName(), config.workerId());
+      new TaskEvents(context.getClient(), config.workerId(), clock)
+          .record(task, "Normal", "Claimed", "worker " + config.workerId() + " runs this task");
     } else {
       // Another replica labelled it first; its next event shows whose it is.
       wake(slots.release(id));

@@ -99,7 +99,8 @@ class AgentTaskControllerTest {
     assertThat(backend.spec("hello").ozArgs()).contains("--prompt", "Say hello");
     await()
         .atMost(WAIT)
-        .untilAsserted(() -> assertThat(eventReasons("hello")).contains("Preparing", "Succeeded"));
+        .untilAsserted(
+            () -> assertThat(eventReasons("hello")).contains("Claimed", "Preparing", "Succeeded"));
   }
 
   @Test
@@ -320,6 +321,8 @@ class AgentTaskControllerTest {
     assertThat(task.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Cancelled);
     assertThat(task.getStatus().getLogTail()).isEqualTo("terminated");
     assertThat(conditions(task)).containsEntry("Completed", "True/Cancelled");
+    assertThat(task.getMetadata().getGeneration()).as("spec.cancel changed the spec").isEqualTo(2);
+    assertThat(task.getStatus().getObservedGeneration()).isEqualTo(2);
     assertThat(backend.count("cancel", "long")).isEqualTo(1);
     assertThat(backend.count("cleanup", "long")).isEqualTo(1);
     await()
