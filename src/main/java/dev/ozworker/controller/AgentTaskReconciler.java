@@ -2,11 +2,7 @@ package dev.ozworker.controller;
 
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskPhase;
-import dev.ozworker.api.AgentTaskStatus;
-import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.Backend;
-import dev.ozworker.backend.TaskFailure;
-import dev.ozworker.backend.TaskOutcome;
 import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.GoDuration;
 import dev.ozworker.config.WorkerConfig;
@@ -18,7 +14,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
-import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -45,7 +40,7 @@ import org.slf4j.MDC;
  * is reattached, a finished one not yet cleaned up is cleaned up, so nothing is started twice and
  * nothing is left behind.
  */
-public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentTask> {
+final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentTask> {
   /** How often a waiting task looks again, in case a wake-up was missed. */
   static final Duration RECHECK = Duration.ofSeconds(30);
 
@@ -61,11 +56,13 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
   private final TaskOwnership ownership;
   private final TaskStatuses statuses;
   private final TaskSlots slots;
+  private final StatusWriter writer;
+  private final TaskRecovery recovery;
   private final Map<ResourceID, TaskRun> runs = new ConcurrentHashMap<>();
   private final SimpleInboundEventSource<AgentTask> wakeups =
       new SimpleInboundEventSource<>("backend-events");
 
-  public AgentTaskReconciler(WorkerConfig config, List<Backend> backends, Clock clock) {
+  AgentTaskReconciler(WorkerConfig config, List<Backend> backends, Clock clock) {
     this.config = config;
     this.backends = new ConcurrentHashMap<>();
     backends.forEach(backend -> this.backends.put(backend.kind(), backend));
@@ -74,6 +71,9 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     this.ownership = new TaskOwnership(config.workerId());
     this.statuses = new TaskStatuses(config.workerId(), clock);
     this.slots = new TaskSlots(config.maxConcurrentTasks());
+    this.writer = new StatusWriter(config.workerId(), clock);
+    this.recovery =
+        new TaskRecovery(this.backends, resolver, statuses, writer, wakeups::propagateEvent, clock);
   }
 
   @Override
@@ -164,7 +164,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     // A cancelled task costs nothing to end, so any replica takes it, full or not.
     if (!cancelled && !slots.tryAcquire(id)) {
       slots.await(id);
-      write(task, statuses.unclaimedQueued(task), context);
+      writer.write(task, statuses.unclaimedQueued(task), context);
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(RECHECK);
     }
     if (ownership.claim(context.getClient(), task)) {
@@ -188,14 +188,14 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     ResourceID id = ResourceID.fromResource(task);
     if (Boolean.TRUE.equals(task.getSpec().getCancel())) {
       giveBack(id);
-      write(task, statuses.cancelledBeforeStart(task), context);
+      writer.write(task, statuses.cancelledBeforeStart(task), context);
       return UpdateControl.noUpdate();
     }
     EnvSecrets secrets = new EnvSecrets(context.getClient());
     Optional<Map<String, String>> env = secrets.entries(task);
     if (env.isEmpty()) {
       giveBack(id);
-      write(
+      writer.write(
           task,
           statuses.waitingForSecret(task, EnvSecrets.secretName(task).orElseThrow()),
           context);
@@ -206,7 +206,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
       spec = resolver.resolve(task.getMetadata().getName(), task.getSpec(), env.get());
     } catch (InvalidTaskException e) {
       giveBack(id);
-      write(task, statuses.invalid(task, e.getMessage()), context);
+      writer.write(task, statuses.invalid(task, e.getMessage()), context);
       return UpdateControl.noUpdate();
     }
     Backend backend = backends.get(spec.backend());
@@ -217,12 +217,12 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
               "spec.backend is %s, but this worker runs only %s: remove spec.backend or run the"
                   + " task on a worker started with --backend %s",
               spec.backend(), backends.keySet(), spec.backend());
-      write(task, statuses.invalid(task, problem), context);
+      writer.write(task, statuses.invalid(task, problem), context);
       return UpdateControl.noUpdate();
     }
     if (!slots.tryAcquire(id)) {
       slots.await(id);
-      write(task, statuses.queued(task, slots.inUse(), slots.max()), context);
+      writer.write(task, statuses.queued(task, slots.inUse(), slots.max()), context);
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(RECHECK);
     }
     secrets.own(task);
@@ -236,12 +236,12 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     if (!run.started()) {
       if (Boolean.TRUE.equals(task.getSpec().getCancel())) {
         finish(id);
-        write(task, statuses.cancelledBeforeStart(task), context);
+        writer.write(task, statuses.cancelledBeforeStart(task), context);
         return UpdateControl.noUpdate();
       }
       // Stored before the backend hears of it: a restart then finds the task and reattaches,
       // and never starts it a second time.
-      task = write(task, statuses.ofRun(task, run), context);
+      task = writer.write(task, statuses.ofRun(task, run), context);
       run.start();
     }
     if (Boolean.TRUE.equals(task.getSpec().getCancel())) {
@@ -254,7 +254,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     if (run.isOver()) {
       run.cleanUpOnce();
     }
-    task = write(task, statuses.ofRun(task, run), context);
+    task = writer.write(task, statuses.ofRun(task, run), context);
     if (run.cleanedUp().isPresent()) {
       finish(id);
       return expireWhenDue(task, context);
@@ -273,80 +273,18 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     return left.isNegative() ? Duration.ZERO : left;
   }
 
-  /** What an earlier process left: a run to watch again, or one to clean up. */
+  /** What an earlier process left, now followed by this one; empty when nothing is left. */
   private Optional<TaskRun> recover(AgentTask task, Context<AgentTask> context) {
-    AgentTaskStatus status = task.getStatus();
-    AgentTaskPhase phase = phaseOf(task);
-    if (status == null || status.getBackendRef() == null || phase == AgentTaskPhase.Pending) {
-      return Optional.empty();
-    }
-    ResourceID id = ResourceID.fromResource(task);
-    Backend backend =
-        BackendKind.fromConfigName(status.getBackendRef().backend())
-            .map(backends::get)
-            .orElse(null);
-    if (backend == null) {
-      if (!phase.isTerminal()) {
-        write(
-            task,
-            statuses.lost(
-                task,
-                "the worker restarted and no longer runs the "
-                    + status.getBackendRef().backend()
-                    + " backend, so it cannot find the run again"),
-            context);
-      }
-      return Optional.empty();
-    }
-    if (phase.isTerminal()) {
-      if (AgentTaskConditions.find(status.getConditions(), AgentTaskConditions.TORN_DOWN)
-          .isPresent()) {
-        return Optional.empty();
-      }
-      TaskRun run =
-          TaskRun.finishedEarlier(
-              id, backend, status.getBackendRef(), wakeups::propagateEvent, clock);
-      runs.put(id, run);
-      return Optional.of(run);
-    }
-    return Optional.of(reattach(task, backend, context));
-  }
-
-  private TaskRun reattach(AgentTask task, Backend backend, Context<AgentTask> context) {
-    ResourceID id = ResourceID.fromResource(task);
-    AgentTaskStatus status = task.getStatus();
-    Instant handedOver = KubernetesTime.parse(status.getStartedAt()).orElse(clock.instant());
-    Optional<TaskSpec> spec = Optional.empty();
-    String problem = "";
-    try {
-      Map<String, String> env = new EnvSecrets(context.getClient()).entries(task).orElse(Map.of());
-      spec = Optional.of(resolver.resolve(task.getMetadata().getName(), task.getSpec(), env));
-    } catch (InvalidTaskException e) {
-      problem = e.getMessage();
-    }
-    TaskRun run =
-        TaskRun.earlier(
-            id,
-            backend,
-            spec.orElse(null),
-            status.getBackendRef(),
-            handedOver,
-            wakeups::propagateEvent,
-            clock);
-    runs.put(id, run);
-    slots.acquireAnyway(id);
-    log.info("reattaching AgentTask {} after a restart", task.getMetadata().getName());
-    if (spec.isPresent()) {
-      run.reattach();
-    } else {
-      run.finished(
-          new TaskOutcome.Failed(
-              new TaskFailure(
-                  FailureReason.UNKNOWN,
-                  "the worker restarted and could not resolve the task again to find its run: "
-                      + problem),
-              ""));
-    }
+    Optional<TaskRun> run = recovery.recover(task, context);
+    run.ifPresent(
+        recovered -> {
+          ResourceID id = ResourceID.fromResource(task);
+          runs.put(id, recovered);
+          if (!recovered.isOver()) {
+            // It runs whether or not it fits: it was running before the restart.
+            slots.acquireAnyway(id);
+          }
+        });
     return run;
   }
 
@@ -381,39 +319,6 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
 
   private void wake(List<ResourceID> waiting) {
     waiting.forEach(wakeups::propagateEvent);
-  }
-
-  private AgentTask write(AgentTask task, AgentTaskStatus next, Context<AgentTask> context) {
-    AgentTaskStatus before = task.getStatus();
-    if (next.equals(before)) {
-      return task;
-    }
-    // A PUT of the whole status with the resourceVersion read: it replaces the status exactly
-    // (no merge rules to differ between API servers) and a concurrent write makes it retry.
-    AgentTask updated =
-        PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
-            task,
-            context,
-            current -> {
-              AgentTask copy = context.getClient().getKubernetesSerialization().clone(current);
-              // `reported` is the result reporter's, and only ever turns true: a retry after a
-              // conflict must not take it back with a status computed from an older version.
-              if (current.getStatus() != null
-                  && Boolean.TRUE.equals(current.getStatus().getReported())) {
-                next.setReported(true);
-              }
-              copy.setStatus(next);
-              return copy;
-            });
-    if (before == null || before.getPhase() != next.getPhase()) {
-      log.info(
-          "AgentTask {} is {}: {}",
-          task.getMetadata().getName(),
-          next.getPhase(),
-          next.getMessage());
-    }
-    new TaskEvents(context.getClient(), config.workerId(), clock).changed(task, before, next);
-    return updated;
   }
 
   private static AgentTaskPhase phaseOf(AgentTask task) {

@@ -1,0 +1,61 @@
+package dev.ozworker.controller;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskStatus;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes an AgentTask's next status when it differs from the current one, and tells about it: a log
+ * line when the phase changes, Events for what changed (see {@link TaskEvents}).
+ *
+ * <p>The status goes out whole, as a PUT with the resourceVersion the status was computed from (ADR
+ * 0006): it replaces the status exactly, and a concurrent write makes it retry on the newer
+ * version. The written version is cached for the next reconcile.
+ */
+final class StatusWriter {
+  private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
+
+  private final String workerId;
+  private final Clock clock;
+
+  StatusWriter(String workerId, Clock clock) {
+    this.workerId = workerId;
+    this.clock = clock;
+  }
+
+  /** Returns the task as stored after the write, or as given when nothing changed. */
+  AgentTask write(AgentTask task, AgentTaskStatus next, Context<AgentTask> context) {
+    AgentTaskStatus before = task.getStatus();
+    if (next.equals(before)) {
+      return task;
+    }
+    AgentTask updated =
+        PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
+            task,
+            context,
+            current -> {
+              AgentTask copy = context.getClient().getKubernetesSerialization().clone(current);
+              // `reported` is the result reporter's, and only ever turns true: a retry after a
+              // conflict must not take it back with a status computed from an older version.
+              if (current.getStatus() != null
+                  && Boolean.TRUE.equals(current.getStatus().getReported())) {
+                next.setReported(true);
+              }
+              copy.setStatus(next);
+              return copy;
+            });
+    if (before == null || before.getPhase() != next.getPhase()) {
+      log.info(
+          "AgentTask {} is {}: {}",
+          task.getMetadata().getName(),
+          next.getPhase(),
+          next.getMessage());
+    }
+    new TaskEvents(context.getClient(), workerId, clock).changed(task, before, next);
+    return updated;
+  }
+}

@@ -1,0 +1,123 @@
+package dev.ozworker.controller;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskPhase;
+import dev.ozworker.api.AgentTaskStatus;
+import dev.ozworker.api.FailureReason;
+import dev.ozworker.backend.Backend;
+import dev.ozworker.backend.TaskFailure;
+import dev.ozworker.backend.TaskOutcome;
+import dev.ozworker.config.BackendKind;
+import dev.ozworker.task.InvalidTaskException;
+import dev.ozworker.task.TaskResolver;
+import dev.ozworker.task.TaskSpec;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What an earlier worker process left, read from a task's status when this process has no run for
+ * it: a Preparing or Running task is reattached through its backend (a run that cannot be found
+ * ends failed, saying so), and a finished task without the TornDown condition still gets its
+ * cleanup.
+ */
+final class TaskRecovery {
+  private static final Logger log = LoggerFactory.getLogger(TaskRecovery.class);
+
+  private final Map<BackendKind, Backend> backends;
+  private final TaskResolver resolver;
+  private final TaskStatuses statuses;
+  private final StatusWriter writer;
+  private final Consumer<ResourceID> wake;
+  private final Clock clock;
+
+  TaskRecovery(
+      Map<BackendKind, Backend> backends,
+      TaskResolver resolver,
+      TaskStatuses statuses,
+      StatusWriter writer,
+      Consumer<ResourceID> wake,
+      Clock clock) {
+    this.backends = backends;
+    this.resolver = resolver;
+    this.statuses = statuses;
+    this.writer = writer;
+    this.wake = wake;
+    this.clock = clock;
+  }
+
+  /** The run to follow for the task; empty when nothing of it is left to watch or clean up. */
+  Optional<TaskRun> recover(AgentTask task, Context<AgentTask> context) {
+    AgentTaskStatus status = task.getStatus();
+    AgentTaskPhase phase = status == null ? null : status.getPhase();
+    if (phase == null || phase == AgentTaskPhase.Pending || status.getBackendRef() == null) {
+      return Optional.empty();
+    }
+    ResourceID id = ResourceID.fromResource(task);
+    String backendName = status.getBackendRef().backend();
+    Backend backend = BackendKind.fromConfigName(backendName).map(backends::get).orElse(null);
+    if (backend == null) {
+      if (!phase.isTerminal()) {
+        writer.write(
+            task,
+            statuses.lost(
+                task,
+                "the worker restarted and no longer runs the "
+                    + backendName
+                    + " backend, so it cannot find the run again"),
+            context);
+      }
+      return Optional.empty();
+    }
+    if (phase.isTerminal()) {
+      boolean cleanedUp =
+          AgentTaskConditions.find(status.getConditions(), AgentTaskConditions.TORN_DOWN)
+              .isPresent();
+      return cleanedUp
+          ? Optional.empty()
+          : Optional.of(TaskRun.finishedEarlier(id, backend, status.getBackendRef(), wake, clock));
+    }
+    return Optional.of(reattach(task, backend, context));
+  }
+
+  private TaskRun reattach(AgentTask task, Backend backend, Context<AgentTask> context) {
+    AgentTaskStatus status = task.getStatus();
+    Instant handedOver = KubernetesTime.parse(status.getStartedAt()).orElse(clock.instant());
+    TaskSpec spec = null;
+    String problem = "";
+    try {
+      Map<String, String> env = new EnvSecrets(context.getClient()).entries(task).orElse(Map.of());
+      spec = resolver.resolve(task.getMetadata().getName(), task.getSpec(), env);
+    } catch (InvalidTaskException e) {
+      problem = e.getMessage();
+    }
+    TaskRun run =
+        TaskRun.earlier(
+            ResourceID.fromResource(task),
+            backend,
+            spec,
+            status.getBackendRef(),
+            handedOver,
+            wake,
+            clock);
+    log.info("reattaching AgentTask {} after a restart", task.getMetadata().getName());
+    if (spec != null) {
+      run.reattach();
+    } else {
+      run.finished(
+          new TaskOutcome.Failed(
+              new TaskFailure(
+                  FailureReason.UNKNOWN,
+                  "the worker restarted and could not resolve the task again to find its run: "
+                      + problem),
+              ""));
+    }
+    return run;
+  }
+}
