@@ -9,6 +9,7 @@ import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.task.InvalidTaskException;
 import dev.ozworker.task.TaskResolver;
 import dev.ozworker.task.TaskSpec;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
@@ -160,7 +161,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       slots.forget(id);
       return UpdateControl.noUpdate();
     }
-    boolean cancelled = Boolean.TRUE.equals(task.getSpec().getCancel());
+    boolean cancelled = cancelRequested(task);
     // A cancelled task costs nothing to end, so any replica takes it, full or not.
     if (!cancelled && !slots.tryAcquire(id)) {
       slots.await(id);
@@ -186,24 +187,23 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
    */
   private UpdateControl<AgentTask> admit(AgentTask task, Context<AgentTask> context) {
     ResourceID id = ResourceID.fromResource(task);
-    if (Boolean.TRUE.equals(task.getSpec().getCancel())) {
+    if (cancelRequested(task)) {
       giveBack(id);
       writer.write(task, statuses.cancelledBeforeStart(task), context);
       return UpdateControl.noUpdate();
     }
     EnvSecrets secrets = new EnvSecrets(context.getClient());
-    Optional<Map<String, String>> env = secrets.entries(task);
-    if (env.isEmpty()) {
+    Optional<String> secretName = EnvSecrets.secretName(task);
+    Optional<Secret> secret = secrets.read(task);
+    if (secretName.isPresent() && secret.isEmpty()) {
       giveBack(id);
-      writer.write(
-          task,
-          statuses.waitingForSecret(task, EnvSecrets.secretName(task).orElseThrow()),
-          context);
+      writer.write(task, statuses.waitingForSecret(task, secretName.get()), context);
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(SECRET_RECHECK);
     }
+    Map<String, String> env = secret.map(EnvSecrets::entries).orElse(Map.of());
     TaskSpec spec;
     try {
-      spec = resolver.resolve(task.getMetadata().getName(), task.getSpec(), env.get());
+      spec = resolver.resolve(task.getMetadata().getName(), task.getSpec(), env);
     } catch (InvalidTaskException e) {
       giveBack(id);
       writer.write(task, statuses.invalid(task, e.getMessage()), context);
@@ -225,7 +225,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       writer.write(task, statuses.queued(task, slots.inUse(), slots.max()), context);
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(RECHECK);
     }
-    secrets.own(task);
+    secret.ifPresent(found -> secrets.own(task, found));
     TaskRun run = TaskRun.planned(id, backend, spec, wakeups::propagateEvent, clock);
     runs.put(id, run);
     return follow(task, run, context);
@@ -234,7 +234,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   private UpdateControl<AgentTask> follow(AgentTask task, TaskRun run, Context<AgentTask> context) {
     ResourceID id = ResourceID.fromResource(task);
     if (!run.started()) {
-      if (Boolean.TRUE.equals(task.getSpec().getCancel())) {
+      if (cancelRequested(task)) {
         finish(id);
         writer.write(task, statuses.cancelledBeforeStart(task), context);
         return UpdateControl.noUpdate();
@@ -244,7 +244,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       task = writer.write(task, statuses.ofRun(task, run), context);
       run.start();
     }
-    if (Boolean.TRUE.equals(task.getSpec().getCancel())) {
+    if (cancelRequested(task)) {
       run.stop(TaskRun.StopCause.CANCEL, config.cancelGracePeriod());
     }
     Optional<Instant> deadline = run.deadline();
@@ -319,6 +319,10 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
 
   private void wake(List<ResourceID> waiting) {
     waiting.forEach(wakeups::propagateEvent);
+  }
+
+  private static boolean cancelRequested(AgentTask task) {
+    return Boolean.TRUE.equals(task.getSpec().getCancel());
   }
 
   private static AgentTaskPhase phaseOf(AgentTask task) {

@@ -35,19 +35,13 @@ final class EnvSecrets {
         .filter(name -> !name.isBlank());
   }
 
-  /**
-   * The Secret's entries, decoded; an empty map when the task names no Secret, and empty when the
-   * named Secret does not exist.
-   */
-  Optional<Map<String, String>> entries(AgentTask task) {
-    Optional<String> name = secretName(task);
-    if (name.isEmpty()) {
-      return Optional.of(Map.of());
-    }
-    Secret secret = secret(task, name.get());
-    if (secret == null) {
-      return Optional.empty();
-    }
+  /** The Secret the task names, read once; empty when it names none or the Secret is missing. */
+  Optional<Secret> read(AgentTask task) {
+    return secretName(task).map(name -> secret(task, name));
+  }
+
+  /** The Secret's entries, decoded. */
+  static Map<String, String> entries(Secret secret) {
     Map<String, String> entries = new LinkedHashMap<>();
     if (secret.getData() != null) {
       secret
@@ -60,18 +54,13 @@ final class EnvSecrets {
     if (secret.getStringData() != null) {
       entries.putAll(secret.getStringData());
     }
-    return Optional.of(entries);
+    return entries;
   }
 
   /** Makes the task own its Secret when the Secret was made for it; does nothing otherwise. */
-  void own(AgentTask task) {
-    Optional<String> name = secretName(task);
+  void own(AgentTask task, Secret secret) {
     String taskId = label(task.getMetadata().getLabels());
-    if (name.isEmpty() || taskId == null) {
-      return;
-    }
-    Secret secret = secret(task, name.get());
-    if (secret == null
+    if (taskId == null
         || !taskId.equals(label(secret.getMetadata().getLabels()))
         || ownedBy(secret, task)) {
       return;
@@ -87,7 +76,7 @@ final class EnvSecrets {
     client
         .secrets()
         .inNamespace(task.getMetadata().getNamespace())
-        .withName(name.get())
+        .withName(secret.getMetadata().getName())
         .edit(
             s -> {
               List<OwnerReference> owners =

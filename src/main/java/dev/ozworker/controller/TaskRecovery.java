@@ -92,7 +92,8 @@ final class TaskRecovery {
     TaskSpec spec = null;
     String problem = "";
     try {
-      Map<String, String> env = new EnvSecrets(context.getClient()).entries(task).orElse(Map.of());
+      Map<String, String> env =
+          new EnvSecrets(context.getClient()).read(task).map(EnvSecrets::entries).orElse(Map.of());
       spec = resolver.resolve(task.getMetadata().getName(), task.getSpec(), env);
     } catch (InvalidTaskException e) {
       problem = e.getMessage();

@@ -128,10 +128,7 @@ final class TaskStatuses {
   private AgentTaskStatus active(AgentTask task, TaskRun run) {
     boolean running = run.isRunning();
     AgentTaskStatus next = owned(task, running ? AgentTaskPhase.Running : AgentTaskPhase.Preparing);
-    next.setBackendRef(run.ref());
-    if (next.getStartedAt() == null) {
-      next.setStartedAt(KubernetesTime.format(run.handedOver()));
-    }
+    handedOver(next, run);
     String backend = run.ref().backend();
     condition(task, next, ACCEPTED, true, "Assigned", "worker " + workerId + " runs this task");
     if (AgentTaskConditions.find(next.getConditions(), QUEUED).isPresent()) {
@@ -162,10 +159,7 @@ final class TaskStatuses {
                   : AgentTaskPhase.Cancelled;
         };
     AgentTaskStatus next = owned(task, phase);
-    next.setBackendRef(run.ref());
-    if (next.getStartedAt() == null) {
-      next.setStartedAt(KubernetesTime.format(run.handedOver()));
-    }
+    handedOver(next, run);
     next.setFinishedAt(now());
     if (run.isRunning()) {
       condition(task, next, STARTED, true, "AgentRunning", "the agent ran");
@@ -192,6 +186,14 @@ final class TaskStatuses {
     }
     condition(task, next, COMPLETED, true, completedReason, next.getMessage());
     return next;
+  }
+
+  /** What the backend was handed and when; the first time counts. */
+  private static void handedOver(AgentTaskStatus next, TaskRun run) {
+    next.setBackendRef(run.ref());
+    if (next.getStartedAt() == null) {
+      next.setStartedAt(KubernetesTime.format(run.handedOver()));
+    }
   }
 
   private static String stopText(TaskRun.StopCause cause, TaskRun run) {
