@@ -7,13 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The checked-in CRD and the hello example, as tests install and create them. */
-final class ApiFixtures {
+public final class ApiFixtures {
   static final Path CRD = Path.of("crds", "agenttasks.ozworker.dev-v1.yml");
   static final Path HELLO = Path.of("examples", "agenttask-hello.yaml");
 
   private ApiFixtures() {}
 
-  static CustomResourceDefinition crd() throws IOException {
+  public static CustomResourceDefinition crd() throws IOException {
     return Serialization.unmarshal(Files.readString(CRD), CustomResourceDefinition.class);
   }
 

@@ -1,17 +1,14 @@
 package dev.ozworker.controller;
 
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import dev.ozworker.api.ApiFixtures;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -44,10 +41,7 @@ final class MockApi implements AutoCloseable {
           .apiextensions()
           .v1()
           .customResourceDefinitions()
-          .resource(
-              Serialization.unmarshal(
-                  Files.readString(Path.of("crds", "agenttasks.ozworker.dev-v1.yml")),
-                  CustomResourceDefinition.class))
+          .resource(ApiFixtures.crd())
           .create();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -4,16 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ozworker.api.ApiFixtures;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +27,6 @@ public final class TestCluster {
   public static final String NAMESPACE = "default";
   public static final String RUN_LABEL = "ozworker-test-run";
   public static final String CRD_NAME = "agenttasks.ozworker.dev";
-  static final Path CRD = Path.of("crds", "agenttasks.ozworker.dev-v1.yml");
   static final Duration WAIT = Duration.ofSeconds(30);
 
   private TestCluster() {}
@@ -58,9 +55,7 @@ public final class TestCluster {
     // see it vanish under the test.
     await().atMost(WAIT).until(() -> !terminating(crds.withName(CRD_NAME).get()));
     boolean created = crds.withName(CRD_NAME).get() == null;
-    CustomResourceDefinition crd =
-        Serialization.unmarshal(Files.readString(CRD), CustomResourceDefinition.class);
-    crds.resource(crd).forceConflicts().serverSideApply();
+    crds.resource(ApiFixtures.crd()).forceConflicts().serverSideApply();
     await().atMost(WAIT).until(() -> established(crds.withName(CRD_NAME).get()));
     return created;
   }
