@@ -51,6 +51,7 @@ final class EffectiveConfig {
     top.put("task_timeout", duration(config.taskTimeout()));
     top.put("cancel_grace_period", duration(config.cancelGracePeriod()));
     top.put("finished_task_ttl", duration(config.finishedTaskTtl()));
+    top.put("task_log_dir", config.taskLogDir().toString());
     top.put(
         "backend",
         Map.of(

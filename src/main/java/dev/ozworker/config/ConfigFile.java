@@ -28,10 +28,12 @@ public record ConfigFile(
     Optional<Duration> cancelGracePeriod,
     Optional<Duration> finishedTaskTtl,
     Optional<String> namespace,
+    Optional<Path> taskLogDir,
     Optional<BackendConfig> backend) {
 
   public static final ConfigFile EMPTY =
       new ConfigFile(
+          Optional.empty(),
           Optional.empty(),
           Optional.empty(),
           Optional.empty(),
@@ -113,6 +115,7 @@ public record ConfigFile(
             top.duration("cancel_grace_period"),
             top.duration("finished_task_ttl"),
             top.string("namespace"),
+            top.string("task_log_dir").flatMap(dir -> absolute(top, "task_log_dir", dir)),
             top.mapping("backend").flatMap(backend -> backend(backend, env)));
     top.rejectUnknownKeys(FLAG_ONLY);
     return file;

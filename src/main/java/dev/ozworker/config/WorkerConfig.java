@@ -24,6 +24,7 @@ import java.util.Optional;
  *     no limit
  * @param cancelGracePeriod time between SIGTERM and SIGKILL when a task is cancelled
  * @param finishedTaskTtl how long a finished, reported AgentTask is kept; zero keeps it forever
+ * @param taskLogDir where each task's full, redacted output is written
  * @param backend the backend and its settings
  */
 public record WorkerConfig(
@@ -40,6 +41,7 @@ public record WorkerConfig(
     Duration taskTimeout,
     Duration cancelGracePeriod,
     Duration finishedTaskTtl,
+    Path taskLogDir,
     BackendConfig backend) {
 
   public static final URI DEFAULT_WEB_SOCKET_URL =
@@ -54,6 +56,7 @@ public record WorkerConfig(
   public static final Duration DEFAULT_FINISHED_TASK_TTL = Duration.ofHours(24);
   public static final ImagePullPolicy DEFAULT_IMAGE_PULL_POLICY = ImagePullPolicy.IfNotPresent;
   public static final Path DEFAULT_WORKSPACE_ROOT = Path.of("/var/lib/oz/workspaces");
+  public static final Path DEFAULT_TASK_LOG_DIR = Path.of("/var/lib/oz/logs");
   public static final Duration DEFAULT_TEARDOWN_TIMEOUT = Duration.ofMinutes(5);
 
   /** Environment variable that supplies the API key when {@code --api-key} is absent. */

@@ -105,6 +105,7 @@ public final class WorkerConfigResolver {
         file.taskTimeout().orElse(WorkerConfig.DEFAULT_TASK_TIMEOUT),
         file.cancelGracePeriod().orElse(WorkerConfig.DEFAULT_CANCEL_GRACE_PERIOD),
         file.finishedTaskTtl().orElse(WorkerConfig.DEFAULT_FINISHED_TASK_TTL),
+        file.taskLogDir().orElse(WorkerConfig.DEFAULT_TASK_LOG_DIR),
         backend);
   }
 

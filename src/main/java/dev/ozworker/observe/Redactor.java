@@ -28,6 +28,11 @@ public final class Redactor {
     return new Redactor(List.of());
   }
 
+  /** Length of the longest secret: text shorter than this may still be the start of one. */
+  public int longestSecretLength() {
+    return secrets.isEmpty() ? 0 : secrets.get(0).length();
+  }
+
   public String redact(String text) {
     if (text == null || text.isEmpty()) {
       return text;

@@ -99,7 +99,8 @@ class CommandLineTest {
             "workspace_root: /var/lib/oz/workspaces",
             "name: GITHUB_TOKEN",
             "name: PASSED",
-            "task_timeout: 24h")
+            "task_timeout: 24h",
+            "task_log_dir: /var/lib/oz/logs")
         .doesNotContain(SECRET, "ghp_FILESECRET", "ENVSECRET");
   }
 

@@ -117,17 +117,22 @@ class ConfigFileTest {
             cancel_grace_period: 10s
             finished_task_ttl: "0"
             namespace: oz-workers
+            task_log_dir: /srv/oz/logs/
             """);
 
     assertThat(file.taskTimeout()).contains(Duration.ofHours(2));
     assertThat(file.cancelGracePeriod()).contains(Duration.ofSeconds(10));
     assertThat(file.finishedTaskTtl()).contains(Duration.ZERO);
     assertThat(file.namespace()).contains("oz-workers");
+    assertThat(file.taskLogDir()).contains(Path.of("/srv/oz/logs"));
     assertThat(file.backend()).isEmpty();
   }
 
   static Stream<Arguments> invalidFiles() {
     return Stream.of(
+        arguments(
+            "task_log_dir: logs\n",
+            List.of("worker.yaml: task_log_dir \"logs\" must be an absolute path (start with /)")),
         arguments(
             "worker-id: w\n",
             List.of("worker.yaml: unknown key 'worker-id': did you mean 'worker_id'?")),
