@@ -18,7 +18,7 @@ import java.util.List;
  * refusing stale writes of resources and of their status with 409 as an API server does, with the
  * AgentTask CRD installed and clients on the JDK HTTP client.
  */
-final class MockApi implements AutoCloseable {
+public final class MockApi implements AutoCloseable {
   private final KubernetesMockServer server;
   private final List<KubernetesClient> clients = new ArrayList<>();
 
@@ -26,7 +26,7 @@ final class MockApi implements AutoCloseable {
     this.server = server;
   }
 
-  static MockApi start() {
+  public static MockApi start() {
     KubernetesMockServer server =
         new KubernetesMockServer(
             new Context(),
@@ -50,7 +50,7 @@ final class MockApi implements AutoCloseable {
   }
 
   /** A new client of this server, as a separate worker replica would have; closed with it. */
-  KubernetesClient client() {
+  public KubernetesClient client() {
     KubernetesClient client = server.createClient(new JdkHttpClientFactory());
     clients.add(client);
     return client;

@@ -26,9 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * controller: after {@link #loseListeners()} (the worker process died) a run goes on, and {@link
  * #reattach} finds it, or its result if it ended meanwhile.
  */
-final class ScriptedBackend implements Backend {
+public final class ScriptedBackend implements Backend {
   /** What a run does after {@link #start}. */
-  enum Script {
+  public enum Script {
     /** Runs until finished by the test or cancelled. */
     RUN,
     /** Stays preparing (e.g. a slow image pull) until cancelled. */
@@ -63,29 +63,29 @@ final class ScriptedBackend implements Backend {
   private final AtomicInteger mostRunning = new AtomicInteger();
 
   /** Scripts the run with this id; unscripted runs {@link Script#RUN}. */
-  ScriptedBackend script(String runId, Script script) {
+  public ScriptedBackend script(String runId, Script script) {
     plans.put(runId, new Plan(script, null));
     return this;
   }
 
   /** The run ends at once with this outcome. */
-  ScriptedBackend ends(String runId, TaskOutcome outcome) {
+  public ScriptedBackend ends(String runId, TaskOutcome outcome) {
     plans.put(runId, new Plan(Script.END, outcome));
     return this;
   }
 
   /** The run's teardown waits until the returned future is completed. */
-  CompletableFuture<Optional<TaskFailure>> holdTeardown(String runId) {
+  public CompletableFuture<Optional<TaskFailure>> holdTeardown(String runId) {
     return teardowns.computeIfAbsent(runId, id -> new CompletableFuture<>());
   }
 
   /** Ends a running run, as its agent exiting would. */
-  void finish(String runId, TaskOutcome outcome) {
+  public void finish(String runId, TaskOutcome outcome) {
     news.execute(() -> end(runId, outcome));
   }
 
   /** The worker process died: nobody hears about the runs any more; they go on. */
-  void loseListeners() {
+  public void loseListeners() {
     live.values().forEach(run -> run.listener = new Deaf());
   }
 
@@ -165,42 +165,42 @@ final class ScriptedBackend implements Backend {
   }
 
   /** How often {@code call} (start, reattach, cancel, cleanup) was made for the run. */
-  int count(String call, String runId) {
+  public int count(String call, String runId) {
     synchronized (calls) {
       return (int) calls.stream().filter((call + ":" + runId)::equals).count();
     }
   }
 
   /** Every {@code call} made, for any run. */
-  int count(String call) {
+  public int count(String call) {
     synchronized (calls) {
       return (int) calls.stream().filter(c -> c.startsWith(call + ":")).count();
     }
   }
 
-  List<String> calls() {
+  public List<String> calls() {
     synchronized (calls) {
       return List.copyOf(calls);
     }
   }
 
-  List<Duration> graces() {
+  public List<Duration> graces() {
     synchronized (graces) {
       return List.copyOf(graces);
     }
   }
 
   /** The spec the run was started or reattached with. */
-  TaskSpec spec(String runId) {
+  public TaskSpec spec(String runId) {
     return specs.get(runId);
   }
 
   /** The most runs that were live at once. */
-  int mostRunningAtOnce() {
+  public int mostRunningAtOnce() {
     return mostRunning.get();
   }
 
-  boolean isLive(String runId) {
+  public boolean isLive(String runId) {
     return live.containsKey(runId);
   }
 

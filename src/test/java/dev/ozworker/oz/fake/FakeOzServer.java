@@ -18,10 +18,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.java_websocket.WebSocket;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.framing.CloseFrame;
+import org.java_websocket.framing.Framedata;
 import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.handshake.ServerHandshakeBuilder;
 import org.java_websocket.server.WebSocketServer;
@@ -37,8 +40,16 @@ import org.java_websocket.server.WebSocketServer;
 public final class FakeOzServer implements AutoCloseable {
   public static final String PATH = "/api/v1/selfhosted/worker/ws";
 
-  /** A text frame a worker sent, split into the envelope's {@code type} and {@code data}. */
-  public record Frame(String workerId, String type, JsonNode data) {}
+  /**
+   * A text frame a worker sent, split into the envelope's {@code type} and {@code data}, with its
+   * raw text and when it arrived ({@link System#nanoTime()}).
+   */
+  public record Frame(
+      String workerId, String type, JsonNode data, String text, long receivedNanos) {
+    public String taskId() {
+      return data.path("task_id").asText();
+    }
+  }
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -48,6 +59,10 @@ public final class FakeOzServer implements AutoCloseable {
   private final Map<String, WebSocket> workers = new ConcurrentHashMap<>();
   private final List<Frame> received = new CopyOnWriteArrayList<>();
   private final List<String> refusedHandshakes = new CopyOnWriteArrayList<>();
+  private final Map<String, AtomicInteger> connections = new ConcurrentHashMap<>();
+  private volatile Consumer<Frame> onFrame = frame -> {};
+  private volatile boolean refusing;
+  private volatile boolean silent;
   private volatile Exception startFailure;
 
   private FakeOzServer(String apiKey) {
@@ -81,10 +96,7 @@ public final class FakeOzServer implements AutoCloseable {
 
   /** Sends {@code {"type": type, "data": data}} as one text frame to a connected worker. */
   public void send(String workerId, String type, JsonNode data) {
-    WebSocket socket = workers.get(workerId);
-    if (socket == null || !socket.isOpen()) {
-      throw new IllegalStateException("worker " + workerId + " is not connected");
-    }
+    WebSocket socket = socket(workerId);
     ObjectNode envelope = JSON.createObjectNode().put("type", type);
     envelope.set("data", data);
     try {
@@ -92,6 +104,62 @@ public final class FakeOzServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Runs {@code check} on each frame as it arrives, before the next is read: what was true at that
+   * moment (say, whether the AgentTask existed when the claim came) can be asserted later.
+   */
+  public void onFrame(Consumer<Frame> check) {
+    this.onFrame = check;
+  }
+
+  /** Sends {@code text} as it is, one text frame: garbage, huge or hand-written frames. */
+  public void sendRaw(String workerId, String text) {
+    socket(workerId).send(text);
+  }
+
+  /** Sends a binary frame, which the protocol never uses. */
+  public void sendBinary(String workerId, byte[] bytes) {
+    socket(workerId).send(bytes);
+  }
+
+  /** Sends a task assignment. */
+  public void assign(String workerId, JsonNode data) {
+    send(workerId, "task_assignment", data);
+  }
+
+  /** Sends a cancellation of {@code taskId}. */
+  public void cancel(String workerId, String taskId) {
+    send(workerId, "task_cancellation", JSON.createObjectNode().put("task_id", taskId));
+  }
+
+  /** Cuts a worker's connection without a closing handshake, as a lost network would. */
+  public void drop(String workerId) {
+    socket(workerId).closeConnection(CloseFrame.ABNORMAL_CLOSE, "dropped by the test");
+  }
+
+  /** While true, every handshake is refused, as by a server that is down for maintenance. */
+  public void refuseConnections(boolean refuse) {
+    this.refusing = refuse;
+  }
+
+  /** While true, pings go unanswered, as on a half-open connection. */
+  public void goSilent(boolean silent) {
+    this.silent = silent;
+  }
+
+  /** How many connections {@code workerId} has opened so far. */
+  public int connections(String workerId) {
+    AtomicInteger count = connections.get(workerId);
+    return count == null ? 0 : count.get();
+  }
+
+  /** The frames of one type a worker sent about {@code taskId}, in arrival order. */
+  public List<Frame> framesAbout(String taskId, String type) {
+    return received.stream()
+        .filter(frame -> frame.type().equals(type) && frame.taskId().equals(taskId))
+        .toList();
   }
 
   /** Every frame received so far, in arrival order. */
@@ -108,12 +176,23 @@ public final class FakeOzServer implements AutoCloseable {
     return List.copyOf(refusedHandshakes);
   }
 
+  private WebSocket socket(String workerId) {
+    WebSocket socket = workers.get(workerId);
+    if (socket == null || !socket.isOpen()) {
+      throw new IllegalStateException("worker " + workerId + " is not connected");
+    }
+    return socket;
+  }
+
   @Override
   public void close() throws InterruptedException {
     endpoint.stop(1000);
   }
 
   private Optional<String> refusal(ClientHandshake request) {
+    if (refusing) {
+      return Optional.of("refusing connections");
+    }
     URI uri = URI.create(request.getResourceDescriptor());
     if (!PATH.equals(uri.getPath())) {
       return Optional.of("path " + uri.getPath() + " is not " + PATH);
@@ -145,10 +224,18 @@ public final class FakeOzServer implements AutoCloseable {
     String workerId = socket.<String>getAttachment();
     try {
       JsonNode message = JSON.readTree(text);
-      received.add(
-          new Frame(workerId, message.path("type").asText(), message.path("data").deepCopy()));
+      Frame frame =
+          new Frame(
+              workerId,
+              message.path("type").asText(),
+              message.path("data").deepCopy(),
+              text,
+              System.nanoTime());
+      onFrame.accept(frame);
+      received.add(frame);
     } catch (IOException e) {
-      received.add(new Frame(workerId, "<not JSON>", NullNode.getInstance()));
+      received.add(
+          new Frame(workerId, "<not JSON>", NullNode.getInstance(), text, System.nanoTime()));
     }
   }
 
@@ -174,6 +261,7 @@ public final class FakeOzServer implements AutoCloseable {
       String workerId = workerId(handshake);
       socket.setAttachment(workerId);
       workers.put(workerId, socket);
+      connections.computeIfAbsent(workerId, id -> new AtomicInteger()).incrementAndGet();
     }
 
     @Override
@@ -181,6 +269,13 @@ public final class FakeOzServer implements AutoCloseable {
       String workerId = socket.<String>getAttachment();
       if (workerId != null) {
         workers.remove(workerId, socket);
+      }
+    }
+
+    @Override
+    public void onWebsocketPing(WebSocket socket, Framedata ping) {
+      if (!silent) {
+        super.onWebsocketPing(socket, ping);
       }
     }
 
