@@ -1,0 +1,131 @@
+package dev.ozworker.cli;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskKeys;
+import dev.ozworker.backend.Backend;
+import dev.ozworker.config.WorkerConfig;
+import dev.ozworker.controller.AgentTaskController;
+import dev.ozworker.intake.AssignmentMapping;
+import dev.ozworker.intake.TaskIntake;
+import dev.ozworker.intake.WorkerTaskIndex;
+import dev.ozworker.oz.LinkTimings;
+import dev.ozworker.oz.OzLink;
+import dev.ozworker.oz.ResultReporter;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+
+/**
+ * One worker replica, assembled: the controller that runs this worker's AgentTasks, and the link to
+ * Oz with the intake that stores assignments and the reporter that delivers results. Started in
+ * that order, so an assignment is only taken once the worker can run it and knows what it runs.
+ */
+public final class WorkerRuntime implements AutoCloseable {
+  private final AgentTaskController controller;
+  private final SharedIndexInformer<AgentTask> tasks;
+  private final WorkerTaskIndex index;
+  private final ResultReporter reporter;
+  private final TaskIntake intake;
+  private final OzLink link;
+
+  private WorkerRuntime(
+      AgentTaskController controller,
+      SharedIndexInformer<AgentTask> tasks,
+      WorkerTaskIndex index,
+      ResultReporter reporter,
+      TaskIntake intake,
+      OzLink link) {
+    this.controller = controller;
+    this.tasks = tasks;
+    this.index = index;
+    this.reporter = reporter;
+    this.intake = intake;
+    this.link = link;
+  }
+
+  /**
+   * Starts the controller, waits for this worker's tasks to be listed, then dials Oz.
+   *
+   * @param serverSideApply false for the embedded API server, which refuses such patches
+   */
+  public static WorkerRuntime start(
+      KubernetesClient client,
+      WorkerConfig config,
+      List<Backend> backends,
+      Clock clock,
+      boolean serverSideApply,
+      LinkTimings timings) {
+    AgentTaskController controller =
+        AgentTaskController.start(client, config, backends, clock, serverSideApply);
+    String namespace = controller.namespace();
+    SharedIndexInformer<AgentTask> tasks =
+        client
+            .resources(AgentTask.class)
+            .inNamespace(namespace)
+            .withLabel(AgentTaskKeys.WORKER_ID_LABEL, config.workerId())
+            .runnableInformer(0);
+    WorkerTaskIndex index = new WorkerTaskIndex(tasks, namespace, config.maxConcurrentTasks());
+    OzLink link =
+        new OzLink(
+            config.webSocketUrl(),
+            config.workerId(),
+            config.apiKey(),
+            timings,
+            clock,
+            RandomGenerator.getDefault());
+    ResultReporter reporter = new ResultReporter(client, tasks, link::send);
+    TaskIntake intake =
+        new TaskIntake(
+            client,
+            namespace,
+            config.workerId(),
+            new AssignmentMapping(config.workerId(), config.backend().kind()),
+            index,
+            link::reply,
+            reporter::connected);
+    try {
+      tasks.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      link.close();
+      tasks.close();
+      controller.close();
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("cannot list this worker's AgentTasks in " + namespace, e);
+    }
+    link.start(intake);
+    return new WorkerRuntime(controller, tasks, index, reporter, intake, link);
+  }
+
+  public boolean isConnected() {
+    return link.isConnected();
+  }
+
+  /** Tasks stored for this worker and not finished. */
+  public int activeTasks() {
+    return index.active();
+  }
+
+  /** Finished Oz tasks whose result has not been delivered yet. */
+  public long unreportedResults() {
+    return reporter.unreported();
+  }
+
+  public String namespace() {
+    return controller.namespace();
+  }
+
+  /** Closes the link (code 1000), stops taking work and watching; tasks keep running. */
+  @Override
+  public void close() {
+    link.close();
+    intake.close();
+    reporter.close();
+    tasks.close();
+    controller.close();
+  }
+}

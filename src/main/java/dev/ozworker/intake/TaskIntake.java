@@ -1,0 +1,218 @@
+package dev.ozworker.intake;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.oz.DecodeError;
+import dev.ozworker.oz.LinkListener;
+import dev.ozworker.oz.MessageType;
+import dev.ozworker.oz.Printable;
+import dev.ozworker.oz.ServerMessage;
+import dev.ozworker.oz.TaskAssignment;
+import dev.ozworker.oz.TaskCancellation;
+import dev.ozworker.oz.TaskClaimed;
+import dev.ozworker.oz.TaskRejected;
+import dev.ozworker.oz.WorkerMessage;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Takes what Oz sends: an assignment is stored as a Secret and an AgentTask, and only then claimed;
+ * a cancellation sets {@code spec.cancel} on the task's AgentTasks. Storing is idempotent by task
+ * id: a repeated assignment claims again but stores and runs nothing new. At {@code
+ * max_concurrent_tasks}, or when storing fails, the assignment is rejected and Oz keeps it queued.
+ *
+ * <p>Messages about one task are handled in arrival order; different tasks are handled at once.
+ */
+public final class TaskIntake implements LinkListener, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskIntake.class);
+  private static final String CANCEL_PATCH = "{\"spec\":{\"cancel\":true}}";
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final String workerId;
+  private final AssignmentMapping mapping;
+  private final WorkerTaskIndex index;
+  private final Consumer<WorkerMessage> replies;
+  private final Runnable onConnected;
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  private final TaskSequencer sequencer = new TaskSequencer(executor);
+
+  /**
+   * @param index this worker's AgentTasks, for capacity and for finding a task by its Oz id
+   * @param replies sends claims and rejections ({@link dev.ozworker.oz.OzLink#reply})
+   * @param onConnected what else must happen when a connection comes up (resending results)
+   */
+  public TaskIntake(
+      KubernetesClient client,
+      String namespace,
+      String workerId,
+      AssignmentMapping mapping,
+      WorkerTaskIndex index,
+      Consumer<WorkerMessage> replies,
+      Runnable onConnected) {
+    this.client = client;
+    this.namespace = namespace;
+    this.workerId = workerId;
+    this.mapping = mapping;
+    this.index = index;
+    this.replies = replies;
+    this.onConnected = onConnected;
+  }
+
+  @Override
+  public void connected() {
+    onConnected.run();
+  }
+
+  @Override
+  public void received(ServerMessage message) {
+    switch (message) {
+      case TaskAssignment assignment ->
+          sequencer.submit(assignment.taskId(), () -> assign(assignment));
+      case TaskCancellation cancellation ->
+          sequencer.submit(cancellation.taskId(), () -> cancel(cancellation.taskId()));
+    }
+  }
+
+  @Override
+  public void malformed(DecodeError error) {
+    // An assignment we cannot read is refused, so Oz need not wait for a claim that never comes.
+    boolean assignment =
+        error.type().filter(MessageType.TASK_ASSIGNMENT.wireName()::equals).isPresent();
+    error
+        .taskId()
+        .filter(id -> assignment && !id.isBlank())
+        .ifPresent(
+            id -> replies.accept(new TaskRejected(id, "invalid assignment: " + error.detail())));
+  }
+
+  /** Stops taking messages; those being stored finish first, for a few seconds at most. */
+  @Override
+  public void close() {
+    executor.shutdown();
+    try {
+      executor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void assign(TaskAssignment assignment) {
+    String taskId = assignment.taskId();
+    MDC.put("task", taskId);
+    try {
+      TaskResources resources;
+      try {
+        resources = mapping.toResources(assignment);
+      } catch (InvalidAssignmentException e) {
+        LOG.warn("assignment of task {} rejected: {}", Printable.of(taskId), e.getMessage());
+        replies.accept(new TaskRejected(taskId, "invalid assignment: " + e.getMessage()));
+        return;
+      }
+      String name = resources.agentTask().getMetadata().getName();
+      switch (index.reserve(name, taskId)) {
+        case KNOWN -> {
+          LOG.info(
+              "task {} assigned again: already stored as AgentTask {}; claiming it again",
+              taskId,
+              name);
+          replies.accept(new TaskClaimed(taskId, workerId));
+        }
+        case AT_CAPACITY -> {
+          LOG.info("task {} rejected: {} tasks running, the maximum", taskId, index.limit());
+          replies.accept(new TaskRejected(taskId, TaskRejected.AT_CAPACITY));
+        }
+        case RESERVED -> store(taskId, name, resources);
+      }
+    } finally {
+      MDC.remove("task");
+    }
+  }
+
+  private void store(String taskId, String name, TaskResources resources) {
+    boolean secretCreated = false;
+    try {
+      secretCreated = create(resources.envSecret());
+      if (!create(resources.agentTask())) {
+        LOG.info("task {} was stored before as AgentTask {}; claiming it again", taskId, name);
+      } else {
+        LOG.info("task {} stored as AgentTask {}; claimed", taskId, name);
+      }
+      replies.accept(new TaskClaimed(taskId, workerId));
+    } catch (KubernetesClientException e) {
+      index.release(name);
+      if (secretCreated) {
+        deleteQuietly(resources);
+      }
+      LOG.error(
+          "cannot store task {} (HTTP {}): rejecting it so Oz can offer it again",
+          taskId,
+          e.getCode());
+      replies.accept(new TaskRejected(taskId, "worker could not store the task"));
+    }
+  }
+
+  /** Creates {@code resource}; false when it exists already (a repeated assignment). */
+  private boolean create(io.fabric8.kubernetes.api.model.HasMetadata resource) {
+    try {
+      client.resource(resource).inNamespace(namespace).create();
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private void deleteQuietly(TaskResources resources) {
+    try {
+      client.resource(resources.envSecret()).inNamespace(namespace).delete();
+    } catch (KubernetesClientException e) {
+      LOG.warn(
+          "cannot delete Secret {} of a task that was not stored (HTTP {}); it holds no running"
+              + " task",
+          resources.envSecret().getMetadata().getName(),
+          e.getCode());
+    }
+  }
+
+  private void cancel(String taskId) {
+    MDC.put("task", taskId);
+    try {
+      List<String> names = index.unfinished(taskId);
+      if (names.isEmpty()) {
+        LOG.info(
+            "cancellation of task {} ignored: this worker runs no such task", Printable.of(taskId));
+        return;
+      }
+      for (String name : names) {
+        try {
+          client
+              .resources(AgentTask.class)
+              .inNamespace(namespace)
+              .withName(name)
+              .patch(PatchContext.of(PatchType.JSON_MERGE), CANCEL_PATCH);
+          LOG.info("task {} cancelled by Oz: spec.cancel set on AgentTask {}", taskId, name);
+        } catch (KubernetesClientException e) {
+          LOG.error(
+              "cannot cancel task {}: setting spec.cancel on {} failed (HTTP {})",
+              taskId,
+              name,
+              e.getCode());
+        }
+      }
+    } finally {
+      MDC.remove("task");
+    }
+  }
+}

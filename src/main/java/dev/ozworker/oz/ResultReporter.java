@@ -1,0 +1,202 @@
+package dev.ozworker.oz;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import java.net.HttpURLConnection;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Delivers every Oz task's result at least once. The result lives in the AgentTask's status; a
+ * terminal task whose {@code status.reported} is not true is sent whenever it is seen (a status
+ * change, a new connection, a worker start), and {@code reported} is written only after the frame
+ * went out on a live connection. A crash between the two sends the result again; Oz takes a
+ * repeated result for a finished task as a no-op. Tasks without an Oz task id (written by users)
+ * are never reported.
+ */
+public final class ResultReporter implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ResultReporter.class);
+  private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+  private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+
+  private final KubernetesClient client;
+  private final SharedIndexInformer<AgentTask> tasks;
+  private final Function<WorkerMessage, CompletableFuture<Void>> sender;
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+  // Reported by this process: events older than our own write of `reported` must not resend.
+  private final Set<String> done = ConcurrentHashMap.newKeySet();
+  private final ScheduledExecutorService retries =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("oz-report-retry").daemon().factory());
+
+  /**
+   * @param tasks this worker's AgentTasks; the reporter adds its handler before the informer starts
+   * @param sender writes a frame on the live connection, failing when there is none ({@link
+   *     OzLink#send})
+   */
+  public ResultReporter(
+      KubernetesClient client,
+      SharedIndexInformer<AgentTask> tasks,
+      Function<WorkerMessage, CompletableFuture<Void>> sender) {
+    this.client = client;
+    this.tasks = tasks;
+    this.sender = sender;
+    tasks.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(AgentTask task) {
+            consider(task);
+          }
+
+          @Override
+          public void onUpdate(AgentTask before, AgentTask task) {
+            consider(task);
+          }
+
+          @Override
+          public void onDelete(AgentTask task, boolean finalStateUnknown) {
+            done.remove(Cache.metaNamespaceKeyFunc(task));
+          }
+        });
+  }
+
+  /** A connection came up: send every result still unreported. */
+  public void connected() {
+    tasks.getStore().list().forEach(this::consider);
+  }
+
+  /** Results not yet acknowledged by a write, for metrics and drain. */
+  public long unreported() {
+    return tasks.getStore().list().stream()
+        .filter(task -> result(task).isPresent())
+        .filter(task -> !done.contains(Cache.metaNamespaceKeyFunc(task)))
+        .count();
+  }
+
+  @Override
+  public void close() {
+    retries.shutdownNow();
+  }
+
+  private void consider(AgentTask task) {
+    Optional<WorkerMessage> result = result(task);
+    if (result.isEmpty()) {
+      return;
+    }
+    String key = Cache.metaNamespaceKeyFunc(task);
+    if (done.contains(key) || !inFlight.add(key)) {
+      return; // already on its way; its completion decides what happens next
+    }
+    sender
+        .apply(result.get())
+        .whenComplete(
+            (written, error) -> {
+              if (error != null) {
+                // Not connected, or the connection died: the next connection sends it again.
+                inFlight.remove(key);
+                LOG.debug("result of {} not sent yet: {}", key, error.toString());
+                return;
+              }
+              Thread.ofVirtual().start(() -> markReported(key, result.get(), FIRST_RETRY));
+            });
+  }
+
+  /** The frame to send for {@code task}, if it has an unreported Oz result. */
+  private static Optional<WorkerMessage> result(AgentTask task) {
+    AgentTaskStatus status = task.getStatus();
+    String taskId = task.getSpec() == null ? null : task.getSpec().getTaskId();
+    if (taskId == null
+        || taskId.isEmpty()
+        || status == null
+        || Boolean.TRUE.equals(status.getReported())) {
+      return Optional.empty();
+    }
+    return ResultMessages.of(taskId, status);
+  }
+
+  private void markReported(String key, WorkerMessage sent, Duration retry) {
+    MDC.put("task", key);
+    try {
+      if (writeReported(key)) {
+        LOG.info("reported {} to Oz", describe(sent));
+      }
+      done.add(key);
+      inFlight.remove(key);
+    } catch (KubernetesClientException e) {
+      Duration next =
+          retry.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retry.multipliedBy(2);
+      LOG.warn(
+          "sent {} to Oz but cannot record it (HTTP {}); retrying in {}s",
+          describe(sent),
+          e.getCode(),
+          retry.toSeconds());
+      retries.schedule(
+          () -> Thread.ofVirtual().start(() -> markReported(key, sent, next)),
+          retry.toMillis(),
+          TimeUnit.MILLISECONDS);
+    } finally {
+      MDC.remove("task");
+    }
+  }
+
+  /** Sets {@code status.reported}; false when the task is gone or someone set it already. */
+  private boolean writeReported(String key) {
+    AgentTask cached = tasks.getStore().getByKey(key);
+    AgentTask task = cached == null ? null : client.getKubernetesSerialization().clone(cached);
+    for (int attempt = 0; attempt < 5; attempt++) {
+      if (task == null || task.getStatus() == null) {
+        return false;
+      }
+      if (Boolean.TRUE.equals(task.getStatus().getReported())) {
+        return false;
+      }
+      task.getStatus().setReported(true);
+      try {
+        client.resource(task).updateStatus();
+        return true;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+          throw e;
+        }
+        task =
+            client
+                .resources(AgentTask.class)
+                .inNamespace(task.getMetadata().getNamespace())
+                .withName(task.getMetadata().getName())
+                .get();
+      }
+    }
+    throw new KubernetesClientException(
+        "status kept changing", HttpURLConnection.HTTP_CONFLICT, null);
+  }
+
+  private static String describe(WorkerMessage message) {
+    return switch (message) {
+      case TaskCompleted completed when completed.taskState() != null ->
+          "task_completed (" + completed.taskState() + ") for " + completed.taskId();
+      case TaskCompleted completed -> "task_completed for " + completed.taskId();
+      case TaskFailed failed ->
+          "task_failed ("
+              + failed.failureReason().wireName()
+              + (failed.exitCode() == 0 ? "" : ", exit " + failed.exitCode())
+              + ") for "
+              + failed.taskId();
+      default -> MessageType.of(message).wireName() + " for " + message.taskId();
+    };
+  }
+}
