@@ -1,12 +1,9 @@
 package dev.ozworker.backend.docker;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
-import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.HostConfig;
 import dev.ozworker.api.BackendRef;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.Backend;
@@ -51,7 +48,7 @@ public final class DockerBackend implements Backend {
   private final ImagePuller puller;
   private final SidecarVolumes sidecars;
   private final ContainerWatch watch;
-  private final RunLookup lookup;
+  private final TaskContainers containers;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final ScheduledExecutorService gc;
   private final Map<String, DockerRun> runs = new ConcurrentHashMap<>();
@@ -76,7 +73,7 @@ public final class DockerBackend implements Backend {
         new ImagePuller(client, engine.platform(), new RegistryAuth(engine.dockerConfigDir()));
     this.sidecars = new SidecarVolumes(client, puller, clock, sidecarVolumeMaxAge);
     this.watch = new ContainerWatch(client, executor);
-    this.lookup = new RunLookup(client);
+    this.containers = new TaskContainers(client);
     this.gc =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("docker-sidecar-gc").factory());
@@ -107,7 +104,8 @@ public final class DockerBackend implements Backend {
 
   @Override
   public void reattach(TaskSpec spec, BackendRef ref, TaskListener listener) throws TaskFailure {
-    InspectContainerResponse found = lookup.find(ref).orElseThrow(() -> lookup.notFound(ref));
+    InspectContainerResponse found =
+        containers.find(ref).orElseThrow(() -> containers.notFound(ref));
     DockerRun run = open(spec, listener);
     run.log().line("(the worker restarted: the container's output follows again from its start)");
     String id = found.getId();
@@ -140,7 +138,7 @@ public final class DockerBackend implements Backend {
       run.cancel(grace).ifPresent(id -> stop(id, grace));
       return;
     }
-    executor.execute(() -> lookup.find(ref).ifPresent(found -> stop(found.getId(), grace)));
+    executor.execute(() -> containers.find(ref).ifPresent(found -> stop(found.getId(), grace)));
   }
 
   @Override
@@ -199,7 +197,7 @@ public final class DockerBackend implements Backend {
       ContainerSpec container = ContainerSpecs.of(spec, config.workerId(), docker, binds);
       String id;
       try {
-        id = create(container);
+        id = containers.create(container);
       } finally {
         // once the container exists it holds its volumes against collection by itself
         sidecars.release(spec.runId());
@@ -235,33 +233,6 @@ public final class DockerBackend implements Backend {
     cancelled.ifPresent(grace -> stop(id, grace));
   }
 
-  private String create(ContainerSpec spec) throws TaskFailure {
-    HostConfig host =
-        HostConfig.newHostConfig().withBinds(spec.binds().stream().map(Bind::parse).toList());
-    spec.memoryBytes().ifPresent(bytes -> host.withMemory(bytes).withMemorySwap(bytes));
-    spec.nanoCpus().ifPresent(host::withNanoCPUs);
-    spec.networkMode().ifPresent(host::withNetworkMode);
-    CreateContainerCmd create =
-        client
-            .createContainerCmd(spec.image())
-            .withName(spec.name())
-            .withLabels(spec.labels())
-            .withCmd(spec.cmd())
-            .withEnv(spec.env())
-            .withWorkingDir(spec.workingDir())
-            .withHostConfig(host);
-    try {
-      return create.exec().getId();
-    } catch (RuntimeException e) {
-      // the engine's message names the image or the conflicting name, never the env
-      throw new TaskFailure(
-          FailureReason.CONTAINER_CREATE,
-          null,
-          "cannot create container " + spec.name() + ": " + e.getMessage(),
-          e);
-    }
-  }
-
   private void stop(String id, Duration grace) {
     int seconds = (int) Math.max(0, (grace.toMillis() + 999) / 1000);
     executor.execute(
@@ -283,7 +254,7 @@ public final class DockerBackend implements Backend {
     if (!config.cleanup()) {
       return Optional.empty();
     }
-    Optional<String> id = known.or(() -> lookup.find(ref).map(InspectContainerResponse::getId));
+    Optional<String> id = known.or(() -> containers.find(ref).map(InspectContainerResponse::getId));
     if (id.isEmpty()) {
       return Optional.empty();
     }

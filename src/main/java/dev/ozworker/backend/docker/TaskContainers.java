@@ -1,9 +1,12 @@
 package dev.ozworker.backend.docker;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.HostConfig;
 import dev.ozworker.api.BackendRef;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskFailure;
@@ -16,10 +19,10 @@ import java.util.Optional;
  * Finds a run's container on the engine: by the id in its reference, else by the run-id label (the
  * reference of a run whose container was created after the reference was stored has none).
  */
-final class RunLookup {
+final class TaskContainers {
   private final DockerClient docker;
 
-  RunLookup(DockerClient docker) {
+  TaskContainers(DockerClient docker) {
     this.docker = docker;
   }
 
@@ -39,6 +42,33 @@ final class RunLookup {
     return labelled.stream()
         .max(Comparator.comparing(Container::getCreated))
         .flatMap(container -> inspect(container.getId()));
+  }
+
+  String create(ContainerSpec spec) throws TaskFailure {
+    HostConfig host =
+        HostConfig.newHostConfig().withBinds(spec.binds().stream().map(Bind::parse).toList());
+    spec.memoryBytes().ifPresent(bytes -> host.withMemory(bytes).withMemorySwap(bytes));
+    spec.nanoCpus().ifPresent(host::withNanoCPUs);
+    spec.networkMode().ifPresent(host::withNetworkMode);
+    CreateContainerCmd create =
+        docker
+            .createContainerCmd(spec.image())
+            .withName(spec.name())
+            .withLabels(spec.labels())
+            .withCmd(spec.cmd())
+            .withEnv(spec.env())
+            .withWorkingDir(spec.workingDir())
+            .withHostConfig(host);
+    try {
+      return create.exec().getId();
+    } catch (RuntimeException e) {
+      // the engine's message names the image or the conflicting name, never the env
+      throw new TaskFailure(
+          FailureReason.CONTAINER_CREATE,
+          null,
+          "cannot create container " + spec.name() + ": " + e.getMessage(),
+          e);
+    }
   }
 
   /** The failure of a reattach that found nothing, saying what was looked for. */
