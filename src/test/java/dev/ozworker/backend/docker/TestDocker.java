@@ -29,6 +29,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 final class TestDocker implements AutoCloseable {
   static final Path BUSYBOX = Path.of("/bin/busybox");
   private static final String REPOSITORY = "ozworker-test/busybox";
+  private static final String SIDECAR_REPOSITORY = "ozworker-test/agent-sidecar";
   private static final List<String> APPLETS = List.of("sh", "echo", "cat", "env", "sleep", "true");
 
   final DockerClient client;
@@ -77,7 +78,7 @@ final class TestDocker implements AutoCloseable {
     try {
       client.inspectImageCmd(reference).exec();
     } catch (NotFoundException absent) {
-      importImage(rootfs(binary), tag);
+      importImage(REPOSITORY, rootfs(binary), tag);
     }
     return reference;
   }
@@ -86,13 +87,13 @@ final class TestDocker implements AutoCloseable {
    * {@code docker import}: docker-java's own import command sends its stream JSON-encoded
    * (docker-java issue 2377), so the request goes through its transport directly.
    */
-  private void importImage(byte[] rootfs, String tag) throws IOException {
+  private void importImage(String repository, byte[] rootfs, String tag) throws IOException {
     DockerHttpClient.Request request =
         DockerHttpClient.Request.builder()
             .method(DockerHttpClient.Request.Method.POST)
             .path(
                 "/images/create?fromSrc=-&repo="
-                    + URLEncoder.encode(REPOSITORY, StandardCharsets.UTF_8)
+                    + URLEncoder.encode(repository, StandardCharsets.UTF_8)
                     + "&tag="
                     + tag)
             .putHeader("Content-Type", "application/x-tar")
@@ -142,6 +143,54 @@ final class TestDocker implements AutoCloseable {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * A fresh agent sidecar image: its root holds {@code entrypoint.sh}, which prints each argument
+   * as {@code arg[N]=value}, its environment in the order it was passed as {@code env:NAME=value},
+   * and its working directory, then runs the shell code in {@code $AGENT_DOES} (if set) as the
+   * agent. A random file makes each image distinct, so its volume is this test's own.
+   *
+   * @return the image's reference; remove it by {@link #removeImage}
+   */
+  String agentSidecarImage() throws IOException {
+    String script =
+        """
+        #!/bin/sh
+        i=0
+        for arg in "$@"; do i=$((i+1)); echo "arg[$i]=$arg"; done
+        /bin/busybox tr '\\0' '\\n' < /proc/1/environ | /bin/busybox sed 's/^/env:/'
+        echo "cwd=$(pwd)"
+        if [ -n "$AGENT_DOES" ]; then eval "$AGENT_DOES"; fi
+        """;
+    String nonce = java.util.UUID.randomUUID().toString();
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+      file(tar, "entrypoint.sh", script.getBytes(StandardCharsets.UTF_8), 0755);
+      file(tar, "nonce", nonce.getBytes(StandardCharsets.UTF_8), 0644);
+    }
+    String tag = nonce.substring(0, 8);
+    importImage(SIDECAR_REPOSITORY, bytes.toByteArray(), tag);
+    return SIDECAR_REPOSITORY + ":" + tag;
+  }
+
+  /** Removes an image this test made, by its reference. */
+  void removeImage(String reference) {
+    try {
+      client.removeImageCmd(reference).withForce(true).exec();
+    } catch (NotFoundException gone) {
+      // already removed
+    }
+  }
+
+  private static void file(TarArchiveOutputStream tar, String name, byte[] content, int mode)
+      throws IOException {
+    TarArchiveEntry entry = new TarArchiveEntry(name);
+    entry.setMode(mode);
+    entry.setSize(content.length);
+    tar.putArchiveEntry(entry);
+    tar.write(content);
+    tar.closeArchiveEntry();
   }
 
   @Override

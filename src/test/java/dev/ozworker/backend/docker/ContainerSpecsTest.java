@@ -1,0 +1,138 @@
+package dev.ozworker.backend.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ozworker.config.BackendKind;
+import dev.ozworker.config.DockerBackendConfig;
+import dev.ozworker.config.EnvVar;
+import dev.ozworker.config.ImagePullPolicy;
+import dev.ozworker.config.VolumeMount;
+import dev.ozworker.task.ResourceLimits;
+import dev.ozworker.task.TaskEnv;
+import dev.ozworker.task.TaskSpec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ContainerSpecsTest {
+  static final DockerBackendConfig CONFIG =
+      new DockerBackendConfig(
+          List.of(VolumeMount.parse("/srv/cache:/cache:ro"), VolumeMount.parse("data:/data")),
+          List.of(new EnvVar("OPERATOR", "yes"), new EnvVar("TASK_ID", "operator wins later")),
+          Optional.empty(),
+          Optional.empty(),
+          Map.of(),
+          ImagePullPolicy.IfNotPresent,
+          Optional.of("none"));
+
+  static TaskSpec task(
+      Optional<String> ozTaskId, Optional<String> executionId, ResourceLimits limits) {
+    return new TaskSpec(
+        "run-1",
+        ozTaskId,
+        executionId,
+        BackendKind.DOCKER,
+        "ubuntu:22.04",
+        new TaskEnv(
+            List.of(
+                new TaskEnv.Entry("TASK_ID", "t-1", false),
+                new TaskEnv.Entry("TOKEN", "s3cret", true))),
+        List.of("agent", "run", "--task-id", "t-1"),
+        List.of(),
+        limits,
+        Duration.ZERO,
+        "");
+  }
+
+  @Test
+  void buildsTheContainerOfATask() {
+    ContainerSpec spec =
+        ContainerSpecs.of(
+            task(
+                Optional.of("t-1"),
+                Optional.of("e-1"),
+                new ResourceLimits(OptionalLong.of(2_000_000_000L), OptionalLong.of(4L << 30))),
+            "w-1",
+            CONFIG,
+            List.of("agent-abc:/agent:ro", "cli-def:/mnt/claude-cli-sidecar"));
+
+    assertThat(spec.name()).isEqualTo("oz-run-1");
+    assertThat(spec.image()).isEqualTo("ubuntu:22.04");
+    assertThat(spec.cmd())
+        .containsExactly("/agent/entrypoint.sh", "agent", "run", "--task-id", "t-1");
+    assertThat(spec.workingDir()).isEqualTo("/workspace");
+    assertThat(spec.env())
+        .containsExactly(
+            "TASK_ID=t-1", "TOKEN=s3cret", "OPERATOR=yes", "TASK_ID=operator wins later");
+    assertThat(spec.binds())
+        .containsExactly(
+            "agent-abc:/agent:ro",
+            "cli-def:/mnt/claude-cli-sidecar",
+            "/srv/cache:/cache:ro",
+            "data:/data");
+    assertThat(spec.labels())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "ozworker.dev/task-id", "t-1",
+                "ozworker.dev/worker-id", "w-1",
+                "ozworker.dev/execution-id", "e-1",
+                "ozworker.dev/run-id", "run-1"));
+    assertThat(spec.memoryBytes()).hasValue(4L << 30);
+    assertThat(spec.nanoCpus()).hasValue(2_000_000_000L);
+    assertThat(spec.networkMode()).contains("none");
+    assertThat(spec.toString()).doesNotContain("s3cret");
+  }
+
+  @Test
+  void aTaskWithoutOzIdsIsLabelledByItsRunAndHasNoLimits() {
+    DockerBackendConfig defaults = DockerBackendConfig.defaults();
+    ContainerSpec spec =
+        ContainerSpecs.of(
+            task(Optional.empty(), Optional.empty(), ResourceLimits.NONE),
+            "w",
+            defaults,
+            List.of());
+
+    assertThat(spec.labels())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "ozworker.dev/task-id", "run-1",
+                "ozworker.dev/worker-id", "w",
+                "ozworker.dev/run-id", "run-1"));
+    assertThat(spec.memoryBytes()).isEmpty();
+    assertThat(spec.nanoCpus()).isEmpty();
+    assertThat(spec.networkMode()).isEmpty();
+    assertThat(spec.binds()).isEmpty();
+    assertThat(spec.env()).containsExactly("TASK_ID=t-1", "TOKEN=s3cret");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "task-123,                oz-task-123",
+    "Task_1.a,                oz-Task_1.a",
+    "agenttask-from-user,     oz-agenttask-from-user",
+    "tâche,                   oz-t-che-",
+    "a:b,                     oz-a-b-",
+    "_leading,                oz-_leading-"
+  })
+  void namesContainersAfterTheirRun(String runId, String expectedPrefix) {
+    String name = ContainerSpecs.containerName(runId);
+
+    assertThat(name).startsWith(expectedPrefix).matches("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
+    if (!name.equals(expectedPrefix)) {
+      assertThat(name).hasSize(expectedPrefix.length() + 10);
+    }
+  }
+
+  @Test
+  void runIdsThatDifferOnlyInUnsafeCharactersGetDifferentNames() {
+    assertThat(ContainerSpecs.containerName("a:b"))
+        .isNotEqualTo(ContainerSpecs.containerName("a;b"));
+    assertThat(ContainerSpecs.containerName("x".repeat(255))).hasSizeLessThan(120);
+  }
+}
