@@ -123,6 +123,24 @@ class ArchitectureTest {
   }
 
   @Test
+  void theOzSideKnowsNeitherBackendsNorTheController() {
+    noClasses()
+        .that()
+        .resideInAnyPackage("dev.ozworker.oz..", "dev.ozworker.intake..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.ozworker.backend..",
+            "dev.ozworker.controller..",
+            "com.github.dockerjava..",
+            "io.javaoperatorsdk..")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName(ProcessBuilder.class.getName())
+        .check(classes);
+  }
+
+  @Test
   void onlyTheWiringKnowsTheCommandLine() {
     noClasses()
         .that()
