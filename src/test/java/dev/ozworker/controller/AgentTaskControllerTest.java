@@ -722,6 +722,9 @@ class AgentTaskControllerTest {
 
   static Map<String, String> conditions(AgentTask task) {
     Map<String, String> byType = new java.util.LinkedHashMap<>();
+    if (task.getStatus() == null) {
+      return byType; // not written yet: callers poll until it is
+    }
     for (Condition c : task.getStatus().getConditions()) {
       byType.put(c.getType(), c.getStatus() + "/" + c.getReason());
     }
