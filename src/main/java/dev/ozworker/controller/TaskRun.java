@@ -43,6 +43,7 @@ final class TaskRun implements TaskListener {
   private final Instant handedOver;
   private final boolean finishedEarlier;
   private volatile BackendRef ref;
+  private volatile boolean located;
   private volatile boolean started;
   private volatile Instant runningSince;
   private final AtomicReference<TaskOutcome> outcome = new AtomicReference<>();
@@ -107,7 +108,12 @@ final class TaskRun implements TaskListener {
   void start() {
     started = true;
     try {
-      ref = backend.start(spec, this);
+      BackendRef returned = backend.start(spec, this);
+      synchronized (this) {
+        if (!located) { // a reference the backend reported meanwhile knows more
+          ref = returned;
+        }
+      }
     } catch (TaskFailure failure) {
       finished(new TaskOutcome.Failed(failure, ""));
     } catch (RuntimeException e) {
@@ -152,6 +158,15 @@ final class TaskRun implements TaskListener {
               done.complete(error == null ? failure : Optional.of(unexpected("cleanup", error)));
               wake.accept(id);
             });
+  }
+
+  @Override
+  public void located(BackendRef where) {
+    synchronized (this) {
+      ref = where;
+      located = true;
+    }
+    wake.accept(id);
   }
 
   @Override

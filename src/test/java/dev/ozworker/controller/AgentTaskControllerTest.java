@@ -8,6 +8,7 @@ import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.api.AgentTaskSpec;
 import dev.ozworker.api.AgentTaskStatus;
+import dev.ozworker.api.BackendRef;
 import dev.ozworker.api.EnvSource;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.Backend;
@@ -232,6 +233,29 @@ class AgentTaskControllerTest {
     assertThat(task.getStatus().getMessage())
         .contains("spec.backend is \"docker\"", "runs the direct backend");
     assertThat(backend.calls()).isEmpty();
+  }
+
+  @Test
+  void whereTheBackendSaysTheRunLivesReachesTheStatusAndTheRestartedWorker() {
+    backend.locatingLater();
+    AutoCloseable first = controller("worker_id: w1");
+    create(userTask("spawned"));
+
+    awaitPhase("spawned", AgentTaskPhase.Running);
+    await()
+        .atMost(WAIT)
+        .until(() -> get("spawned").getStatus().getBackendRef().processId() != null);
+    assertThat(get("spawned").getStatus().getBackendRef())
+        .isEqualTo(new BackendRef("direct", "spawned", null, 4242L, "/workspaces/spawned"));
+
+    restart(first);
+    controller("worker_id: w1");
+    await().atMost(WAIT).until(() -> backend.count("reattach", "spawned") == 1);
+    assertThat(backend.reattachedWith("spawned").processId()).isEqualTo(4242L);
+    backend.finish("spawned", new TaskOutcome.Succeeded(""));
+
+    assertThat(awaitTornDown("spawned").getStatus().getPhase()).isEqualTo(AgentTaskPhase.Succeeded);
+    assertThat(backend.count("start", "spawned")).isEqualTo(1);
   }
 
   @Test

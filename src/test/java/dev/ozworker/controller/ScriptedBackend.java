@@ -59,6 +59,8 @@ public final class ScriptedBackend implements Backend {
   private final Map<String, TaskSpec> specs = new ConcurrentHashMap<>();
   private final List<String> calls = new ArrayList<>();
   private final List<Duration> graces = new ArrayList<>();
+  private volatile boolean locatesLater;
+  private final Map<String, BackendRef> reattachedWith = new ConcurrentHashMap<>();
   private final AtomicInteger running = new AtomicInteger();
   private final AtomicInteger mostRunning = new AtomicInteger();
 
@@ -72,6 +74,20 @@ public final class ScriptedBackend implements Backend {
   public ScriptedBackend ends(String runId, TaskOutcome outcome) {
     plans.put(runId, new Plan(Script.END, outcome));
     return this;
+  }
+
+  /**
+   * From now on {@link #start} returns only the planned reference and tells the listener the
+   * process id and workspace afterwards, as a backend that spawns in the background does.
+   */
+  public ScriptedBackend locatingLater() {
+    locatesLater = true;
+    return this;
+  }
+
+  /** The reference the last {@link #reattach} of this run was given. */
+  public BackendRef reattachedWith(String runId) {
+    return reattachedWith.get(runId);
   }
 
   /** The run's teardown waits until the returned future is completed. */
@@ -106,8 +122,14 @@ public final class ScriptedBackend implements Backend {
     Live run = new Live(listener);
     live.put(runId, run);
     mostRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+    BackendRef full =
+        new BackendRef(kind().configName(), runId, null, 4242L, "/workspaces/" + runId);
+    boolean later = locatesLater;
     news.execute(
         () -> {
+          if (later) {
+            run.listener.located(full);
+          }
           if (plan.script() != Script.PREPARE) {
             run.running = true;
             run.listener.running();
@@ -116,12 +138,13 @@ public final class ScriptedBackend implements Backend {
             end(runId, plan.outcome());
           }
         });
-    return new BackendRef(kind().configName(), runId, null, 4242L, "/workspaces/" + runId);
+    return later ? BackendRef.planned(kind().configName(), runId) : full;
   }
 
   @Override
   public void reattach(TaskSpec spec, BackendRef ref, TaskListener listener) throws TaskFailure {
     record("reattach", ref.runId());
+    reattachedWith.put(ref.runId(), ref);
     specs.put(ref.runId(), spec);
     Live run = live.get(ref.runId());
     TaskOutcome outcome = ended.get(ref.runId());

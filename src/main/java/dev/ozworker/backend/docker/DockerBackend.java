@@ -206,6 +206,7 @@ public final class DockerBackend implements Backend {
         run.cancelledBeforeStart();
         return;
       }
+      run.listener().located(new BackendRef(kind().configName(), spec.runId(), id, null, null));
       startAndWatch(run, id);
     } catch (TaskFailure failure) {
       sidecars.release(spec.runId());

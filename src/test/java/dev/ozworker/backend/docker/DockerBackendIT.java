@@ -154,6 +154,9 @@ class DockerBackendIT {
         .containsEntry("ozworker.dev/run-id", spec.runId());
     assertThat(container.getConfig().getWorkingDir()).isEqualTo("/workspace");
     assertThat(container.getHostConfig().getNetworkMode()).isEqualTo("none");
+    assertThat(listener.located)
+        .as("the container's id, reported once it was created")
+        .isEqualTo(new BackendRef("docker", spec.runId(), container.getId(), null, null));
 
     assertThat(backend.cleanup(ref).toCompletableFuture().get()).isEmpty();
     assertThat(containersOf(spec.runId())).as("removed by cleanup").isEmpty();

@@ -1,5 +1,6 @@
 package dev.ozworker.backend.docker;
 
+import dev.ozworker.api.BackendRef;
 import dev.ozworker.backend.TaskListener;
 import dev.ozworker.backend.TaskOutcome;
 import java.util.List;
@@ -11,6 +12,12 @@ final class RecordingListener implements TaskListener {
   final AtomicInteger running = new AtomicInteger();
   final List<TaskOutcome> outcomes = new CopyOnWriteArrayList<>();
   volatile long finishedAtNanos;
+  volatile BackendRef located;
+
+  @Override
+  public void located(BackendRef ref) {
+    located = ref;
+  }
 
   @Override
   public void running() {
