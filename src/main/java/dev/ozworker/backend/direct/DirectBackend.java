@@ -39,7 +39,12 @@ public final class DirectBackend implements Backend {
 
   private final DirectSettings settings;
   private final Workspaces workspaces;
-  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+
+  /** Short steps between processes (signals, files, news); no thread here waits for a run. */
+  private final ExecutorService executor =
+      Executors.newCachedThreadPool(
+          Thread.ofPlatform().daemon().name("direct-backend-", 0).factory());
+
   private final Map<String, DirectRun> live = new ConcurrentHashMap<>();
   private final Map<String, Redactor> redactors = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<Optional<TaskFailure>>> cleanups =

@@ -120,7 +120,7 @@ final class DirectRun {
     useGroup(new ProcessGroup(wrapper.pid()));
     tell(listener::running);
     CompletableFuture<Void> pump =
-        OutputPump.copyFifo(files.output(), output, executor, () -> !detached);
+        OutputPump.copyFifo(files.output(), output, "output-" + runId(), () -> !detached);
     wrapper
         .onExit()
         .thenApplyAsync(
@@ -184,7 +184,8 @@ final class DirectRun {
           FailureReason.SETUP_COMMAND, null, "setup command could not start: " + e, e);
     }
     useGroup(new ProcessGroup(process.pid()));
-    CompletableFuture<Void> pump = OutputPump.copy(process.getInputStream(), output, executor);
+    CompletableFuture<Void> pump =
+        OutputPump.copy(process.getInputStream(), output, "setup-" + runId());
     return process
         .onExit()
         .thenCompose(exited -> OutputPump.drained(pump, settings.drain()))
@@ -248,7 +249,7 @@ final class DirectRun {
     note("run {}: agent started as process {}", process.pid());
     tell(listener::running);
     CompletableFuture<Void> pump =
-        OutputPump.copyFifo(files.output(), output, executor, () -> !detached);
+        OutputPump.copyFifo(files.output(), output, "output-" + runId(), () -> !detached);
     return process
         .onExit()
         .thenApplyAsync(
@@ -330,7 +331,8 @@ final class DirectRun {
    * even when the backend is closed meanwhile.
    */
   static void stop(ProcessGroup target, Duration within) {
-    Executor ownThread = task -> Thread.ofVirtual().name("stop-" + target.id()).start(task);
+    Executor ownThread =
+        task -> Thread.ofPlatform().daemon().name("stop-" + target.id()).start(task);
     CompletableFuture.runAsync(target::terminate, ownThread)
         .thenRunAsync(
             () -> {

@@ -7,14 +7,14 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * Copies a process's output into the run's {@link TaskLog} on a thread of its own (a virtual
- * thread: it spends its life blocked in {@code read}). Its future completes at the end of the
- * output.
+ * Copies a process's output into the run's {@link TaskLog} on a platform thread of its own, which
+ * spends its life blocked in {@code read}. Not a virtual thread: a blocking read of a file (a FIFO)
+ * pins its carrier, and a few pinned pumps would starve every other virtual thread. Its future
+ * completes at the end of the output.
  */
 final class OutputPump {
   private static final int BUFFER = 8 * 1024;
@@ -22,8 +22,8 @@ final class OutputPump {
   private OutputPump() {}
 
   /** Copies {@code in} until it ends, then closes it. */
-  static CompletableFuture<Void> copy(InputStream in, TaskLog log, Executor executor) {
-    return CompletableFuture.runAsync(() -> pump(() -> in, log, () -> true), executor);
+  static CompletableFuture<Void> copy(InputStream in, TaskLog log, String name) {
+    return onOwnThread(name, () -> pump(() -> in, log, () -> true));
   }
 
   /**
@@ -33,9 +33,24 @@ final class OutputPump {
    *     read then is dropped and the pump stops
    */
   static CompletableFuture<Void> copyFifo(
-      Path fifo, TaskLog log, Executor executor, BooleanSupplier wanted) {
-    return CompletableFuture.runAsync(
-        () -> pump(() -> new FileInputStream(fifo.toFile()), log, wanted), executor);
+      Path fifo, TaskLog log, String name, BooleanSupplier wanted) {
+    return onOwnThread(name, () -> pump(() -> new FileInputStream(fifo.toFile()), log, wanted));
+  }
+
+  private static CompletableFuture<Void> onOwnThread(String name, Runnable pump) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread.ofPlatform()
+        .daemon()
+        .name(name)
+        .start(
+            () -> {
+              try {
+                pump.run();
+              } finally {
+                done.complete(null);
+              }
+            });
+    return done;
   }
 
   /**

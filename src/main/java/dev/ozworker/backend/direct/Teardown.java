@@ -47,7 +47,8 @@ final class Teardown {
                   e)));
     }
     ProcessGroup group = new ProcessGroup(process.pid());
-    CompletableFuture<Void> pump = OutputPump.copy(process.getInputStream(), output, executor);
+    CompletableFuture<Void> pump =
+        OutputPump.copy(process.getInputStream(), output, "teardown-" + process.pid());
     return process
         .onExit()
         .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
