@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,7 +25,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Runs the Oz CLI as a process beside the worker (PROTOCOL.md §4, Direct): a workspace per run,
@@ -49,13 +47,14 @@ public final class DirectBackend implements Backend {
   private final Map<String, Redactor> redactors = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<Optional<TaskFailure>>> cleanups =
       new ConcurrentHashMap<>();
-  private final Set<RunFiles.Workspace> unremoved = ConcurrentHashMap.newKeySet();
+  private final RunCleanup runCleanup;
   private volatile boolean closed;
 
   DirectBackend(DirectSettings settings) {
     this.settings = settings;
     this.workspaces =
         new Workspaces(settings.config().workspaceRoot(), settings.config().targetDir());
+    this.runCleanup = new RunCleanup(settings, workspaces, executor);
   }
 
   /** The backend for a worker configured with {@code backend.direct}, in the worker's env. */
@@ -180,7 +179,7 @@ public final class DirectBackend implements Backend {
       Optional.ofNullable(ref.processId())
           .or(files::processId)
           .filter(pid -> AgentProcess.isWrapperOf(pid, files))
-          .ifPresent(pid -> DirectRun.stop(new ProcessGroup(pid), grace));
+          .ifPresent(pid -> new ProcessGroup(pid).stop(grace));
     }
   }
 
@@ -195,7 +194,9 @@ public final class DirectBackend implements Backend {
     return cleanups.computeIfAbsent(
         ref.runId(),
         runId ->
-            CompletableFuture.supplyAsync(() -> cleanUp(runId), executor)
+            CompletableFuture.supplyAsync(
+                    () -> runCleanup.run(runId, redactors.getOrDefault(runId, Redactor.none())),
+                    executor)
                 .thenCompose(done -> done)
                 .exceptionally(
                     error ->
@@ -204,7 +205,8 @@ public final class DirectBackend implements Backend {
                                 FailureReason.CLEANUP,
                                 null,
                                 "the cleanup of run " + runId + " failed: " + error,
-                                error))));
+                                error)))
+                .whenComplete((result, error) -> redactors.remove(runId)));
   }
 
   /**
@@ -217,9 +219,7 @@ public final class DirectBackend implements Backend {
     closed = true;
     live.values().forEach(DirectRun::detach);
     live.clear();
-    for (RunFiles.Workspace workspace : Set.copyOf(unremoved)) {
-      removeQuietly(workspace);
-    }
+    runCleanup.retryRemovals();
     executor.shutdown();
   }
 
@@ -239,94 +239,11 @@ public final class DirectBackend implements Backend {
         run -> live.remove(run.runId(), run));
   }
 
-  private CompletableFuture<Optional<TaskFailure>> cleanUp(String runId) {
-    if (Workspaces.invalid(runId).isPresent()) {
-      return CompletableFuture.completedFuture(Optional.empty());
-    }
-    RunFiles files = settings.files(runId);
-    Optional<RunFiles.Workspace> recorded = files.workspace();
-    if (recorded.isEmpty()) {
-      // the run never had a workspace: nothing was prepared, so nothing is torn down
-      deleteQuietly(files);
-      return CompletableFuture.completedFuture(Optional.empty());
-    }
-    RunFiles.Workspace workspace = recorded.get();
-    TaskLog output =
-        TaskLog.open(settings.taskLogDir(), runId, redactors.getOrDefault(runId, Redactor.none()));
-    CompletableFuture<Optional<TaskFailure>> teardown =
-        CompletableFuture.completedFuture(Optional.empty());
-    if (settings.teardownCommand().isPresent() && !files.isTornDown()) {
-      teardown =
-          Teardown.run(
-              settings.teardownCommand().get(),
-              Files.isDirectory(workspace.path()) ? workspace.path() : settings.taskLogDir(),
-              AgentEnvironment.teardown(
-                  settings.host(), workspace.path(), files.gitConfigFor(workspace), runId),
-              settings.teardownTimeout(),
-              settings.drain(),
-              output,
-              executor);
-    }
-    return teardown.thenApplyAsync(
-        failure -> {
-          try (var ignored = MDC.putCloseable("task", runId)) {
-            markTornDown(files);
-            Optional<TaskFailure> removal = removeWorkspace(workspace);
-            output.close();
-            redactors.remove(runId);
-            deleteQuietly(files);
-            failure.ifPresent(f -> log.warn("run {}: {}", runId, f.toString()));
-            return failure.or(() -> removal);
-          }
-        },
-        executor);
-  }
-
-  private Optional<TaskFailure> removeWorkspace(RunFiles.Workspace workspace) {
-    if (!workspace.created()) {
-      return Optional.empty();
-    }
-    if (!settings.cleanup()) {
-      log.info("cleanup is off: keeping workspace {}", workspace.path());
-      return Optional.empty();
-    }
-    try {
-      workspaces.remove(workspace);
-      unremoved.remove(workspace);
-      return Optional.empty();
-    } catch (IOException e) {
-      unremoved.add(workspace);
-      return Optional.of(
-          new TaskFailure(
-              FailureReason.CLEANUP,
-              null,
-              "failed to remove workspace " + workspace.path() + ": " + e,
-              e));
-    }
-  }
-
   private void removeQuietly(RunFiles.Workspace workspace) {
     try {
       workspaces.remove(workspace);
-      unremoved.remove(workspace);
     } catch (IOException e) {
       log.warn("failed to remove workspace {}: {}", workspace.path(), e.toString());
-    }
-  }
-
-  private static void markTornDown(RunFiles files) {
-    try {
-      files.markTornDown();
-    } catch (IOException e) {
-      log.warn("cannot record that {} was torn down: {}", files.dir(), e.toString());
-    }
-  }
-
-  private static void deleteQuietly(RunFiles files) {
-    try {
-      files.delete();
-    } catch (IOException e) {
-      log.warn("cannot remove {}: {}", files.dir(), e.toString());
     }
   }
 }

@@ -8,21 +8,15 @@ import dev.ozworker.backend.TaskOutcome;
 import dev.ozworker.task.TaskSpec;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -109,9 +103,7 @@ final class DirectRun {
     } catch (TaskFailure failure) {
       prepared = CompletableFuture.failedFuture(failure);
     }
-    prepared
-        .thenCompose(this::runAgent)
-        .whenComplete((code, error) -> end(code, error, this::lostStatus));
+    prepared.thenCompose(this::runAgent).whenComplete((code, error) -> end(code, error));
   }
 
   /** Follows an agent a previous worker process started; it is alive and verified. */
@@ -130,7 +122,7 @@ final class DirectRun {
             },
             executor)
         .thenCompose(code -> OutputPump.drained(pump, settings.drain()).thenApply(x -> code))
-        .whenComplete((code, error) -> end(code, error, this::lostStatus));
+        .whenComplete((code, error) -> end(code, error));
   }
 
   /** SIGTERM to the current step's group now, SIGKILL after {@code grace}. */
@@ -146,13 +138,13 @@ final class DirectRun {
     }
     note("cancelling run {}: SIGTERM to its process group, SIGKILL after {}", grace);
     if (current != null) {
-      stop(current, grace);
+      current.stop(grace);
     }
   }
 
   /** A run of an earlier worker process that ended meanwhile, with the status it left. */
   void report(int code) {
-    CompletableFuture.runAsync(() -> end(code, null, this::lostStatus), executor);
+    CompletableFuture.runAsync(() -> end(code, null), executor);
   }
 
   /** Stops following the run: the listener hears nothing more; the processes are left alone. */
@@ -166,64 +158,21 @@ final class DirectRun {
     if (command.isEmpty()) {
       return CompletableFuture.completedFuture(Map.of());
     }
-    Path envFile;
-    try {
-      envFile = Files.createTempFile(workspace.path(), "oz-env-", "");
-    } catch (IOException e) {
-      throw new TaskFailure(
-          FailureReason.WORKSPACE_SETUP, null, "failed to create environment file: " + e, e);
-    }
-    Map<String, String> setupEnv = env.setup(envFile);
-    Process process;
-    try {
-      process =
-          ProcessGroup.start(
-              List.of("/bin/sh", "-c", command.get()), workspace.path(), setupEnv, null);
-    } catch (IOException e) {
-      throw new TaskFailure(
-          FailureReason.SETUP_COMMAND, null, "setup command could not start: " + e, e);
-    }
-    useGroup(new ProcessGroup(process.pid()));
-    CompletableFuture<Void> pump =
-        OutputPump.copy(process.getInputStream(), output, "setup-" + runId());
-    return process
-        .onExit()
-        .thenCompose(exited -> OutputPump.drained(pump, settings.drain()))
-        .thenApplyAsync(drained -> afterSetup(process.exitValue(), envFile, setupEnv), executor);
-  }
-
-  private Map<String, String> afterSetup(int code, Path envFile, Map<String, String> setupEnv) {
-    try {
-      if (isCancelled()) {
-        throw new CancelledEarly();
-      }
-      if (code != 0) {
-        throw new CompletionException(
-            new TaskFailure(
-                FailureReason.SETUP_COMMAND,
-                "setup command failed: exit status " + code + ExitStatus.signalNote(code)));
-      }
-      String text = Files.readString(envFile, StandardCharsets.UTF_8);
-      return DotEnv.parse(text, setupEnv::get);
-    } catch (IOException e) {
-      throw new CompletionException(
-          new TaskFailure(
-              FailureReason.SETUP_COMMAND,
-              null,
-              "the environment file of the setup command could not be read: " + e,
-              e));
-    } catch (DotEnv.InvalidDotEnvException e) {
-      throw new CompletionException(
-          new TaskFailure(
-              FailureReason.SETUP_COMMAND,
-              "the setup command wrote an environment file that is not dotenv: " + e.getMessage()));
-    } finally {
-      try {
-        Files.deleteIfExists(envFile);
-      } catch (IOException e) {
-        note("could not remove the environment file of run {}: {}", e.toString());
-      }
-    }
+    return SetupCommand.run(
+            command.get(),
+            workspace.path(),
+            env,
+            output,
+            settings.drain(),
+            executor,
+            this::useGroup)
+        .thenApply(
+            fromSetup -> {
+              if (isCancelled()) {
+                throw new CancelledEarly();
+              }
+              return fromSetup;
+            });
   }
 
   private CompletableFuture<Integer> runAgent(Map<String, String> fromSetup) {
@@ -276,42 +225,15 @@ final class DirectRun {
     AgentProcess.releaseReader(files);
   }
 
-  private void end(Integer code, Throwable error, Function<String, TaskOutcome> lost) {
+  private void end(Integer code, Throwable error) {
     if (!ended.compareAndSet(false, true)) {
       return;
     }
     output.close();
-    String tail = output.tail();
-    Throwable cause =
-        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    TaskOutcome outcome;
-    if (isCancelled()) {
-      outcome = new TaskOutcome.Cancelled(tail);
-    } else if (cause instanceof TaskFailure failure) {
-      outcome = new TaskOutcome.Failed(failure, tail);
-    } else if (cause != null) {
-      outcome =
-          new TaskOutcome.Failed(
-              new TaskFailure(
-                  FailureReason.UNKNOWN, null, "the run failed unexpectedly: " + cause, cause),
-              tail);
-    } else if (code == null) {
-      outcome = lost.apply(tail);
-    } else {
-      outcome = ExitStatus.outcome(code, false, tail);
-    }
+    TaskOutcome outcome = ExitStatus.outcome(code, error, isCancelled(), output.tail());
     note("run {} ended: {}", describe(outcome));
     onEnd.accept(this);
     tell(() -> listener.finished(outcome));
-  }
-
-  private TaskOutcome lostStatus(String tail) {
-    return new TaskOutcome.Failed(
-        new TaskFailure(
-            FailureReason.AGENT_INVOCATION,
-            "the worker restarted and the agent's exit status was lost: its wrapper left no status"
-                + " file"),
-        tail);
   }
 
   private void useGroup(ProcessGroup next) {
@@ -323,24 +245,7 @@ final class DirectRun {
       }
       stopWithin = grace;
     }
-    stop(next, stopWithin);
-  }
-
-  /**
-   * Signals on threads of their own, not the backend's executor: a stop asked for must complete
-   * even when the backend is closed meanwhile.
-   */
-  static void stop(ProcessGroup target, Duration within) {
-    Executor ownThread =
-        task -> Thread.ofPlatform().daemon().name("stop-" + target.id()).start(task);
-    CompletableFuture.runAsync(target::terminate, ownThread)
-        .thenRunAsync(
-            () -> {
-              if (target.isAlive()) {
-                target.kill();
-              }
-            },
-            CompletableFuture.delayedExecutor(within.toMillis(), TimeUnit.MILLISECONDS, ownThread));
+    next.stop(stopWithin);
   }
 
   private synchronized boolean isCancelled() {

@@ -4,6 +4,7 @@ import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskOutcome;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 
 /**
  * What an exit status of the agent means. Codes are normalised as shells report them: a process
@@ -31,6 +32,40 @@ final class ExitStatus {
       return new TaskOutcome.Succeeded(logTail);
     }
     return new TaskOutcome.Failed(agentFailure(code), logTail);
+  }
+
+  /**
+   * How a run ended, from what its chain of steps produced.
+   *
+   * @param code the agent's exit status; null when none was read (then it was lost)
+   * @param error what failed a step: a {@link TaskFailure} is the run's failure, anything else an
+   *     unexpected one
+   * @param cancelled whether the run was asked to stop; that decides, whatever else happened
+   */
+  static TaskOutcome outcome(Integer code, Throwable error, boolean cancelled, String logTail) {
+    Throwable cause =
+        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cancelled) {
+      return new TaskOutcome.Cancelled(logTail);
+    }
+    if (cause instanceof TaskFailure failure) {
+      return new TaskOutcome.Failed(failure, logTail);
+    }
+    if (cause != null) {
+      return new TaskOutcome.Failed(
+          new TaskFailure(
+              FailureReason.UNKNOWN, null, "the run failed unexpectedly: " + cause, cause),
+          logTail);
+    }
+    if (code == null) {
+      return new TaskOutcome.Failed(
+          new TaskFailure(
+              FailureReason.AGENT_INVOCATION,
+              "the worker restarted and the agent's exit status was lost: its wrapper left no"
+                  + " status file"),
+          logTail);
+    }
+    return outcome(code, false, logTail);
   }
 
   /** {@code agent_invocation} with the code, worded as the reference worker words it. */

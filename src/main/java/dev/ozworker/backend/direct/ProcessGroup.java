@@ -3,9 +3,12 @@ package dev.ozworker.backend.direct;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,6 +44,23 @@ record ProcessGroup(long id) {
       builder.redirectOutput(ProcessBuilder.Redirect.appendTo(output));
     }
     return builder.start();
+  }
+
+  /**
+   * SIGTERM now, SIGKILL after {@code grace} if any process is left. Signals on threads of their
+   * own, not the backend's executor: a stop asked for completes even when the backend is closed
+   * meanwhile.
+   */
+  void stop(Duration grace) {
+    Executor ownThread = task -> Thread.ofPlatform().daemon().name("stop-" + id).start(task);
+    CompletableFuture.runAsync(this::terminate, ownThread)
+        .thenRunAsync(
+            () -> {
+              if (isAlive()) {
+                kill();
+              }
+            },
+            CompletableFuture.delayedExecutor(grace.toMillis(), TimeUnit.MILLISECONDS, ownThread));
   }
 
   /** Asks every process of the group to stop. */

@@ -3,7 +3,10 @@ package dev.ozworker.backend.direct;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ozworker.api.FailureReason;
+import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskOutcome;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -39,5 +42,22 @@ class ExitStatusTest {
   })
   void aCancelledRunIsCancelledWhateverItsCode(int code, boolean cancelled, String kind) {
     assertThat(ExitStatus.outcome(code, cancelled, "").getClass().getSimpleName()).isEqualTo(kind);
+  }
+
+  @Test
+  void aStepsFailureIsTheRunsFailureAndALostStatusSaysSo() {
+    TaskFailure setup = new TaskFailure(FailureReason.SETUP_COMMAND, "setup command failed");
+
+    assertThat(ExitStatus.outcome(null, new CompletionException(setup), false, ""))
+        .isEqualTo(new TaskOutcome.Failed(setup, ""));
+    assertThat(ExitStatus.outcome(null, new CompletionException(setup), true, "t"))
+        .isEqualTo(new TaskOutcome.Cancelled("t"));
+    var lost = (TaskOutcome.Failed) ExitStatus.outcome(null, null, false, "");
+    assertThat(lost.failure().reason()).isEqualTo(FailureReason.AGENT_INVOCATION);
+    assertThat(lost.failure().getMessage()).contains("exit status was lost");
+    var unexpected =
+        (TaskOutcome.Failed) ExitStatus.outcome(null, new IllegalStateException("x"), false, "");
+    assertThat(unexpected.failure().reason()).isEqualTo(FailureReason.UNKNOWN);
+    assertThat(ExitStatus.outcome(0, null, false, "")).isInstanceOf(TaskOutcome.Succeeded.class);
   }
 }
