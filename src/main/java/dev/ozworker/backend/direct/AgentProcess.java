@@ -1,0 +1,113 @@
+package dev.ozworker.backend.direct;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How the agent is started so that a restarted worker can still follow it: the oz CLI runs under a
+ * small {@code /bin/sh} wrapper, in a session of its own (see {@link ProcessGroup}). The wrapper
+ * gets the CLI's path and arguments as positional parameters and runs them as {@code "$@"}: they
+ * are never parsed by a shell.
+ *
+ * <p>The wrapper writes its pid (the group's id) to {@link RunFiles#pid()}, sends the agent's
+ * output into the FIFO {@link RunFiles#output()}, and when the agent ends writes its exit status
+ * (128+N for signal N) to {@link RunFiles#exit()} and exits with it. So the worker that started the
+ * run and a worker restarted meanwhile read the result the same way. The wrapper keeps the FIFO
+ * open for reading itself, so a worker that dies never makes the agent's writes fail (SIGPIPE);
+ * while no worker reads, output waits in the FIFO and the agent blocks once it is full. It traps
+ * SIGTERM so that a cancelled agent's status is still written.
+ */
+final class AgentProcess {
+  static final String WRAPPER =
+      """
+      pid_file=$1 exit_file=$2 out=$3
+      shift 3
+      printf '%s\\n' "$$" >"$pid_file.tmp" && mv "$pid_file.tmp" "$pid_file"
+      exec 3<>"$out" >"$out" 2>&1
+      trap : TERM INT HUP
+      "$@" 3>&-
+      code=$?
+      printf '%s\\n' "$code" >"$exit_file.tmp" && mv "$exit_file.tmp" "$exit_file"
+      exit "$code"
+      """;
+
+  private static final String MKFIFO = "/usr/bin/mkfifo";
+
+  private AgentProcess() {}
+
+  /** The command that runs the CLI under the wrapper. */
+  static List<String> command(Path oz, List<String> ozArgs, RunFiles files) {
+    List<String> command = new ArrayList<>();
+    command.addAll(
+        List.of(
+            "/bin/sh",
+            "-c",
+            WRAPPER,
+            "oz-agent",
+            files.pid().toString(),
+            files.exit().toString(),
+            files.output().toString(),
+            oz.toString()));
+    command.addAll(ozArgs);
+    return command;
+  }
+
+  /** Makes the output FIFO, readable and writable by the worker's user only. */
+  static void makeOutputFifo(RunFiles files) throws IOException {
+    Files.deleteIfExists(files.output());
+    Process mkfifo =
+        new ProcessBuilder(MKFIFO, "-m", "600", files.output().toString())
+            .redirectErrorStream(true)
+            .start();
+    try {
+      if (!mkfifo.waitFor(30, TimeUnit.SECONDS)) {
+        mkfifo.destroyForcibly();
+        throw new IOException("mkfifo did not finish within 30 s");
+      }
+      if (mkfifo.exitValue() != 0) {
+        throw new IOException(
+            "mkfifo failed: "
+                + new String(mkfifo.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                    .strip());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while making the output FIFO", e);
+    }
+  }
+
+  /**
+   * Opens and closes the FIFO for writing without blocking: a reader still waiting for the wrapper
+   * to open it (the wrapper died first) then sees the end of the output.
+   */
+  static void releaseReader(RunFiles files) {
+    if (!Files.exists(files.output())) {
+      return;
+    }
+    try (RandomAccessFile ignored = new RandomAccessFile(files.output().toFile(), "rw")) {
+      // opened read-write, which never blocks on a FIFO; closing it is the point
+    } catch (IOException e) {
+      // gone already: nobody can be waiting on it
+    }
+  }
+
+  /**
+   * Whether {@code pid} is this run's wrapper: its command line names the run's exit file, which no
+   * other process has, so a reused pid is not mistaken for the run.
+   */
+  static boolean isWrapperOf(long pid, RunFiles files) {
+    try {
+      byte[] cmdline = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+      List<String> argv = List.of(new String(cmdline, StandardCharsets.UTF_8).split("\0"));
+      return argv.contains(WRAPPER) && argv.contains(files.exit().toString());
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

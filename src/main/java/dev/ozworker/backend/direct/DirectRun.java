@@ -1,0 +1,284 @@
+package dev.ozworker.backend.direct;
+
+import dev.ozworker.api.FailureReason;
+import dev.ozworker.backend.TaskFailure;
+import dev.ozworker.backend.TaskListener;
+import dev.ozworker.backend.TaskLog;
+import dev.ozworker.backend.TaskOutcome;
+import dev.ozworker.task.TaskSpec;
+import java.io.File;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * One run this worker process follows: setup, then the agent, then one outcome for the listener.
+ * Each step is chained on its process's {@link Process#onExit()}; no thread waits for a process.
+ * The current step's process group is what {@link #cancel} signals, so a cancel during setup stops
+ * setup and the agent never starts.
+ */
+final class DirectRun {
+  private static final Logger log = LoggerFactory.getLogger(DirectRun.class);
+  private static final File NOWHERE = new File("/dev/null");
+
+  private final TaskSpec spec;
+  private final RunFiles files;
+  private final RunFiles.Workspace workspace;
+  private final DirectSettings settings;
+  private final AgentEnvironment env;
+  private final TaskLog output;
+  private final TaskListener listener;
+  private final Executor executor;
+  private final Consumer<DirectRun> onEnd;
+  private final AtomicBoolean ended = new AtomicBoolean();
+  private volatile boolean detached;
+  private volatile Long processId;
+  private boolean cancelled;
+  private Duration grace = Duration.ZERO;
+  private ProcessGroup group;
+  private CompletableFuture<Void> news = CompletableFuture.completedFuture(null);
+
+  /** The agent was not started because the run was cancelled first. */
+  private static final class CancelledEarly extends RuntimeException {
+    CancelledEarly() {
+      super("cancelled before the agent started", null, false, false);
+    }
+  }
+
+  DirectRun(
+      TaskSpec spec,
+      RunFiles files,
+      RunFiles.Workspace workspace,
+      DirectSettings settings,
+      TaskLog output,
+      TaskListener listener,
+      Executor executor,
+      Consumer<DirectRun> onEnd) {
+    this.spec = spec;
+    this.files = files;
+    this.workspace = workspace;
+    this.settings = settings;
+    this.output = output;
+    this.listener = listener;
+    this.executor = executor;
+    this.onEnd = onEnd;
+    this.env =
+        new AgentEnvironment(
+            settings.host(),
+            spec.env(),
+            settings.environment(),
+            spec.harness(),
+            workspace.path(),
+            files.gitConfigFor(workspace),
+            spec.runId());
+  }
+
+  String runId() {
+    return spec.runId();
+  }
+
+  /** The agent's process id once it started. */
+  Optional<Long> processId() {
+    return Optional.ofNullable(processId);
+  }
+
+  /**
+   * Runs setup and then the agent. Without a setup command the agent is started before this
+   * returns, so its pid is known at once.
+   */
+  void begin() {
+    CompletableFuture<Map<String, String>> prepared;
+    try {
+      prepared = setup();
+    } catch (TaskFailure failure) {
+      prepared = CompletableFuture.failedFuture(failure);
+    }
+    prepared.thenCompose(this::runAgent).whenComplete((code, error) -> end(code, error));
+  }
+
+  /** Follows an agent a previous worker process started; it is alive and verified. */
+  void adopt(ProcessHandle wrapper) {
+    processId = wrapper.pid();
+    useGroup(new ProcessGroup(wrapper.pid()));
+    tell(listener::running);
+    CompletableFuture<Void> pump =
+        OutputPump.copyFifo(files.output(), output, "output-" + runId(), () -> !detached);
+    wrapper
+        .onExit()
+        .thenApplyAsync(
+            exited -> {
+              afterAgent();
+              return files.exitStatus().orElse(null);
+            },
+            executor)
+        .thenCompose(code -> OutputPump.drained(pump, settings.drain()).thenApply(x -> code))
+        .whenComplete((code, error) -> end(code, error));
+  }
+
+  /** SIGTERM to the current step's group now, SIGKILL after {@code grace}. */
+  void cancel(Duration grace) {
+    ProcessGroup current;
+    synchronized (this) {
+      if (ended.get() || cancelled) {
+        return;
+      }
+      cancelled = true;
+      this.grace = grace;
+      current = group;
+    }
+    note("cancelling run {}: SIGTERM to its process group, SIGKILL after {}", grace);
+    if (current != null) {
+      current.stop(grace);
+    }
+  }
+
+  /** A run of an earlier worker process that ended meanwhile, with the status it left. */
+  void report(int code) {
+    CompletableFuture.runAsync(() -> end(code, null), executor);
+  }
+
+  /** Stops following the run: the listener hears nothing more; the processes are left alone. */
+  void detach() {
+    detached = true;
+    output.close();
+  }
+
+  private CompletableFuture<Map<String, String>> setup() throws TaskFailure {
+    Optional<String> command = settings.setupCommand();
+    if (command.isEmpty()) {
+      return CompletableFuture.completedFuture(Map.of());
+    }
+    return SetupCommand.run(
+            command.get(),
+            workspace.path(),
+            env,
+            output,
+            settings.drain(),
+            executor,
+            this::useGroup)
+        .thenApply(
+            fromSetup -> {
+              if (isCancelled()) {
+                throw new CancelledEarly();
+              }
+              return fromSetup;
+            });
+  }
+
+  private CompletableFuture<Integer> runAgent(Map<String, String> fromSetup) {
+    if (isCancelled()) {
+      throw new CancelledEarly();
+    }
+    Process process;
+    try {
+      AgentProcess.makeOutputFifo(files);
+      process =
+          ProcessGroup.start(
+              AgentProcess.command(settings.oz(), spec.ozArgs(), files),
+              workspace.path(),
+              env.agent(fromSetup),
+              NOWHERE);
+    } catch (IOException e) {
+      throw new CompletionException(
+          new TaskFailure(
+              FailureReason.AGENT_INVOCATION, null, "the oz CLI could not start: " + e, e));
+    }
+    processId = process.pid();
+    useGroup(new ProcessGroup(process.pid()));
+    note("run {}: agent started as process {}", process.pid());
+    tell(listener::running);
+    CompletableFuture<Void> pump =
+        OutputPump.copyFifo(files.output(), output, "output-" + runId(), () -> !detached);
+    return process
+        .onExit()
+        .thenApplyAsync(
+            exited -> {
+              afterAgent();
+              return process.exitValue();
+            },
+            executor)
+        .thenCompose(code -> OutputPump.drained(pump, settings.drain()).thenApply(x -> code));
+  }
+
+  /**
+   * The agent's wrapper has ended: nothing the agent left running outlives it (its workspace is
+   * about to be torn down), and a reader still waiting for the FIFO is let go.
+   */
+  private void afterAgent() {
+    ProcessGroup current;
+    synchronized (this) {
+      current = group;
+    }
+    if (current != null) {
+      current.kill();
+    }
+    AgentProcess.releaseReader(files);
+  }
+
+  private void end(Integer code, Throwable error) {
+    if (!ended.compareAndSet(false, true)) {
+      return;
+    }
+    output.close();
+    TaskOutcome outcome = ExitStatus.outcome(code, error, isCancelled(), output.tail());
+    note("run {} ended: {}", describe(outcome));
+    onEnd.accept(this);
+    tell(() -> listener.finished(outcome));
+  }
+
+  private void useGroup(ProcessGroup next) {
+    Duration stopWithin;
+    synchronized (this) {
+      group = next;
+      if (!cancelled) {
+        return;
+      }
+      stopWithin = grace;
+    }
+    next.stop(stopWithin);
+  }
+
+  private synchronized boolean isCancelled() {
+    return cancelled;
+  }
+
+  /** Tells the listener in order, from the backend's threads, never once the run is detached. */
+  private synchronized void tell(Runnable news) {
+    try {
+      this.news =
+          this.news.thenRunAsync(
+              () -> {
+                if (!detached) {
+                  news.run();
+                }
+              },
+              executor);
+    } catch (RejectedExecutionException e) {
+      // the backend is closed: nobody listens any more
+    }
+  }
+
+  private void note(String message, Object argument) {
+    try (var ignored = MDC.putCloseable("task", spec.runId())) {
+      log.info(message, spec.runId(), argument);
+    }
+  }
+
+  private static String describe(TaskOutcome outcome) {
+    return switch (outcome) {
+      case TaskOutcome.Succeeded succeeded -> "succeeded";
+      case TaskOutcome.Cancelled cancelled -> "cancelled";
+      case TaskOutcome.Failed failed -> failed.failure().toString();
+    };
+  }
+}

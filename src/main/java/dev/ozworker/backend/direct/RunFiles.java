@@ -1,0 +1,166 @@
+package dev.ozworker.backend.direct;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the worker keeps about one run outside its workspace, so that a restarted worker finds the
+ * run again: {@code <task_log_dir>/.direct/<runId>/}. The directory is the worker's, never the
+ * agent's working directory, and lives beside the run's log.
+ *
+ * <ul>
+ *   <li>{@code run}: the workspace and whether this backend created it (only then is it removed);
+ *   <li>{@code pid}: the agent wrapper's process id, which is also its process group's id;
+ *   <li>{@code exit}: the agent's exit status, written by the wrapper when the agent ends;
+ *   <li>{@code output}: a FIFO the agent writes to and the worker reads (see {@link AgentProcess});
+ *   <li>{@code gitconfig}: the run's global git config in {@code target_dir} mode;
+ *   <li>{@code torn-down}: teardown ran, so a repeated cleanup does not run it again.
+ * </ul>
+ */
+record RunFiles(Path dir) {
+
+  /** The workspace a run uses, and whether this backend made it. */
+  record Workspace(Path path, boolean created) {}
+
+  static RunFiles of(Path taskLogDir, String runId) {
+    return new RunFiles(taskLogDir.resolve(".direct").resolve(runId));
+  }
+
+  Path pid() {
+    return dir.resolve("pid");
+  }
+
+  Path exit() {
+    return dir.resolve("exit");
+  }
+
+  Path output() {
+    return dir.resolve("output");
+  }
+
+  Path gitConfig() {
+    return dir.resolve("gitconfig");
+  }
+
+  /** The run's global git config: in its own workspace, else (shared target_dir) here. */
+  Path gitConfigFor(Workspace workspace) {
+    return workspace.created() ? workspace.path().resolve(".gitconfig") : gitConfig();
+  }
+
+  Path tornDown() {
+    return dir.resolve("torn-down");
+  }
+
+  private Path record() {
+    return dir.resolve("run");
+  }
+
+  /** Starts afresh: whatever an earlier run of the same id left is removed. */
+  void create() throws IOException {
+    delete();
+    Files.createDirectories(
+        dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+  }
+
+  void recordWorkspace(Workspace workspace) throws IOException {
+    write(record(), workspace.created() + "\n" + workspace.path() + "\n");
+  }
+
+  /** The recorded workspace; empty when the run never got one. */
+  Optional<Workspace> workspace() {
+    return read(record())
+        .map(text -> List.of(text.split("\n", 2)))
+        .filter(lines -> lines.size() == 2)
+        .map(
+            lines ->
+                new Workspace(Path.of(lines.get(1).strip()), Boolean.parseBoolean(lines.get(0))));
+  }
+
+  Optional<Long> processId() {
+    return read(pid()).flatMap(RunFiles::number);
+  }
+
+  Optional<Integer> exitStatus() {
+    return read(exit()).flatMap(RunFiles::number).map(Long::intValue);
+  }
+
+  void markTornDown() throws IOException {
+    write(tornDown(), "");
+  }
+
+  boolean isTornDown() {
+    return Files.exists(tornDown());
+  }
+
+  /** Removes everything kept about the run. */
+  void delete() throws IOException {
+    deleteTree(dir);
+  }
+
+  /** Deletes a tree without following symbolic links out of it. */
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Files.deleteIfExists(file);
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+            if (e instanceof NoSuchFileException) {
+              return FileVisitResult.CONTINUE;
+            }
+            throw e;
+          }
+
+          @Override
+          public FileVisitResult postVisitDirectory(Path directory, IOException e)
+              throws IOException {
+            if (e != null) {
+              throw e;
+            }
+            Files.deleteIfExists(directory);
+            return FileVisitResult.CONTINUE;
+          }
+        });
+  }
+
+  private static void write(Path file, String text) throws IOException {
+    Path partial = file.resolveSibling("." + file.getFileName());
+    Files.writeString(partial, text, StandardCharsets.UTF_8);
+    Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static Optional<String> read(Path file) {
+    try {
+      return Optional.of(Files.readString(file, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static Optional<Long> number(String text) {
+    try {
+      return Optional.of(Long.parseLong(text.strip()));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+}

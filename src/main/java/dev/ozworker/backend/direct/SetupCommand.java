@@ -1,0 +1,95 @@
+package dev.ozworker.backend.direct;
+
+import dev.ozworker.api.FailureReason;
+import dev.ozworker.backend.TaskFailure;
+import dev.ozworker.backend.TaskLog;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+/**
+ * Runs {@code setup_command} via {@code /bin/sh -c} in the workspace, in its own session, and reads
+ * the dotenv file it wrote to {@code OZ_ENVIRONMENT_FILE} (a temporary file in the workspace,
+ * removed afterwards). A non-zero exit, or a file that is not dotenv, fails the run with {@code
+ * setup_command}.
+ */
+final class SetupCommand {
+  private SetupCommand() {}
+
+  /**
+   * @param started hears the setup's process group, so a cancel can stop it
+   * @return the variables setup wrote, for the agent
+   */
+  static CompletableFuture<Map<String, String>> run(
+      String command,
+      Path workspace,
+      AgentEnvironment env,
+      TaskLog output,
+      Duration drain,
+      Executor executor,
+      Consumer<ProcessGroup> started)
+      throws TaskFailure {
+    Path envFile;
+    try {
+      envFile = Files.createTempFile(workspace, "oz-env-", "");
+    } catch (IOException e) {
+      throw new TaskFailure(
+          FailureReason.WORKSPACE_SETUP, null, "failed to create environment file: " + e, e);
+    }
+    Map<String, String> setupEnv = env.setup(envFile);
+    Process process;
+    try {
+      process = ProcessGroup.start(List.of("/bin/sh", "-c", command), workspace, setupEnv, null);
+    } catch (IOException e) {
+      throw new TaskFailure(
+          FailureReason.SETUP_COMMAND, null, "setup command could not start: " + e, e);
+    }
+    started.accept(new ProcessGroup(process.pid()));
+    CompletableFuture<Void> pump =
+        OutputPump.copy(process.getInputStream(), output, "setup-" + env.runId());
+    return process
+        .onExit()
+        .thenCompose(exited -> OutputPump.drained(pump, drain))
+        .thenApplyAsync(drained -> read(process.exitValue(), envFile, setupEnv, output), executor);
+  }
+
+  private static Map<String, String> read(
+      int code, Path envFile, Map<String, String> setupEnv, TaskLog output) {
+    try {
+      if (code != 0) {
+        throw new CompletionException(
+            new TaskFailure(
+                FailureReason.SETUP_COMMAND,
+                "setup command failed: exit status " + code + ExitStatus.signalNote(code)));
+      }
+      String text = Files.readString(envFile, StandardCharsets.UTF_8);
+      return DotEnv.parse(text, setupEnv::get);
+    } catch (IOException e) {
+      throw new CompletionException(
+          new TaskFailure(
+              FailureReason.SETUP_COMMAND,
+              null,
+              "the environment file of the setup command could not be read: " + e,
+              e));
+    } catch (DotEnv.InvalidDotEnvException e) {
+      throw new CompletionException(
+          new TaskFailure(
+              FailureReason.SETUP_COMMAND,
+              "the setup command wrote an environment file that is not dotenv: " + e.getMessage()));
+    } finally {
+      try {
+        Files.deleteIfExists(envFile);
+      } catch (IOException e) {
+        output.line("[worker] could not remove the environment file: " + e);
+      }
+    }
+  }
+}
