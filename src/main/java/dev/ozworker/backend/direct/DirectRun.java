@@ -1,10 +1,12 @@
 package dev.ozworker.backend.direct;
 
+import dev.ozworker.api.BackendRef;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskListener;
 import dev.ozworker.backend.TaskLog;
 import dev.ozworker.backend.TaskOutcome;
+import dev.ozworker.config.BackendKind;
 import dev.ozworker.task.TaskSpec;
 import java.io.File;
 import java.io.IOException;
@@ -196,6 +198,15 @@ final class DirectRun {
     processId = process.pid();
     useGroup(new ProcessGroup(process.pid()));
     note("run {}: agent started as process {}", process.pid());
+    // started after setup, so start() returned without the pid: the status should show it
+    BackendRef where =
+        new BackendRef(
+            BackendKind.DIRECT.configName(),
+            runId(),
+            null,
+            process.pid(),
+            workspace.path().toString());
+    tell(() -> listener.located(where));
     tell(listener::running);
     CompletableFuture<Void> pump =
         OutputPump.copyFifo(files.output(), output, "output-" + runId(), () -> !detached);

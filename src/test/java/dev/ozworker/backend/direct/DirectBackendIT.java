@@ -120,6 +120,16 @@ class DirectBackendIT {
         .containsEntry("OPERATOR_VAR", "replaced-by-setup")
         .containsEntry("GIT_CONFIG_GLOBAL", workspace.resolve(".gitconfig").toString())
         .doesNotContainKeys("OZ_ENVIRONMENT_FILE", "OZ_RUN_ID");
+    assertThat(ref.processId()).as("the agent starts after setup, after start returned").isNull();
+    assertThat(listener.located)
+        .as("the agent's process group, reported once it started")
+        .isEqualTo(
+            new BackendRef(
+                "direct",
+                "t-setup",
+                null,
+                Long.parseLong(Files.readString(RunFiles.of(rig.logs, "t-setup").pid()).strip()),
+                workspace.toString()));
   }
 
   @Test

@@ -209,6 +209,12 @@ final class DirectRig {
     final List<String> events = new CopyOnWriteArrayList<>();
     private final CompletableFuture<TaskOutcome> outcome = new CompletableFuture<>();
     private final CompletableFuture<Void> running = new CompletableFuture<>();
+    volatile BackendRef located;
+
+    @Override
+    public void located(BackendRef ref) {
+      located = ref;
+    }
 
     @Override
     public void running() {
