@@ -2,14 +2,11 @@ package dev.ozworker.oz;
 
 import dev.ozworker.config.ApiKey;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.WebSocketHandshakeException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -19,7 +16,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.random.RandomGenerator;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +36,7 @@ public final class OzLink implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(OzLink.class);
 
-  private final URI url;
+  private final WorkerUrl url;
   private final String workerId;
   private final ApiKey apiKey;
   private final LinkTimings timings;
@@ -62,7 +58,7 @@ public final class OzLink implements AutoCloseable {
       LinkTimings timings,
       Clock clock,
       RandomGenerator random) {
-    this.url = withWorkerId(webSocketUrl, workerId);
+    this.url = WorkerUrl.of(webSocketUrl, workerId);
     this.workerId = workerId;
     this.apiKey = apiKey;
     this.timings = timings;
@@ -140,26 +136,6 @@ public final class OzLink implements AutoCloseable {
     http.shutdownNow();
   }
 
-  /** {@code url} with its {@code worker_id} query parameter added or replaced. */
-  static URI withWorkerId(URI url, String workerId) {
-    String query = url.getRawQuery();
-    String kept =
-        query == null
-            ? ""
-            : Arrays.stream(query.split("&"))
-                .filter(pair -> !pair.isEmpty() && !pair.split("=", 2)[0].equals("worker_id"))
-                .collect(Collectors.joining("&"));
-    String param = "worker_id=" + URLEncoder.encode(workerId, StandardCharsets.UTF_8);
-    String full = url.toString();
-    int cut = full.indexOf('?');
-    String base = cut < 0 ? full : full.substring(0, cut);
-    int fragment = base.indexOf('#');
-    if (fragment >= 0) {
-      base = base.substring(0, fragment);
-    }
-    return URI.create(base + "?" + (kept.isEmpty() ? param : kept + "&" + param));
-  }
-
   private Void queue(String frame) {
     synchronized (queuedReplies) {
       if (queuedReplies.size() >= MAX_QUEUED_REPLIES) {
@@ -182,7 +158,7 @@ public final class OzLink implements AutoCloseable {
         http.newWebSocketBuilder()
             .header("Authorization", "Bearer " + apiKey.value())
             .connectTimeout(timings.connectTimeout())
-            .buildAsync(url, connection)
+            .buildAsync(url.uri(), connection)
             .get(timings.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
         wait = serve(connection);
       } catch (InterruptedException e) {
@@ -198,7 +174,7 @@ public final class OzLink implements AutoCloseable {
   }
 
   private Duration serve(OzConnection connection) throws InterruptedException {
-    LOG.info("connected to Oz at {} as worker {}", printable(), workerId);
+    LOG.info("connected to Oz at {} as worker {}", url.printable(), workerId);
     synchronized (queuedReplies) {
       current = connection;
       while (!queuedReplies.isEmpty()) {
@@ -239,7 +215,7 @@ public final class OzLink implements AutoCloseable {
             "Oz refused the API key (HTTP {}) at {}: check --api-key or WARP_API_KEY for worker {};"
                 + " retrying in {}s",
             status,
-            printable(),
+            url.printable(),
             workerId,
             wait.toSeconds());
         return wait;
@@ -247,7 +223,7 @@ public final class OzLink implements AutoCloseable {
       Duration wait = backoff.afterFailedDial();
       LOG.warn(
           "Oz refused the WebSocket upgrade at {} (HTTP {}); retrying in {} ms",
-          printable(),
+          url.printable(),
           status,
           wait.toMillis());
       return wait;
@@ -255,7 +231,7 @@ public final class OzLink implements AutoCloseable {
     Duration wait = backoff.afterFailedDial();
     LOG.warn(
         "cannot reach Oz at {}: {}; retrying in {} ms",
-        printable(),
+        url.printable(),
         cause instanceof TimeoutException
             ? "the handshake timed out"
             : OzConnection.rootMessage(cause),
@@ -297,12 +273,5 @@ public final class OzLink implements AutoCloseable {
     if (connection != null && connection.isOpen()) {
       connection.keepAlive();
     }
-  }
-
-  /** The URL for logs: no query (it holds only the worker id, logged separately). */
-  private String printable() {
-    String full = url.toString();
-    int cut = full.indexOf('?');
-    return cut < 0 ? full : full.substring(0, cut);
   }
 }

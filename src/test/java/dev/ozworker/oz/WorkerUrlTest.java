@@ -6,7 +6,7 @@ import java.net.URI;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-class OzLinkUrlTest {
+class WorkerUrlTest {
 
   @ParameterizedTest
   @CsvSource({
@@ -17,6 +17,15 @@ class OzLinkUrlTest {
     "ws://127.0.0.1:9/ws?worker_id=old, new, ws://127.0.0.1:9/ws?worker_id=new",
   })
   void addsOrReplacesTheWorkerIdQueryParameter(String url, String workerId, String expected) {
-    assertThat(OzLink.withWorkerId(URI.create(url), workerId)).hasToString(expected);
+    assertThat(WorkerUrl.of(URI.create(url), workerId).uri()).hasToString(expected);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "ws://127.0.0.1:9/ws?worker_id=w, ws://127.0.0.1:9/ws",
+    "wss://oz.example/api/ws, wss://oz.example/api/ws"
+  })
+  void printsWithoutTheQuery(String url, String printed) {
+    assertThat(WorkerUrl.of(URI.create(url), "w").printable()).isEqualTo(printed);
   }
 }
