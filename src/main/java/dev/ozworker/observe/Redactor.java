@@ -7,17 +7,25 @@ import java.util.List;
 /**
  * Masks secret values in text that is about to be stored or logged: agent output, failure messages.
  * Longer values are masked first, so a secret that contains another is masked whole.
+ *
+ * <p>Values shorter than {@link #MIN_SECRET_LENGTH} are left alone: env_vars also carry flags such
+ * as {@code 1} or {@code yes}, and masking every {@code 1} in the output would make it unreadable
+ * (an exit status 1 would read "exit status [REDACTED]") while hiding nothing a guess would not
+ * find.
  */
 public final class Redactor {
   /** What a secret value is replaced with. */
   public static final String MASK = "[REDACTED]";
+
+  /** Shortest value that is masked. */
+  public static final int MIN_SECRET_LENGTH = 4;
 
   private final List<String> secrets;
 
   public Redactor(Collection<String> secrets) {
     this.secrets =
         secrets.stream()
-            .filter(secret -> !secret.isEmpty())
+            .filter(secret -> secret.length() >= MIN_SECRET_LENGTH)
             .distinct()
             .sorted(Comparator.comparingInt(String::length).reversed())
             .toList();

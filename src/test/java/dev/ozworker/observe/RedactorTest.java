@@ -17,9 +17,18 @@ class RedactorTest {
 
   @Test
   void masksALongerSecretWholeWhenItContainsAShorterOne() {
-    Redactor redactor = new Redactor(List.of("abc", "xxabcxx"));
+    Redactor redactor = new Redactor(List.of("abcd", "xxabcdxx"));
 
-    assertThat(redactor.redact("-xxabcxx-abc-")).isEqualTo("-[REDACTED]-[REDACTED]-");
+    assertThat(redactor.redact("-xxabcdxx-abcd-")).isEqualTo("-[REDACTED]-[REDACTED]-");
+  }
+
+  @Test
+  void leavesValuesTooShortToBeSecretsReadable() {
+    Redactor redactor = new Redactor(List.of("1", "yes", "true", "ghs_token"));
+
+    assertThat(redactor.redact("exit status 1: yes, true, ghs_token"))
+        .isEqualTo("exit status 1: yes, [REDACTED], [REDACTED]");
+    assertThat(redactor.longestSecretLength()).isEqualTo(9);
   }
 
   @Test
