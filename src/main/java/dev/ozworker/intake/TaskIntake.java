@@ -1,6 +1,6 @@
 package dev.ozworker.intake;
 
-import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.oz.DecodeError;
 import dev.ozworker.oz.LinkListener;
 import dev.ozworker.oz.MessageType;
@@ -13,8 +13,6 @@ import dev.ozworker.oz.TaskRejected;
 import dev.ozworker.oz.WorkerMessage;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,10 +32,11 @@ import org.slf4j.MDC;
  */
 public final class TaskIntake implements LinkListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TaskIntake.class);
-  private static final String CANCEL_PATCH = "{\"spec\":{\"cancel\":true}}";
 
-  private final KubernetesClient client;
-  private final String namespace;
+  /** Why a task that could not be stored is rejected. */
+  static final String STORE_FAILED = "worker could not store the task";
+
+  private final TaskStore store;
   private final String workerId;
   private final AssignmentMapping mapping;
   private final WorkerTaskIndex index;
@@ -59,8 +58,7 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
       WorkerTaskIndex index,
       Consumer<WorkerMessage> replies,
       Runnable onConnected) {
-    this.client = client;
-    this.namespace = namespace;
+    this.store = new TaskStore(client, namespace);
     this.workerId = workerId;
     this.mapping = mapping;
     this.index = index;
@@ -139,51 +137,35 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
   }
 
   private void store(String taskId, String name, TaskResources resources) {
-    boolean secretCreated = false;
+    TaskStore.Stored stored;
     try {
-      secretCreated = create(resources.envSecret());
-      if (!create(resources.agentTask())) {
-        LOG.info("task {} was stored before as AgentTask {}; claiming it again", taskId, name);
-      } else {
-        LOG.info("task {} stored as AgentTask {}; claimed", taskId, name);
-      }
-      replies.accept(new TaskClaimed(taskId, workerId));
+      stored = store.store(resources);
     } catch (KubernetesClientException e) {
       index.release(name);
-      if (secretCreated) {
-        deleteQuietly(resources);
-      }
       LOG.error(
           "cannot store task {} (HTTP {}): rejecting it so Oz can offer it again",
           taskId,
           e.getCode());
-      replies.accept(new TaskRejected(taskId, "worker could not store the task"));
+      replies.accept(new TaskRejected(taskId, STORE_FAILED));
+      return;
     }
-  }
-
-  /** Creates {@code resource}; false when it exists already (a repeated assignment). */
-  private boolean create(io.fabric8.kubernetes.api.model.HasMetadata resource) {
-    try {
-      client.resource(resource).inNamespace(namespace).create();
-      return true;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 409) {
-        return false;
+    switch (stored) {
+      case NEW -> LOG.info("task {} stored as AgentTask {}; claimed", taskId, name);
+      case EXISTING ->
+          LOG.info("task {} was stored before as AgentTask {}; claiming it again", taskId, name);
+      case FOREIGN_SECRET -> {
+        index.release(name);
+        LOG.error(
+            "cannot store task {}: a Secret named {} exists and was not made for this task"
+                + " (label {}); rejecting it",
+            taskId,
+            resources.envSecret().getMetadata().getName(),
+            AgentTaskKeys.TASK_ID_LABEL);
+        replies.accept(new TaskRejected(taskId, STORE_FAILED));
+        return;
       }
-      throw e;
     }
-  }
-
-  private void deleteQuietly(TaskResources resources) {
-    try {
-      client.resource(resources.envSecret()).inNamespace(namespace).delete();
-    } catch (KubernetesClientException e) {
-      LOG.warn(
-          "cannot delete Secret {} of a task that was not stored (HTTP {}); it holds no running"
-              + " task",
-          resources.envSecret().getMetadata().getName(),
-          e.getCode());
-    }
+    replies.accept(new TaskClaimed(taskId, workerId));
   }
 
   private void cancel(String taskId) {
@@ -196,19 +178,8 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
         return;
       }
       for (String name : names) {
-        try {
-          client
-              .resources(AgentTask.class)
-              .inNamespace(namespace)
-              .withName(name)
-              .patch(PatchContext.of(PatchType.JSON_MERGE), CANCEL_PATCH);
+        if (store.cancel(name)) {
           LOG.info("task {} cancelled by Oz: spec.cancel set on AgentTask {}", taskId, name);
-        } catch (KubernetesClientException e) {
-          LOG.error(
-              "cannot cancel task {}: setting spec.cancel on {} failed (HTTP {})",
-              taskId,
-              name,
-              e.getCode());
         }
       }
     } finally {

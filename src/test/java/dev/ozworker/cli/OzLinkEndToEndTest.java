@@ -21,6 +21,7 @@ import dev.ozworker.oz.TaskRejected;
 import dev.ozworker.oz.fake.FakeOzServer;
 import dev.ozworker.oz.fake.FakeOzServer.Frame;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -124,6 +125,72 @@ class OzLinkEndToEndTest {
     await().atMost(WAIT).until(() -> oz.framesAbout("busy", "task_completed").size() == 1);
     oz.assign("w1", assignment("extra"));
     await().atMost(WAIT).until(() -> oz.framesAbout("extra", "task_claimed").size() == 1);
+  }
+
+  @Test
+  void aTaskThatCannotBeStoredIsRejectedAndLeavesNothingBehind() {
+    worker("worker_id: w1");
+    api.failCreates("/agenttasks");
+
+    oz.assign("w1", assignment("unstored", Map.of("GITHUB_ACCESS_TOKEN", SECRET)));
+
+    await().atMost(WAIT).until(() -> oz.framesAbout("unstored", "task_rejected").size() == 1);
+    assertThat(
+            oz.framesAbout("unstored", "task_rejected").getFirst().data().path("reason").asText())
+        .isEqualTo("worker could not store the task");
+    assertThat(oz.framesAbout("unstored", "task_claimed")).isEmpty();
+    assertThat(agentTask("unstored")).isNull();
+    assertThat(secret("unstored")).as("the Secret made first is deleted again").isNull();
+
+    api.failCreates(null);
+    backend.ends("unstored", new TaskOutcome.Succeeded(""));
+    oz.assign("w1", assignment("unstored", Map.of("GITHUB_ACCESS_TOKEN", SECRET)));
+    await().atMost(WAIT).until(() -> oz.framesAbout("unstored", "task_completed").size() == 1);
+  }
+
+  @Test
+  void aSecretOfTheSameNameMadeForSomethingElseIsNeverUsed() {
+    worker("worker_id: w1");
+    client
+        .secrets()
+        .inNamespace(namespace)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("clash-env")
+                .endMetadata()
+                .addToStringData("GITHUB_ACCESS_TOKEN", "someone-else")
+                .build())
+        .create();
+
+    oz.assign("w1", assignment("clash", Map.of("GITHUB_ACCESS_TOKEN", SECRET)));
+
+    await().atMost(WAIT).until(() -> oz.framesAbout("clash", "task_rejected").size() == 1);
+    assertThat(agentTask("clash")).isNull();
+    assertThat(secret("clash").getStringData())
+        .containsEntry("GITHUB_ACCESS_TOKEN", "someone-else");
+  }
+
+  @Test
+  void aTaskAppliedByAUserRunsButIsNeverReported() {
+    backend.ends("by-hand", new TaskOutcome.Succeeded(""));
+    backend.ends("from-oz", new TaskOutcome.Succeeded(""));
+    worker("worker_id: w1");
+    AgentTask byHand = new AgentTask();
+    byHand.getMetadata().setName("by-hand");
+    byHand.setSpec(new dev.ozworker.api.AgentTaskSpec());
+    byHand.getSpec().setTitle("written with kubectl");
+    byHand.getSpec().setPrompt("Say hello");
+    client.resources(AgentTask.class).inNamespace(namespace).resource(byHand).create();
+    await().atMost(WAIT).until(() -> phase("by-hand") == AgentTaskPhase.Succeeded);
+
+    oz.assign("w1", assignment("from-oz"));
+    await().atMost(WAIT).until(() -> oz.framesAbout("from-oz", "task_completed").size() == 1);
+
+    assertThat(oz.received())
+        .extracting(Frame::type)
+        .containsExactly("task_claimed", "task_completed");
+    assertThat(agentTask("by-hand").getStatus().getReported()).isNotEqualTo(Boolean.TRUE);
   }
 
   @Test
@@ -328,6 +395,11 @@ class OzLinkEndToEndTest {
 
   AgentTask agentTask(String name) {
     return client.resources(AgentTask.class).inNamespace(namespace).withName(name).get();
+  }
+
+  AgentTaskPhase phase(String name) {
+    AgentTask task = agentTask(name);
+    return task == null || task.getStatus() == null ? null : task.getStatus().getPhase();
   }
 
   Secret secret(String taskName) {

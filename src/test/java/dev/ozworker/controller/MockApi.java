@@ -20,22 +20,21 @@ import java.util.List;
  */
 public final class MockApi implements AutoCloseable {
   private final KubernetesMockServer server;
+  private final StatusLockingCrudDispatcher dispatcher;
   private final List<KubernetesClient> clients = new ArrayList<>();
 
-  private MockApi(KubernetesMockServer server) {
+  private MockApi(KubernetesMockServer server, StatusLockingCrudDispatcher dispatcher) {
     this.server = server;
+    this.dispatcher = dispatcher;
   }
 
   public static MockApi start() {
+    StatusLockingCrudDispatcher dispatcher = new StatusLockingCrudDispatcher();
     KubernetesMockServer server =
         new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new StatusLockingCrudDispatcher(),
-            false);
+            new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init(InetAddress.getLoopbackAddress(), 0);
-    MockApi api = new MockApi(server);
+    MockApi api = new MockApi(server, dispatcher);
     try {
       api.client()
           .apiextensions()
@@ -47,6 +46,14 @@ public final class MockApi implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     return api;
+  }
+
+  /**
+   * Creates under paths containing {@code fragment} (e.g. {@code /agenttasks}) fail with 503, as
+   * when etcd is unavailable, until called with null.
+   */
+  public void failCreates(String fragment) {
+    dispatcher.failCreates(fragment);
   }
 
   /** A new client of this server, as a separate worker replica would have; closed with it. */

@@ -16,6 +16,12 @@ import java.util.Map;
  */
 final class StatusLockingCrudDispatcher extends KubernetesCrudDispatcher {
   private final Object writes = new Object();
+  private volatile String failingCreates;
+
+  /** Creates under paths containing {@code fragment} answer 503 until called with null. */
+  void failCreates(String fragment) {
+    failingCreates = fragment;
+  }
 
   @Override
   public MockResponse handleUpdate(RecordedRequest request) {
@@ -44,6 +50,15 @@ final class StatusLockingCrudDispatcher extends KubernetesCrudDispatcher {
 
   @Override
   public MockResponse handleCreate(RecordedRequest request) {
+    String failing = failingCreates;
+    if (failing != null && request.getPath().contains(failing)) {
+      return new MockResponse()
+          .setResponseCode(503)
+          .setBody(
+              "{\"apiVersion\":\"v1\",\"kind\":\"Status\",\"status\":\"Failure\","
+                  + "\"reason\":\"ServiceUnavailable\",\"code\":503,\"message\":\"etcd is"
+                  + " unavailable\"}");
+    }
     synchronized (writes) {
       return super.handleCreate(request);
     }

@@ -1,0 +1,138 @@
+package dev.ozworker.intake;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskKeys;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.net.HttpURLConnection;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The intake's writes: an assignment's Secret and AgentTask, and {@code spec.cancel}. */
+final class TaskStore {
+  /** What storing an assignment came to. */
+  enum Stored {
+    /** Both resources were created now. */
+    NEW,
+    /** The AgentTask existed: an earlier assignment of the same execution stored it. */
+    EXISTING,
+    /** A Secret of that name exists and was not made for this task: nothing was stored. */
+    FOREIGN_SECRET
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(TaskStore.class);
+  private static final String CANCEL_PATCH = "{\"spec\":{\"cancel\":true}}";
+  private static final int CANCEL_ATTEMPTS = 4;
+
+  private final KubernetesClient client;
+  private final String namespace;
+
+  TaskStore(KubernetesClient client, String namespace) {
+    this.client = client;
+    this.namespace = namespace;
+  }
+
+  /**
+   * Creates the Secret, then the AgentTask. When the AgentTask cannot be created, a Secret created
+   * here is deleted again, so a rejected task leaves nothing behind.
+   */
+  Stored store(TaskResources resources) {
+    boolean secretCreated = create(resources.envSecret());
+    if (!secretCreated && !isTasksOwn(resources.envSecret())) {
+      return Stored.FOREIGN_SECRET;
+    }
+    try {
+      return create(resources.agentTask()) ? Stored.NEW : Stored.EXISTING;
+    } catch (KubernetesClientException e) {
+      if (secretCreated) {
+        deleteQuietly(resources.envSecret());
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Sets {@code spec.cancel}, retrying a few times: a lost cancellation leaves an agent running.
+   */
+  boolean cancel(String name) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client
+            .resources(AgentTask.class)
+            .inNamespace(namespace)
+            .withName(name)
+            .patch(PatchContext.of(PatchType.JSON_MERGE), CANCEL_PATCH);
+        return true;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND || attempt == CANCEL_ATTEMPTS) {
+          LOG.error(
+              "setting spec.cancel on AgentTask {} failed (HTTP {}); set it with kubectl patch",
+              name,
+              e.getCode());
+          return false;
+        }
+        LOG.warn(
+            "setting spec.cancel on AgentTask {} failed (HTTP {}); retrying", name, e.getCode());
+        if (!pause(Duration.ofSeconds(attempt))) {
+          return false;
+        }
+      }
+    }
+  }
+
+  /** Creates {@code resource}; false when it exists already. */
+  private boolean create(HasMetadata resource) {
+    try {
+      client.resource(resource).inNamespace(namespace).create();
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Whether the existing Secret of that name was stored for this task (by an earlier assignment):
+   * one made by someone else must never become the task's environment.
+   */
+  private boolean isTasksOwn(Secret wanted) {
+    Secret existing =
+        client.secrets().inNamespace(namespace).withName(wanted.getMetadata().getName()).get();
+    String label = AgentTaskKeys.TASK_ID_LABEL;
+    return existing != null
+        && existing.getMetadata().getLabels() != null
+        && wanted
+            .getMetadata()
+            .getLabels()
+            .get(label)
+            .equals(existing.getMetadata().getLabels().get(label));
+  }
+
+  private void deleteQuietly(Secret secret) {
+    try {
+      client.resource(secret).inNamespace(namespace).delete();
+    } catch (KubernetesClientException e) {
+      LOG.warn(
+          "cannot delete Secret {} of a task that was not stored (HTTP {}); no task uses it",
+          secret.getMetadata().getName(),
+          e.getCode());
+    }
+  }
+
+  private static boolean pause(Duration wait) {
+    try {
+      Thread.sleep(wait);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+}
