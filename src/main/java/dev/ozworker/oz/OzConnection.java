@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,7 +111,10 @@ final class OzConnection implements WebSocket.Listener {
     written.whenComplete(
         (ignored, error) -> {
           if (error != null && isOpen()) {
-            drop("a write failed: " + rootMessage(error));
+            drop(
+                rootCause(error) instanceof TimeoutException
+                    ? "a write did not finish within " + timings.writeDeadline().toMillis() + " ms"
+                    : "a write failed: " + rootMessage(error));
           }
         });
     writes = written;
@@ -178,15 +182,20 @@ final class OzConnection implements WebSocket.Listener {
     drop("connection error: " + rootMessage(error));
   }
 
+  private static Throwable rootCause(Throwable error) {
+    Throwable root = error;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root;
+  }
+
   private void heard() {
     lastHeard = clock.instant();
   }
 
   static String rootMessage(Throwable error) {
-    Throwable root = error;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
+    Throwable root = rootCause(error);
     String message = root.getMessage();
     return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
   }
