@@ -35,6 +35,9 @@ import org.slf4j.LoggerFactory;
 public final class DirectBackend implements Backend {
   private static final Logger log = LoggerFactory.getLogger(DirectBackend.class);
 
+  /** Between SIGTERM and SIGKILL for a setup the previous worker left running. */
+  static final Duration ORPHANED_SETUP_GRACE = Duration.ofSeconds(5);
+
   private final DirectSettings settings;
   private final Workspaces workspaces;
 
@@ -142,6 +145,9 @@ public final class DirectBackend implements Backend {
         pid.filter(id -> AgentProcess.isWrapperOf(id, files)).flatMap(ProcessHandle::of);
     Optional<Integer> status = files.exitStatus();
     if (wrapper.isEmpty() && status.isEmpty()) {
+      if (pid.isEmpty()) {
+        stopOrphanedSetup(files, runId);
+      }
       throw pid.isEmpty()
           ? new TaskFailure(
               settings.setupCommand().isPresent()
@@ -164,6 +170,22 @@ public final class DirectBackend implements Backend {
     } else {
       run.report(status.get());
     }
+  }
+
+  /**
+   * The worker died while setup ran: that setup now runs for nobody, so its group is stopped before
+   * the run is failed and torn down (teardown may well remove what setup is writing).
+   */
+  private void stopOrphanedSetup(RunFiles files, String runId) {
+    files
+        .setupProcessId()
+        .filter(id -> SetupCommand.isSetupOf(id, runId))
+        .ifPresent(
+            id -> {
+              log.info(
+                  "run {}: stopping setup process group {} left by the previous worker", runId, id);
+              new ProcessGroup(id).stop(ORPHANED_SETUP_GRACE);
+            });
   }
 
   @Override

@@ -167,7 +167,7 @@ final class DirectRun {
             output,
             settings.drain(),
             executor,
-            this::useGroup)
+            this::useSetupGroup)
         .thenApply(
             fromSetup -> {
               if (isCancelled()) {
@@ -245,6 +245,16 @@ final class DirectRun {
     note("run {} ended: {}", describe(outcome));
     onEnd.accept(this);
     tell(() -> listener.finished(outcome));
+  }
+
+  /** Setup's group: remembered on disk too, so a restarted worker can stop an orphaned setup. */
+  private void useSetupGroup(ProcessGroup setup) {
+    try {
+      files.recordSetup(setup.id());
+    } catch (IOException e) {
+      note("run {}: cannot record the setup's process group: {}", e.getMessage());
+    }
+    useGroup(setup);
   }
 
   private void useGroup(ProcessGroup next) {

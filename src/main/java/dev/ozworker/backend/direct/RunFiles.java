@@ -24,6 +24,7 @@ import java.util.Optional;
  *   <li>{@code exit}: the agent's exit status, written by the wrapper when the agent ends;
  *   <li>{@code output}: a FIFO the agent writes to and the worker reads (see {@link AgentProcess});
  *   <li>{@code gitconfig}: the run's global git config in {@code target_dir} mode;
+ *   <li>{@code setup-pid}: the setup command's process group, to stop it after a restart;
  *   <li>{@code torn-down}: teardown ran, so a repeated cleanup does not run it again.
  * </ul>
  */
@@ -42,6 +43,11 @@ record RunFiles(Path dir) {
 
   Path exit() {
     return dir.resolve("exit");
+  }
+
+  /** The process group of the setup command while it runs. */
+  Path setupPid() {
+    return dir.resolve("setup-pid");
   }
 
   Path output() {
@@ -88,6 +94,14 @@ record RunFiles(Path dir) {
 
   Optional<Long> processId() {
     return read(pid()).flatMap(RunFiles::number);
+  }
+
+  Optional<Long> setupProcessId() {
+    return read(setupPid()).flatMap(RunFiles::number);
+  }
+
+  void recordSetup(long pid) throws IOException {
+    write(setupPid(), pid + "\n");
   }
 
   Optional<Integer> exitStatus() {

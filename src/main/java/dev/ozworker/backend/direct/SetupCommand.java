@@ -92,4 +92,18 @@ final class SetupCommand {
       }
     }
   }
+
+  /**
+   * Whether process {@code pid} is the setup command of run {@code runId}: its environment names
+   * the run, so a reused pid is never taken for it.
+   */
+  static boolean isSetupOf(long pid, String runId) {
+    try {
+      byte[] environ = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
+      List<String> vars = List.of(new String(environ, StandardCharsets.UTF_8).split("\0"));
+      return vars.contains("OZ_RUN_ID=" + runId) && vars.contains("OZ_WORKER_BACKEND=direct");
+    } catch (IOException e) {
+      return false;
+    }
+  }
 }

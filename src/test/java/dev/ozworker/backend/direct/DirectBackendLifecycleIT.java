@@ -255,6 +255,43 @@ class DirectBackendLifecycleIT {
   }
 
   @Test
+  void afterARestartASetupLeftRunningIsStoppedAndTheRunFailsThenTearsDown() throws Exception {
+    Path setupPid = rig.records.resolve("setup-pid");
+    String setup =
+        "echo $$ >"
+            + setupPid
+            + ".part; mv "
+            + setupPid
+            + ".part "
+            + setupPid
+            + "; "
+            + "while [ ! -e "
+            + release
+            + " ]; do sleep 0.05; done";
+    DirectBackend first = rig.backend(rig.config(setup, "echo td >>" + teardowns, null), true);
+    first.start(rig.task("t-orphan", Map.of()), new DirectRig.Listener());
+    await().atMost(DirectRig.DEADLINE).until(() -> Files.exists(setupPid));
+    long pid = Long.parseLong(Files.readString(setupPid).strip());
+    first.close();
+    assertThat(DirectRig.isGone(pid)).as("closing leaves the setup running").isFalse();
+
+    DirectBackend second = rig.backend(rig.config(setup, "echo td >>" + teardowns, null), true);
+    assertThatThrownBy(
+            () ->
+                second.reattach(
+                    rig.task("t-orphan", Map.of()),
+                    DirectRig.planned("t-orphan"),
+                    new DirectRig.Listener()))
+        .isInstanceOf(TaskFailure.class)
+        .hasMessageContaining("never started");
+
+    await().atMost(DirectRig.DEADLINE).until(() -> DirectRig.isGone(pid));
+    assertThat(second.cleanup(DirectRig.planned("t-orphan")).toCompletableFuture().get()).isEmpty();
+    assertThat(teardownsRun()).containsExactly("td");
+    assertThat(rig.workspaces.resolve("t-orphan")).doesNotExist();
+  }
+
+  @Test
   void afterARestartARunThatNeverGotAWorkspaceCannotBeFound() {
     DirectBackend backend = rig.backend(rig.config(), true);
 
