@@ -9,6 +9,7 @@ import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.WaitResponse;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskFailure;
+import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -17,15 +18,14 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Follows a task's container with the engine's streaming callbacks: its output into the run's log
- * as it is written, and its end, read back with an inspect for the exit code and the OOM flag. No
- * thread of the worker waits on a container; the backend's executor only runs the short step after
- * the end.
+ * Follows a task's container with the engine's streaming callbacks. One stream per container: its
+ * output, followed into the run's log as it is written. The engine ends that stream when the
+ * container stops, so its end is also the signal to read the exit code and the OOM flag with an
+ * inspect. Only when following breaks while the container still runs (the engine restarting, a log
+ * driver that cannot be followed) does the watch add a wait stream, and follow the output again
+ * from that moment. No thread of the worker waits on a container.
  */
 final class ContainerWatch {
-  /** How long the output stream may trail the container's end before the run ends without it. */
-  static final long LOG_DRAIN_SECONDS = 10;
-
   /** Waits re-subscribed after a broken wait stream while the container still runs. */
   static final int MAX_WAIT_RETRIES = 10;
 
@@ -33,48 +33,86 @@ final class ContainerWatch {
 
   private final DockerClient docker;
   private final Executor executor;
+  private final Clock clock;
 
-  ContainerWatch(DockerClient docker, Executor executor) {
+  ContainerWatch(DockerClient docker, Executor executor, Clock clock) {
     this.docker = docker;
     this.executor = executor;
+    this.clock = clock;
   }
 
   /** Streams the container's output into the run's log and ends the run when the container ends. */
   void watch(DockerRun run, String containerId) {
-    CompletableFuture<Void> logsDone = new CompletableFuture<>();
-    run.stream(
+    follow(run, containerId, 0)
+        .whenComplete((ignored, error) -> executor.execute(() -> followEnded(run, containerId)));
+  }
+
+  /** Follows the output from {@code sinceEpochSecond} (0: the start); completes when it ends. */
+  private CompletableFuture<Void> follow(DockerRun run, String containerId, int sinceEpochSecond) {
+    CompletableFuture<Void> ended = new CompletableFuture<>();
+    var command =
         docker
             .logContainerCmd(containerId)
             .withStdOut(true)
             .withStdErr(true)
-            .withFollowStream(true)
-            .exec(
-                new ResultCallback.Adapter<Frame>() {
-                  @Override
-                  public void onNext(Frame frame) {
-                    byte[] payload = frame.getPayload();
-                    if (payload != null) {
-                      run.log().write(payload, 0, payload.length);
-                    }
-                  }
+            .withFollowStream(true);
+    if (sinceEpochSecond > 0) {
+      command = command.withSince(sinceEpochSecond);
+    }
+    run.stream(
+        command.exec(
+            new ResultCallback.Adapter<Frame>() {
+              @Override
+              public void onNext(Frame frame) {
+                byte[] payload = frame.getPayload();
+                if (payload != null) {
+                  run.log().write(payload, 0, payload.length);
+                }
+              }
 
-                  @Override
-                  public void onComplete() {
-                    super.onComplete();
-                    logsDone.complete(null);
-                  }
+              @Override
+              public void onComplete() {
+                super.onComplete();
+                ended.complete(null);
+              }
 
-                  @Override
-                  public void onError(Throwable error) {
-                    super.onError(error);
-                    logsDone.complete(null);
-                  }
-                }));
-    awaitEnd(run, containerId, logsDone, 0);
+              @Override
+              public void onError(Throwable error) {
+                super.onError(error);
+                ended.complete(null);
+              }
+            }));
+    return ended;
   }
 
-  private void awaitEnd(
-      DockerRun run, String containerId, CompletableFuture<Void> logsDone, int retries) {
+  /** The output stream ended: normally because the container stopped. */
+  private void followEnded(DockerRun run, String containerId) {
+    if (run.isOver()) {
+      return;
+    }
+    InspectContainerResponse.ContainerState state;
+    try {
+      state = docker.inspectContainerCmd(containerId).exec().getState();
+    } catch (NotFoundException gone) {
+      run.failed(
+          new TaskFailure(
+              FailureReason.CONTAINER_WAIT,
+              "container " + containerId + " disappeared while the task ran"));
+      return;
+    } catch (RuntimeException e) {
+      state = null;
+    }
+    if (state != null && !Boolean.TRUE.equals(state.getRunning())) {
+      run.exited(exitOf(state, -1));
+      return;
+    }
+    log(run, "the output of container {} stopped while it runs; waiting on it", containerId);
+    int now = (int) clock.instant().getEpochSecond();
+    follow(run, containerId, now);
+    awaitEnd(run, containerId, 0);
+  }
+
+  private void awaitEnd(DockerRun run, String containerId, int retries) {
     CompletableFuture<Long> end = new CompletableFuture<>();
     run.stream(
         docker
@@ -107,39 +145,26 @@ final class ContainerWatch {
             return;
           }
           if (error == null) {
-            logsDone
-                .completeOnTimeout(null, LOG_DRAIN_SECONDS, TimeUnit.SECONDS)
-                .thenRunAsync(() -> conclude(run, containerId, status), executor);
+            executor.execute(() -> conclude(run, containerId, status));
           } else {
-            executor.execute(() -> waitBroke(run, containerId, logsDone, retries, error));
+            executor.execute(() -> waitBroke(run, containerId, retries, error));
           }
         });
   }
 
-  /** The container ended: its state says how. */
+  /** The wait returned: the container's state says how it ended. */
   private void conclude(DockerRun run, String containerId, long waitStatus) {
-    ContainerExit exit = new ContainerExit(waitStatus, false);
     try {
-      InspectContainerResponse.ContainerState state =
-          docker.inspectContainerCmd(containerId).exec().getState();
-      Long exitCode = state.getExitCodeLong();
-      exit =
-          new ContainerExit(
-              exitCode == null ? waitStatus : exitCode, Boolean.TRUE.equals(state.getOOMKilled()));
+      run.exited(exitOf(docker.inspectContainerCmd(containerId).exec().getState(), waitStatus));
     } catch (RuntimeException e) {
       // removed by someone else already: the wait's status is all there is
       log(run, "cannot inspect the ended container {}: {}", containerId, e.getMessage());
+      run.exited(new ContainerExit(waitStatus, false));
     }
-    run.exited(exit);
   }
 
-  /** The wait stream broke (the engine restarting, say): look at the container and decide. */
-  private void waitBroke(
-      DockerRun run,
-      String containerId,
-      CompletableFuture<Void> logsDone,
-      int retries,
-      Throwable error) {
+  /** The wait stream broke too: look at the container and decide, or wait again. */
+  private void waitBroke(DockerRun run, String containerId, int retries, Throwable error) {
     InspectContainerResponse.ContainerState state;
     try {
       state = docker.inspectContainerCmd(containerId).exec().getState();
@@ -153,14 +178,11 @@ final class ContainerWatch {
       state = null;
     }
     if (state != null && !Boolean.TRUE.equals(state.getRunning())) {
-      Long exitCode = state.getExitCodeLong();
-      run.exited(
-          new ContainerExit(
-              exitCode == null ? -1 : exitCode, Boolean.TRUE.equals(state.getOOMKilled())));
+      run.exited(exitOf(state, -1));
     } else if (retries < MAX_WAIT_RETRIES) {
       log(run, "waiting on container {} again: {}", containerId, error.getMessage());
       CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS, executor)
-          .execute(() -> awaitEnd(run, containerId, logsDone, retries + 1));
+          .execute(() -> awaitEnd(run, containerId, retries + 1));
     } else {
       run.failed(
           new TaskFailure(
@@ -169,6 +191,13 @@ final class ContainerWatch {
               "cannot wait for container " + containerId + ": " + error.getMessage(),
               error));
     }
+  }
+
+  private static ContainerExit exitOf(
+      InspectContainerResponse.ContainerState state, long fallback) {
+    Long exitCode = state.getExitCodeLong();
+    return new ContainerExit(
+        exitCode == null ? fallback : exitCode, Boolean.TRUE.equals(state.getOOMKilled()));
   }
 
   private static void log(DockerRun run, String format, Object... args) {
