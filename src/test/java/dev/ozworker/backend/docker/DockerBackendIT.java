@@ -281,6 +281,39 @@ class DockerBackendIT {
   }
 
   @Test
+  void followsEachRunningContainerWithASingleStream() throws Exception {
+    DockerBackend backend = backend(true, List.of(), ImagePullPolicy.Never, Clock.systemUTC());
+    long before = streamThreads();
+    List<BackendRef> refs = new java.util.ArrayList<>();
+    List<RecordingListener> listeners = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      RecordingListener listener = new RecordingListener();
+      refs.add(backend.start(spec(newRunId(), agentDoes("sleep 30")), listener));
+      listeners.add(listener);
+    }
+    await().atMost(DEADLINE).until(() -> listeners.stream().allMatch(l -> l.running.get() == 1));
+
+    // docker-java reads each stream on a thread of its own: one per container, not two
+    await().atMost(DEADLINE).until(() -> streamThreads() - before == 4);
+
+    for (BackendRef ref : refs) {
+      backend.cancel(ref, Duration.ZERO);
+    }
+    for (RecordingListener listener : listeners) {
+      assertThat(awaitOutcome(listener)).isInstanceOf(TaskOutcome.Cancelled.class);
+    }
+    for (BackendRef ref : refs) {
+      assertThat(backend.cleanup(ref).toCompletableFuture().get()).isEmpty();
+    }
+  }
+
+  private static long streamThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(thread -> thread.getName().startsWith("docker-java-stream"))
+        .count();
+  }
+
+  @Test
   void cancelRightAfterStartEndsCancelledAndLeavesNothingRunning() throws Exception {
     DockerBackend backend = backend(true, List.of(), ImagePullPolicy.Never, Clock.systemUTC());
     TaskSpec spec = spec(newRunId(), agentDoes("sleep 30"));
