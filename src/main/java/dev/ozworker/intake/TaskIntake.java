@@ -42,7 +42,8 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
   private final WorkerTaskIndex index;
   private final Consumer<WorkerMessage> replies;
   private final Runnable onConnected;
-  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  private final ExecutorService executor =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("oz-intake-", 0).factory());
   private final TaskSequencer sequencer = new TaskSequencer(executor);
 
   /**

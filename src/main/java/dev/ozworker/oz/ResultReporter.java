@@ -112,7 +112,9 @@ public final class ResultReporter implements AutoCloseable {
                 LOG.debug("result of {} not sent yet: {}", key, error.toString());
                 return;
               }
-              Thread.ofVirtual().start(() -> markReported(key, result.get(), FIRST_RETRY));
+              Thread.ofVirtual()
+                  .name("oz-report")
+                  .start(() -> markReported(key, result.get(), FIRST_RETRY));
             });
   }
 
@@ -146,7 +148,7 @@ public final class ResultReporter implements AutoCloseable {
           e.getCode(),
           retry.toSeconds());
       retries.schedule(
-          () -> Thread.ofVirtual().start(() -> markReported(key, sent, next)),
+          () -> Thread.ofVirtual().name("oz-report").start(() -> markReported(key, sent, next)),
           retry.toMillis(),
           TimeUnit.MILLISECONDS);
     } finally {

@@ -300,6 +300,31 @@ class OzLinkEndToEndTest {
   }
 
   @Test
+  void aResultWhoseDeliveryCannotBeRecordedIsRecordedLaterAndSentOnce() {
+    api.failUpdatesContaining("\"reported\":true");
+    backend.ends("unrecorded", new TaskOutcome.Succeeded(""));
+    try (LogCapture logs = LogCapture.start()) {
+      worker("worker_id: w1");
+
+      oz.assign("w1", assignment("unrecorded"));
+      await().atMost(WAIT).until(() -> oz.framesAbout("unrecorded", "task_completed").size() == 1);
+      await()
+          .atMost(WAIT)
+          .until(() -> logs.text().contains("sent task_completed for unrecorded to Oz but cannot"));
+      assertThat(agentTask("unrecorded").getStatus().getReported()).isNotEqualTo(Boolean.TRUE);
+    }
+
+    api.failUpdatesContaining(null);
+
+    await()
+        .atMost(WAIT)
+        .until(() -> Boolean.TRUE.equals(agentTask("unrecorded").getStatus().getReported()));
+    oz.assign("w1", assignment("marker"));
+    await().atMost(WAIT).until(() -> oz.framesAbout("marker", "task_claimed").size() == 1);
+    assertThat(oz.framesAbout("unrecorded", "task_completed")).hasSize(1);
+  }
+
+  @Test
   void aResultUnreportedWhenTheWorkerStoppedIsSentOnceByTheNextWorkerProcess() throws Exception {
     WorkerRuntime first = worker("worker_id: w1");
     oz.assign("w1", assignment("later"));

@@ -56,6 +56,11 @@ public final class MockApi implements AutoCloseable {
     dispatcher.failCreates(fragment);
   }
 
+  /** Updates whose body contains {@code text} fail with 503 until called with null. */
+  public void failUpdatesContaining(String text) {
+    dispatcher.failUpdatesContaining(text);
+  }
+
   /** A new client of this server, as a separate worker replica would have; closed with it. */
   public KubernetesClient client() {
     KubernetesClient client = server.createClient(new JdkHttpClientFactory());

@@ -17,6 +17,12 @@ import java.util.Map;
 final class StatusLockingCrudDispatcher extends KubernetesCrudDispatcher {
   private final Object writes = new Object();
   private volatile String failingCreates;
+  private volatile String failingUpdates;
+
+  /** Updates whose body contains {@code text} answer 503 until called with null. */
+  void failUpdatesContaining(String text) {
+    failingUpdates = text;
+  }
 
   /** Creates under paths containing {@code fragment} answer 503 until called with null. */
   void failCreates(String fragment) {
@@ -25,6 +31,11 @@ final class StatusLockingCrudDispatcher extends KubernetesCrudDispatcher {
 
   @Override
   public MockResponse handleUpdate(RecordedRequest request) {
+    String failing = failingUpdates;
+    if (failing != null
+        && new String(request.getBody().getBytes(), StandardCharsets.UTF_8).contains(failing)) {
+      return unavailable();
+    }
     synchronized (writes) {
       String path = request.getPath().replaceFirst("\\?.*$", "");
       if (path.endsWith("/status") && isStale(path.substring(0, path.length() - 7), request)) {
@@ -52,12 +63,7 @@ final class StatusLockingCrudDispatcher extends KubernetesCrudDispatcher {
   public MockResponse handleCreate(RecordedRequest request) {
     String failing = failingCreates;
     if (failing != null && request.getPath().contains(failing)) {
-      return new MockResponse()
-          .setResponseCode(503)
-          .setBody(
-              "{\"apiVersion\":\"v1\",\"kind\":\"Status\",\"status\":\"Failure\","
-                  + "\"reason\":\"ServiceUnavailable\",\"code\":503,\"message\":\"etcd is"
-                  + " unavailable\"}");
+      return unavailable();
     }
     synchronized (writes) {
       return super.handleCreate(request);
@@ -69,6 +75,15 @@ final class StatusLockingCrudDispatcher extends KubernetesCrudDispatcher {
     synchronized (writes) {
       return super.handleDelete(path);
     }
+  }
+
+  private static MockResponse unavailable() {
+    return new MockResponse()
+        .setResponseCode(503)
+        .setBody(
+            "{\"apiVersion\":\"v1\",\"kind\":\"Status\",\"status\":\"Failure\","
+                + "\"reason\":\"ServiceUnavailable\",\"code\":503,\"message\":\"etcd is"
+                + " unavailable\"}");
   }
 
   private boolean isStale(String resourcePath, RecordedRequest request) {

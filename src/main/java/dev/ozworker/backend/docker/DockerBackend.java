@@ -49,7 +49,8 @@ public final class DockerBackend implements Backend {
   private final SidecarVolumes sidecars;
   private final ContainerWatch watch;
   private final TaskContainers containers;
-  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  private final ExecutorService executor =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("docker-run-", 0).factory());
   private final ScheduledExecutorService gc;
   private final Map<String, DockerRun> runs = new ConcurrentHashMap<>();
   private volatile boolean closed;
