@@ -4,11 +4,13 @@ import static dev.ozworker.oz.fake.OzAssignments.assignment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.bench.BenchReport;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.controller.MockApi;
 import dev.ozworker.controller.ScriptedBackend;
+import dev.ozworker.kube.TestCluster;
 import dev.ozworker.oz.LinkTimings;
 import dev.ozworker.oz.fake.FakeOzServer;
 import dev.ozworker.oz.fake.FakeOzServer.Frame;
@@ -18,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -34,32 +37,85 @@ class ClaimLatencyBench {
   static final int WARM_UP = 50;
   static final int ASSIGNMENTS = 200;
   static final String KEY = "bench-key";
+  static final String FLOOR_LABEL = "ozworker-bench-floor";
 
   @Test
-  void assignmentToClaimed() throws Exception {
+  void assignmentToClaimedOnTheEmbeddedApiServer() throws Exception {
+    try (MockApi api = MockApi.start()) {
+      measureOn(api.client(), api.client(), false, "claim-latency", "bench");
+    }
+  }
+
+  /** The same on a real API server: kube-local, or the cluster KUBECONFIG names. */
+  @Test
+  void assignmentToClaimedOnARealApiServer() throws Exception {
+    KubernetesClient client = TestCluster.connectOrSkip();
+    boolean createdCrd = TestCluster.installCrd(client);
+    String workerId = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+    try {
+      measureOn(client, client, true, "claim-latency-apiserver", workerId);
+    } finally {
+      // delete while no controller runs: drop the finalizers first, then the Secrets
+      var tasks =
+          client
+              .resources(AgentTask.class)
+              .inNamespace(TestCluster.NAMESPACE)
+              .withLabel(AgentTaskKeys.WORKER_ID_LABEL, workerId);
+      for (AgentTask task : tasks.list().getItems()) {
+        client
+            .resources(AgentTask.class)
+            .inNamespace(TestCluster.NAMESPACE)
+            .withName(task.getMetadata().getName())
+            .edit(
+                edited -> {
+                  edited.getMetadata().setFinalizers(List.of());
+                  return edited;
+                });
+      }
+      tasks.delete();
+      client
+          .secrets()
+          .inNamespace(TestCluster.NAMESPACE)
+          .withLabel(AgentTaskKeys.WORKER_ID_LABEL, workerId)
+          .delete();
+      client.configMaps().inNamespace(TestCluster.NAMESPACE).withLabel(FLOOR_LABEL).delete();
+      if (createdCrd) {
+        TestCluster.removeCrd(client);
+      }
+      client.close();
+    }
+  }
+
+  private void measureOn(
+      KubernetesClient workerClient,
+      KubernetesClient benchClient,
+      boolean serverSideApply,
+      String report,
+      String workerId)
+      throws Exception {
     try (FakeOzServer oz = FakeOzServer.start(KEY);
-        MockApi api = MockApi.start();
         ScriptedBackend backend = new ScriptedBackend()) {
       WorkerConfig config =
           WorkerConfigs.resolve(
-              "worker_id: bench\nbackend:\n  direct: {}\n",
+              "worker_id: " + workerId + "\nbackend:\n  direct: {}\n",
               Map.of("WARP_API_KEY", KEY),
               "--web-socket-url",
               oz.webSocketUrl().toString());
       try (WorkerRuntime worker =
           WorkerRuntime.start(
-              api.client(),
+              workerClient,
               config,
               List.of(backend),
               Clock.systemUTC(),
-              false,
+              serverSideApply,
               LinkTimings.DEFAULT)) {
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> oz.isConnected("bench"));
-        double floor = twoWritesMicros(api.client());
-        KubernetesClient client = api.client();
-        measure(client, oz, "warm", WARM_UP);
-        long[] latencies = measure(client, oz, "t", ASSIGNMENTS);
-        new BenchReport("claim-latency")
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> oz.isConnected(workerId));
+        double floor = twoWritesMicros(benchClient, worker.namespace());
+        String prefix = workerId + "-";
+        measure(benchClient, worker.namespace(), oz, workerId, prefix + "warm", WARM_UP);
+        long[] latencies =
+            measure(benchClient, worker.namespace(), oz, workerId, prefix + "t", ASSIGNMENTS);
+        new BenchReport(report)
             .latency("assignment_to_claimed", latencies)
             .fact("assignments", ASSIGNMENTS)
             .fact("floor_two_api_writes_median_us", floor)
@@ -69,14 +125,20 @@ class ClaimLatencyBench {
     }
   }
 
-  private static boolean running(KubernetesClient client, String name) {
-    AgentTask task = client.resources(AgentTask.class).withName(name).get();
+  private static boolean running(KubernetesClient client, String namespace, String name) {
+    AgentTask task = client.resources(AgentTask.class).inNamespace(namespace).withName(name).get();
     return task != null
         && task.getStatus() != null
         && task.getStatus().getPhase() == AgentTaskPhase.Running;
   }
 
-  private static long[] measure(KubernetesClient client, FakeOzServer oz, String prefix, int count)
+  private static long[] measure(
+      KubernetesClient client,
+      String namespace,
+      FakeOzServer oz,
+      String workerId,
+      String prefix,
+      int count)
       throws Exception {
     long[] latencies = new long[count];
     for (int i = 0; i < count; i++) {
@@ -91,31 +153,34 @@ class ClaimLatencyBench {
             }
           });
       long sent = System.nanoTime();
-      oz.assign("bench", assignment(taskId, Map.of("GITHUB_ACCESS_TOKEN", "ghs_" + i)));
+      oz.assign(workerId, assignment(taskId, Map.of("GITHUB_ACCESS_TOKEN", "ghs_" + i)));
       latencies[i] = claimed.get(30, TimeUnit.SECONDS).receivedNanos() - sent;
       // Let the controller finish starting this task before the next assignment, so each figure
       // is the claim path itself rather than a wait behind the previous task's status writes.
       Awaitility.await()
           .atMost(Duration.ofSeconds(30))
           .pollInterval(Duration.ofMillis(5))
-          .until(() -> running(client, taskId));
+          .until(() -> running(client, namespace, taskId));
     }
     return latencies;
   }
 
   /** Median of two creates in a row (a Secret-sized object, then another), in µs. */
-  private static double twoWritesMicros(KubernetesClient client) {
+  private static double twoWritesMicros(KubernetesClient client, String namespace) {
     int rounds = 200;
+    String run = UUID.randomUUID().toString().substring(0, 8);
     long[] micros = new long[rounds];
     for (int i = 0; i < rounds; i++) {
       long start = System.nanoTime();
       for (int j = 0; j < 2; j++) {
         client
             .configMaps()
+            .inNamespace(namespace)
             .resource(
                 new ConfigMapBuilder()
                     .withNewMetadata()
-                    .withName("floor-" + i + "-" + j)
+                    .withName("floor-" + run + "-" + i + "-" + j)
+                    .addToLabels(FLOOR_LABEL, "true")
                     .endMetadata()
                     .addToData("k", "v")
                     .build())
