@@ -45,11 +45,6 @@ final class Backoff {
     return slow.dividedBy(2).plus(jitter(slow.dividedBy(2)));
   }
 
-  /** The upper bound of the next wait, for logs. */
-  int failures() {
-    return failures;
-  }
-
   private Duration next() {
     Duration ceiling = timings.firstRetry();
     for (int i = 0; i < failures && ceiling.compareTo(timings.maxRetry()) < 0; i++) {

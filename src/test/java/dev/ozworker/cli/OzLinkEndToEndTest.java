@@ -109,9 +109,10 @@ class OzLinkEndToEndTest {
 
   @Test
   void rejectsAtCapacityWithTheReferenceReasonAndStoresNothing() {
-    worker("worker_id: w1\nmax_concurrent_tasks: 1");
+    WorkerRuntime worker = worker("worker_id: w1\nmax_concurrent_tasks: 1");
     oz.assign("w1", assignment("busy"));
     await().atMost(WAIT).until(() -> backend.isLive("busy"));
+    assertThat(worker.activeTasks()).isEqualTo(1);
 
     oz.assign("w1", assignment("extra"));
 
@@ -264,7 +265,7 @@ class OzLinkEndToEndTest {
 
   @Test
   void aResultReachedWhileDisconnectedIsSentAfterTheReconnect() {
-    worker("worker_id: w1");
+    WorkerRuntime worker = worker("worker_id: w1");
     oz.assign("w1", assignment("r1"));
     await().atMost(WAIT).until(() -> backend.isLive("r1"));
 
@@ -283,6 +284,7 @@ class OzLinkEndToEndTest {
         .atMost(WAIT)
         .until(() -> agentTask("r1").getStatus().getPhase() == AgentTaskPhase.Failed);
     assertThat(agentTask("r1").getStatus().getReported()).isNotEqualTo(Boolean.TRUE);
+    await().atMost(WAIT).until(() -> worker.unreportedResults() == 1);
     await().atMost(WAIT).until(() -> oz.refusedHandshakes().size() >= 2);
 
     oz.refuseConnections(false);
@@ -297,6 +299,7 @@ class OzLinkEndToEndTest {
         .atMost(WAIT)
         .until(() -> Boolean.TRUE.equals(agentTask("r1").getStatus().getReported()));
     assertThat(oz.connections("w1")).isEqualTo(2);
+    await().atMost(WAIT).until(() -> worker.unreportedResults() == 0);
   }
 
   @Test
