@@ -44,8 +44,9 @@ class OzLinkEndToEndTest {
   static final Duration WAIT = Duration.ofSeconds(20);
   static final LinkTimings FAST =
       new LinkTimings(
-          Duration.ofMillis(200),
-          Duration.ofSeconds(1),
+          // silence must last 5 s to drop a connection: a loaded CI machine never pauses that long
+          Duration.ofMillis(500),
+          Duration.ofSeconds(5),
           Duration.ofSeconds(2),
           Duration.ofSeconds(2),
           Duration.ofMillis(50),
@@ -130,7 +131,7 @@ class OzLinkEndToEndTest {
 
   @Test
   void aTaskThatCannotBeStoredIsRejectedAndLeavesNothingBehind() {
-    worker("worker_id: w1");
+    workerWithoutRetries("worker_id: w1");
     api.failCreates("/agenttasks");
 
     oz.assign("w1", assignment("unstored", Map.of("GITHUB_ACCESS_TOKEN", SECRET)));
@@ -307,7 +308,7 @@ class OzLinkEndToEndTest {
     api.failUpdatesContaining("\"reported\":true");
     backend.ends("unrecorded", new TaskOutcome.Succeeded(""));
     try (LogCapture logs = LogCapture.start()) {
-      worker("worker_id: w1");
+      workerWithoutRetries("worker_id: w1");
 
       oz.assign("w1", assignment("unrecorded"));
       await().atMost(WAIT).until(() -> oz.framesAbout("unrecorded", "task_completed").size() == 1);
@@ -400,6 +401,15 @@ class OzLinkEndToEndTest {
   }
 
   WorkerRuntime worker(String yaml) {
+    return worker(yaml, api.client());
+  }
+
+  /** A worker whose writes that fail are not retried by the client: failures show at once. */
+  WorkerRuntime workerWithoutRetries(String yaml) {
+    return worker(yaml, api.clientWithoutRetries());
+  }
+
+  WorkerRuntime worker(String yaml, KubernetesClient workerClient) {
     WorkerConfig config;
     try {
       config =
@@ -414,7 +424,7 @@ class OzLinkEndToEndTest {
       throw new IllegalStateException(e);
     }
     WorkerRuntime runtime =
-        WorkerRuntime.start(api.client(), config, List.of(backend), Clock.systemUTC(), false, FAST);
+        WorkerRuntime.start(workerClient, config, List.of(backend), Clock.systemUTC(), false, FAST);
     started.add(runtime);
     namespace = runtime.namespace();
     await().atMost(WAIT).until(() -> oz.isConnected(config.workerId()));

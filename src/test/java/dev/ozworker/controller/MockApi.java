@@ -1,7 +1,9 @@
 package dev.ozworker.controller;
 
 import dev.ozworker.api.ApiFixtures;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -64,6 +66,22 @@ public final class MockApi implements AutoCloseable {
   /** A new client of this server, as a separate worker replica would have; closed with it. */
   public KubernetesClient client() {
     KubernetesClient client = server.createClient(new JdkHttpClientFactory());
+    clients.add(client);
+    return client;
+  }
+
+  /**
+   * A client that gives up on a failed request at once instead of retrying it with backoff, for
+   * tests of what the worker does when a write fails.
+   */
+  public KubernetesClient clientWithoutRetries() {
+    KubernetesClient base = client();
+    KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder(base.getConfiguration()).withRequestRetryBackoffLimit(0).build())
+            .withHttpClientFactory(new JdkHttpClientFactory())
+            .build();
     clients.add(client);
     return client;
   }
