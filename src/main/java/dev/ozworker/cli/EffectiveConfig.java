@@ -76,6 +76,7 @@ final class EffectiveConfig {
     block.put("coding_cli_sidecars", docker.codingCliSidecars());
     block.put("image_pull_policy", docker.imagePullPolicy().name());
     block.put("network_mode", docker.networkMode().orElse("(the engine's default)"));
+    block.put("sidecar_volume_max_age", duration(docker.sidecarVolumeMaxAge()));
     return block;
   }
 

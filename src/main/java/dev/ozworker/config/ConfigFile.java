@@ -156,7 +156,8 @@ public record ConfigFile(
                 .string("image_pull_policy")
                 .flatMap(policy -> pullPolicy(block, policy))
                 .orElse(defaults.imagePullPolicy()),
-            block.token("network_mode"));
+            block.token("network_mode"),
+            block.duration("sidecar_volume_max_age").orElse(defaults.sidecarVolumeMaxAge()));
     block.rejectUnknownKeys(Map.of());
     return config;
   }

@@ -1,5 +1,6 @@
 package dev.ozworker.config;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,6 +15,7 @@ import java.util.Optional;
  * @param codingCliSidecars harness name to the image mounted at {@code /mnt/<harness>-cli-sidecar}
  * @param imagePullPolicy when task and sidecar images are pulled
  * @param networkMode Docker network of task containers; the engine's default when empty
+ * @param sidecarVolumeMaxAge sidecar volumes no running task uses are removed once this old
  */
 public record DockerBackendConfig(
     List<VolumeMount> volumes,
@@ -22,7 +24,8 @@ public record DockerBackendConfig(
     Optional<String> sidecarImage,
     Map<String, String> codingCliSidecars,
     ImagePullPolicy imagePullPolicy,
-    Optional<String> networkMode)
+    Optional<String> networkMode,
+    Duration sidecarVolumeMaxAge)
     implements BackendConfig {
 
   public DockerBackendConfig {
@@ -40,7 +43,8 @@ public record DockerBackendConfig(
         Optional.empty(),
         Map.of(),
         WorkerConfig.DEFAULT_IMAGE_PULL_POLICY,
-        Optional.empty());
+        Optional.empty(),
+        WorkerConfig.DEFAULT_SIDECAR_VOLUME_MAX_AGE);
   }
 
   @Override

@@ -55,6 +55,10 @@ public record WorkerConfig(
   public static final Duration DEFAULT_CANCEL_GRACE_PERIOD = Duration.ofSeconds(30);
   public static final Duration DEFAULT_FINISHED_TASK_TTL = Duration.ofHours(24);
   public static final ImagePullPolicy DEFAULT_IMAGE_PULL_POLICY = ImagePullPolicy.IfNotPresent;
+
+  /** A week: long enough that a volume outlives the gaps between tasks using the same image. */
+  public static final Duration DEFAULT_SIDECAR_VOLUME_MAX_AGE = Duration.ofDays(7);
+
   public static final Path DEFAULT_WORKSPACE_ROOT = Path.of("/var/lib/oz/workspaces");
   public static final Path DEFAULT_TASK_LOG_DIR = Path.of("/var/lib/oz/logs");
   public static final Duration DEFAULT_TEARDOWN_TIMEOUT = Duration.ofMinutes(5);

@@ -187,7 +187,8 @@ public final class WorkerConfigResolver {
         docker.sidecarImage(),
         docker.codingCliSidecars(),
         docker.imagePullPolicy(),
-        docker.networkMode());
+        docker.networkMode(),
+        docker.sidecarVolumeMaxAge());
   }
 
   private DirectBackendConfig direct(

@@ -57,6 +57,7 @@ class ConfigFileTest {
             new EnvVar("INHERIT_ME", "from-worker"),
             new EnvVar("UNSET_HERE", ""));
     assertThat(docker.imagePullPolicy()).isEqualTo(ImagePullPolicy.IfNotPresent);
+    assertThat(docker.sidecarVolumeMaxAge()).isEqualTo(Duration.ofDays(7));
   }
 
   @Test
@@ -72,6 +73,7 @@ class ConfigFileTest {
                         coding_cli_sidecars: {claude: ghcr.io/acme/claude:3}
                         image_pull_policy: Never
                         network_mode: none
+                        sidecar_volume_max_age: 36h
                     """)
                 .backend()
                 .orElseThrow();
@@ -82,6 +84,7 @@ class ConfigFileTest {
         .containsExactly(Map.entry("claude", "ghcr.io/acme/claude:3"));
     assertThat(docker.imagePullPolicy()).isEqualTo(ImagePullPolicy.Never);
     assertThat(docker.networkMode()).contains("none");
+    assertThat(docker.sidecarVolumeMaxAge()).isEqualTo(Duration.ofHours(36));
   }
 
   @Test

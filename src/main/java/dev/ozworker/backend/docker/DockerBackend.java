@@ -58,11 +58,9 @@ public final class DockerBackend implements Backend {
   /**
    * @param config the worker's configuration; its backend block must be Docker's
    * @param engine the engine to run on; closed with the backend
-   * @param clock ages sidecar volumes
-   * @param sidecarVolumeMaxAge how long a sidecar volume no container uses is kept
+   * @param clock ages sidecar volumes ({@code sidecar_volume_max_age})
    */
-  public DockerBackend(
-      WorkerConfig config, DockerEngine engine, Clock clock, Duration sidecarVolumeMaxAge) {
+  public DockerBackend(WorkerConfig config, DockerEngine engine, Clock clock) {
     if (!(config.backend() instanceof DockerBackendConfig dockerConfig)) {
       throw new IllegalArgumentException("the worker is configured for the Docker backend");
     }
@@ -72,7 +70,7 @@ public final class DockerBackend implements Backend {
     this.client = engine.client();
     this.puller =
         new ImagePuller(client, engine.platform(), new RegistryAuth(engine.dockerConfigDir()));
-    this.sidecars = new SidecarVolumes(client, puller, clock, sidecarVolumeMaxAge);
+    this.sidecars = new SidecarVolumes(client, puller, clock, dockerConfig.sidecarVolumeMaxAge());
     this.watch = new ContainerWatch(client, executor, clock);
     this.containers = new TaskContainers(client);
     this.gc =
@@ -82,10 +80,9 @@ public final class DockerBackend implements Backend {
     gc.scheduleWithFixedDelay(this::collectSidecarVolumes, every, every, TimeUnit.SECONDS);
   }
 
-  /** A backend on the engine the environment names, keeping sidecar volumes for a week unused. */
+  /** A backend on the engine the environment names (DOCKER_HOST etc.). */
   public static DockerBackend connect(WorkerConfig config, Clock clock) {
-    return new DockerBackend(
-        config, DockerEngine.fromEnvironment(), clock, SidecarVolumes.DEFAULT_MAX_AGE);
+    return new DockerBackend(config, DockerEngine.fromEnvironment(), clock);
   }
 
   @Override

@@ -35,8 +35,6 @@ import org.slf4j.LoggerFactory;
  * than a maximum age.
  */
 final class SidecarVolumes {
-  /** How long an unused sidecar volume is kept: a week, long enough to span image updates. */
-  static final Duration DEFAULT_MAX_AGE = Duration.ofDays(7);
 
   private static final Logger LOG = LoggerFactory.getLogger(SidecarVolumes.class);
 

@@ -7,6 +7,7 @@ import dev.ozworker.config.DockerBackendConfig;
 import dev.ozworker.config.EnvVar;
 import dev.ozworker.config.ImagePullPolicy;
 import dev.ozworker.config.VolumeMount;
+import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.task.ResourceLimits;
 import dev.ozworker.task.TaskEnv;
 import dev.ozworker.task.TaskSpec;
@@ -28,7 +29,8 @@ class ContainerSpecsTest {
           Optional.empty(),
           Map.of(),
           ImagePullPolicy.IfNotPresent,
-          Optional.of("none"));
+          Optional.of("none"),
+          WorkerConfig.DEFAULT_SIDECAR_VOLUME_MAX_AGE);
 
   static TaskSpec task(
       Optional<String> ozTaskId, Optional<String> executionId, ResourceLimits limits) {

@@ -202,7 +202,7 @@ class DockerBackendIT {
 
     backend.collectSidecarVolumes();
     assertThat(volumeExists(volume)).as("young: kept").isTrue();
-    clock.advance(SidecarVolumes.DEFAULT_MAX_AGE.plusHours(1));
+    clock.advance(WorkerConfig.DEFAULT_SIDECAR_VOLUME_MAX_AGE.plusHours(1));
     backend.collectSidecarVolumes();
     assertThat(volumeExists(volume)).as("old and unused: removed").isFalse();
   }
@@ -452,7 +452,8 @@ class DockerBackendIT {
             Optional.empty(),
             Map.of(),
             policy,
-            Optional.of("none"));
+            Optional.of("none"),
+            WorkerConfig.DEFAULT_SIDECAR_VOLUME_MAX_AGE);
     WorkerConfig config =
         new WorkerConfig(
             WORKER,
@@ -470,9 +471,7 @@ class DockerBackendIT {
             Duration.ZERO,
             logs,
             docker);
-    DockerBackend backend =
-        new DockerBackend(
-            config, DockerEngine.fromEnvironment(), clock, SidecarVolumes.DEFAULT_MAX_AGE);
+    DockerBackend backend = new DockerBackend(config, DockerEngine.fromEnvironment(), clock);
     backends.add(backend);
     return backend;
   }
