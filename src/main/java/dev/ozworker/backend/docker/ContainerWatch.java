@@ -87,23 +87,7 @@ final class ContainerWatch {
 
   /** The output stream ended: normally because the container stopped. */
   private void followEnded(DockerRun run, String containerId) {
-    if (run.isOver()) {
-      return;
-    }
-    InspectContainerResponse.ContainerState state;
-    try {
-      state = docker.inspectContainerCmd(containerId).exec().getState();
-    } catch (NotFoundException gone) {
-      run.failed(
-          new TaskFailure(
-              FailureReason.CONTAINER_WAIT,
-              "container " + containerId + " disappeared while the task ran"));
-      return;
-    } catch (RuntimeException e) {
-      state = null;
-    }
-    if (state != null && !Boolean.TRUE.equals(state.getRunning())) {
-      run.exited(exitOf(state, -1));
+    if (run.isOver() || endedRun(run, containerId)) {
       return;
     }
     log(run, "the output of container {} stopped while it runs; waiting on it", containerId);
@@ -165,21 +149,10 @@ final class ContainerWatch {
 
   /** The wait stream broke too: look at the container and decide, or wait again. */
   private void waitBroke(DockerRun run, String containerId, int retries, Throwable error) {
-    InspectContainerResponse.ContainerState state;
-    try {
-      state = docker.inspectContainerCmd(containerId).exec().getState();
-    } catch (NotFoundException gone) {
-      run.failed(
-          new TaskFailure(
-              FailureReason.CONTAINER_WAIT,
-              "container " + containerId + " disappeared while the task ran"));
+    if (endedRun(run, containerId)) {
       return;
-    } catch (RuntimeException e) {
-      state = null;
     }
-    if (state != null && !Boolean.TRUE.equals(state.getRunning())) {
-      run.exited(exitOf(state, -1));
-    } else if (retries < MAX_WAIT_RETRIES) {
+    if (retries < MAX_WAIT_RETRIES) {
       log(run, "waiting on container {} again: {}", containerId, error.getMessage());
       CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS, executor)
           .execute(() -> awaitEnd(run, containerId, retries + 1));
@@ -191,6 +164,30 @@ final class ContainerWatch {
               "cannot wait for container " + containerId + ": " + error.getMessage(),
               error));
     }
+  }
+
+  /**
+   * Ends the run if the container's state says it is over: exited (with its code and OOM flag) or
+   * gone. False while it runs, or when the engine cannot say right now.
+   */
+  private boolean endedRun(DockerRun run, String containerId) {
+    InspectContainerResponse.ContainerState state;
+    try {
+      state = docker.inspectContainerCmd(containerId).exec().getState();
+    } catch (NotFoundException gone) {
+      run.failed(
+          new TaskFailure(
+              FailureReason.CONTAINER_WAIT,
+              "container " + containerId + " disappeared while the task ran"));
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+    if (Boolean.TRUE.equals(state.getRunning())) {
+      return false;
+    }
+    run.exited(exitOf(state, -1));
+    return true;
   }
 
   private static ContainerExit exitOf(
