@@ -85,7 +85,8 @@ public final class WorkerRuntime implements AutoCloseable {
             new AssignmentMapping(config.workerId(), config.backend().kind()),
             index,
             link::reply,
-            reporter::connected);
+            reporter::connected,
+            name -> reporter.resend(namespace, name));
     try {
       tasks.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {

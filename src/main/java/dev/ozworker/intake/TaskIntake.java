@@ -42,6 +42,7 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
   private final WorkerTaskIndex index;
   private final Consumer<WorkerMessage> replies;
   private final Runnable onConnected;
+  private final Consumer<String> resendResult;
   private final ExecutorService executor =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("oz-intake-", 0).factory());
   private final TaskSequencer sequencer = new TaskSequencer(executor);
@@ -50,6 +51,7 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
    * @param index this worker's AgentTasks, for capacity and for finding a task by its Oz id
    * @param replies sends claims and rejections ({@link dev.ozworker.oz.OzLink#reply})
    * @param onConnected what else must happen when a connection comes up (resending results)
+   * @param resendResult sends the result of a finished AgentTask again, by name
    */
   public TaskIntake(
       KubernetesClient client,
@@ -58,13 +60,15 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
       AssignmentMapping mapping,
       WorkerTaskIndex index,
       Consumer<WorkerMessage> replies,
-      Runnable onConnected) {
+      Runnable onConnected,
+      Consumer<String> resendResult) {
     this.store = new TaskStore(client, namespace);
     this.workerId = workerId;
     this.mapping = mapping;
     this.index = index;
     this.replies = replies;
     this.onConnected = onConnected;
+    this.resendResult = resendResult;
   }
 
   @Override
@@ -125,6 +129,9 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
               taskId,
               name);
           replies.accept(new TaskClaimed(taskId, workerId));
+          if (index.isFinished(name)) {
+            resendResult.accept(name);
+          }
         }
         case AT_CAPACITY -> {
           LOG.info("task {} rejected: {} tasks running, the maximum", taskId, index.limit());

@@ -84,6 +84,15 @@ public final class WorkerTaskIndex {
     return Reservation.RESERVED;
   }
 
+  /** Whether this worker's AgentTask {@code name} is stored and has reached a final phase. */
+  public boolean isFinished(String name) {
+    AgentTask task = informer.getStore().getByKey(namespace + "/" + name);
+    return task != null
+        && task.getStatus() != null
+        && task.getStatus().getPhase() != null
+        && task.getStatus().getPhase().isTerminal();
+  }
+
   /** Gives back the slot of a task that could not be stored. */
   public synchronized void release(String name) {
     reserved.remove(name);

@@ -80,6 +80,36 @@ public final class ResultReporter implements AutoCloseable {
     tasks.getStore().list().forEach(this::consider);
   }
 
+  /**
+   * Oz assigned again a task that finished here: it may never have received the result (a frame
+   * lost after it was written), so the result goes out once more. Nothing new is recorded.
+   */
+  public void resend(String namespace, String name) {
+    AgentTask task = tasks.getStore().getByKey(namespace + "/" + name);
+    if (task == null || task.getSpec() == null || task.getStatus() == null) {
+      return;
+    }
+    if (!Boolean.TRUE.equals(task.getStatus().getReported())) {
+      consider(task); // still owed: the usual path sends it and records it
+      return;
+    }
+    String taskId = task.getSpec().getTaskId();
+    if (taskId == null || taskId.isEmpty()) {
+      return;
+    }
+    ResultMessages.of(taskId, task.getStatus())
+        .ifPresent(
+            message ->
+                sender
+                    .apply(message)
+                    .whenComplete(
+                        (written, error) ->
+                            LOG.info(
+                                "{} {} again, as Oz assigned the finished task again",
+                                error == null ? "sent" : "could not send",
+                                describe(message))));
+  }
+
   /** Results not yet acknowledged by a write, for metrics and drain. */
   public long unreported() {
     return tasks.getStore().list().stream()

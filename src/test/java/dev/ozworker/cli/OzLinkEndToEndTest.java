@@ -214,6 +214,24 @@ class OzLinkEndToEndTest {
   }
 
   @Test
+  void aFinishedTaskAssignedAgainIsClaimedAndItsResultSentAgainWithoutRunning() {
+    backend.ends("again", new TaskOutcome.Succeeded(""));
+    worker("worker_id: w1");
+    oz.assign("w1", assignment("again"));
+    await().atMost(WAIT).until(() -> oz.framesAbout("again", "task_completed").size() == 1);
+    await()
+        .atMost(WAIT)
+        .until(() -> Boolean.TRUE.equals(agentTask("again").getStatus().getReported()));
+
+    // as Oz does when the first result never reached it
+    oz.assign("w1", assignment("again"));
+
+    await().atMost(WAIT).until(() -> oz.framesAbout("again", "task_completed").size() == 2);
+    assertThat(oz.framesAbout("again", "task_claimed")).hasSize(2);
+    assertThat(backend.count("start", "again")).isEqualTo(1);
+  }
+
+  @Test
   void aCancellationFromOzStopsTheTaskAndIsReportedAsCancelled() {
     worker("worker_id: w1");
     oz.assign("w1", assignment("c1"));
