@@ -7,7 +7,10 @@ import static org.awaitility.Awaitility.await;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
 import dev.ozworker.api.BackendRef;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskFailure;
@@ -351,6 +354,42 @@ class DockerBackendIT {
     second.close();
     assertThat(before.outcomes).as("the first process heard nothing after it closed").isEmpty();
     assertThat(after.outcomes).hasSize(1);
+  }
+
+  @Test
+  void aContainerWhoseOutputCannotBeFollowedIsStillWaitedForToItsEnd() throws Exception {
+    // A log driver that keeps nothing to read: following the output fails at once, so the end of
+    // that stream says nothing and the watch must wait on the container instead.
+    String runId = newRunId();
+    String id =
+        docker
+            .createContainerCmd(image)
+            .withName("oz-" + runId)
+            .withCmd("sh", "-c", "while [ ! -e /signal/go ]; do sleep 0.1; done; exit 3")
+            .withLabels(Map.of("ozworker.dev/run-id", runId))
+            .withHostConfig(
+                HostConfig.newHostConfig()
+                    .withNetworkMode("none")
+                    .withBinds(Bind.parse(signals + ":/signal:ro"))
+                    .withLogConfig(new LogConfig(LogConfig.LoggingType.NONE)))
+            .exec()
+            .getId();
+    docker.startContainerCmd(id).exec();
+    DockerBackend backend = backend(true, List.of(), ImagePullPolicy.Never, Clock.systemUTC());
+    RecordingListener listener = new RecordingListener();
+
+    backend.reattach(spec(runId, agentDoes("true")), BackendRef.planned("docker", runId), listener);
+    await().atMost(DEADLINE).until(() -> listener.running.get() == 1);
+    assertThat(listener.outcomes)
+        .as("still running: no outcome from the failed output stream")
+        .isEmpty();
+    Files.createFile(signals.resolve("go"));
+
+    TaskOutcome outcome = awaitOutcome(listener);
+    TaskFailure failure = ((TaskOutcome.Failed) outcome).failure();
+    assertThat(failure.reason()).isEqualTo(FailureReason.CONTAINER_EXIT);
+    assertThat(failure.exitCode()).contains(3);
+    assertThat(listener.outcomes).hasSize(1);
   }
 
   @Test
