@@ -87,10 +87,7 @@ public final class WorkerTaskIndex {
   /** Whether this worker's AgentTask {@code name} is stored and has reached a final phase. */
   public boolean isFinished(String name) {
     AgentTask task = informer.getStore().getByKey(namespace + "/" + name);
-    return task != null
-        && task.getStatus() != null
-        && task.getStatus().getPhase() != null
-        && task.getStatus().getPhase().isTerminal();
+    return task != null && hasFinished(task);
   }
 
   /** Gives back the slot of a task that could not be stored. */
@@ -102,11 +99,7 @@ public final class WorkerTaskIndex {
   public synchronized List<String> unfinished(String taskId) {
     Stream<String> stored =
         informer.getIndexer().byIndex(BY_TASK_ID, taskId).stream()
-            .filter(
-                task ->
-                    task.getStatus() == null
-                        || task.getStatus().getPhase() == null
-                        || !task.getStatus().getPhase().isTerminal())
+            .filter(task -> !hasFinished(task))
             .map(task -> task.getMetadata().getName());
     Stream<String> storing =
         reserved.entrySet().stream()
@@ -127,12 +120,16 @@ public final class WorkerTaskIndex {
   private synchronized void seen(AgentTask task) {
     String name = task.getMetadata().getName();
     reserved.remove(name);
-    var status = task.getStatus();
-    if (status != null && status.getPhase() != null && status.getPhase().isTerminal()) {
+    if (hasFinished(task)) {
       unfinished.remove(name);
     } else {
       unfinished.add(name);
     }
+  }
+
+  private static boolean hasFinished(AgentTask task) {
+    var status = task.getStatus();
+    return status != null && status.getPhase() != null && status.getPhase().isTerminal();
   }
 
   private synchronized void forget(String name) {

@@ -86,18 +86,14 @@ public final class ResultReporter implements AutoCloseable {
    */
   public void resend(String namespace, String name) {
     AgentTask task = tasks.getStore().getByKey(namespace + "/" + name);
-    if (task == null || task.getSpec() == null || task.getStatus() == null) {
+    if (task == null) {
       return;
     }
-    if (!Boolean.TRUE.equals(task.getStatus().getReported())) {
+    if (!isReported(task)) {
       consider(task); // still owed: the usual path sends it and records it
       return;
     }
-    String taskId = task.getSpec().getTaskId();
-    if (taskId == null || taskId.isEmpty()) {
-      return;
-    }
-    ResultMessages.of(taskId, task.getStatus())
+    ozResult(task)
         .ifPresent(
             message ->
                 sender
@@ -150,15 +146,21 @@ public final class ResultReporter implements AutoCloseable {
 
   /** The frame to send for {@code task}, if it has an unreported Oz result. */
   private static Optional<WorkerMessage> result(AgentTask task) {
-    AgentTaskStatus status = task.getStatus();
+    return isReported(task) ? Optional.empty() : ozResult(task);
+  }
+
+  /** The result frame of a finished task from Oz, reported or not; empty for a user's task. */
+  private static Optional<WorkerMessage> ozResult(AgentTask task) {
     String taskId = task.getSpec() == null ? null : task.getSpec().getTaskId();
-    if (taskId == null
-        || taskId.isEmpty()
-        || status == null
-        || Boolean.TRUE.equals(status.getReported())) {
+    if (taskId == null || taskId.isEmpty()) {
       return Optional.empty();
     }
-    return ResultMessages.of(taskId, status);
+    return ResultMessages.of(taskId, task.getStatus());
+  }
+
+  private static boolean isReported(AgentTask task) {
+    AgentTaskStatus status = task.getStatus();
+    return status != null && Boolean.TRUE.equals(status.getReported());
   }
 
   private void markReported(String key, WorkerMessage sent, Duration retry) {
