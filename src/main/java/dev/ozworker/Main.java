@@ -29,7 +29,7 @@ public final class Main {
       PrintWriter out,
       PrintWriter err) {
     CommandLine commandLine =
-        new CommandLine(new OzWorkerCommand(new WorkerConfigResolver(env, workingDirectory)))
+        new CommandLine(new OzWorkerCommand(new WorkerConfigResolver(env, workingDirectory), env))
             .setOut(out)
             .setErr(err)
             .setExecutionExceptionHandler(

@@ -52,6 +52,7 @@ final class EffectiveConfig {
     top.put("cancel_grace_period", duration(config.cancelGracePeriod()));
     top.put("finished_task_ttl", duration(config.finishedTaskTtl()));
     top.put("task_log_dir", config.taskLogDir().toString());
+    top.put("shutdown_grace_period", GoDuration.format(config.shutdownGracePeriod()));
     top.put(
         "backend",
         Map.of(

@@ -7,6 +7,7 @@ import dev.ozworker.config.WorkerConfigResolver;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,7 +34,7 @@ import picocli.CommandLine.TypeConversionException;
           + " AgentTask resource, run by the Docker or Direct backend, its result reported to Oz.",
       ""
     },
-    subcommands = {CheckConfigCommand.class},
+    subcommands = {CheckConfigCommand.class, RunCommand.class},
     footer = {
       "",
       "Flags win over the config file, which wins over defaults. Configuration keys: README.md."
@@ -42,10 +43,20 @@ public final class OzWorkerCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   final WorkerConfigResolver resolver;
+  final Map<String, String> environment;
 
   /** {@code resolver} turns these flags into the worker's configuration. */
   public OzWorkerCommand(WorkerConfigResolver resolver) {
+    this(resolver, Map.of());
+  }
+
+  /**
+   * @param env the worker's environment: where the cluster is ({@code KUBECONFIG}, in-cluster) and
+   *     what the Direct backend's commands inherit
+   */
+  public OzWorkerCommand(WorkerConfigResolver resolver, Map<String, String> env) {
     this.resolver = resolver;
+    this.environment = Map.copyOf(env);
   }
 
   @Option(
@@ -163,6 +174,15 @@ public final class OzWorkerCommand implements Callable<Integer> {
           "Namespace of this worker's AgentTasks and their Secrets; default: the worker's own.")
   String namespace;
 
+  @Option(
+      names = "--shutdown-grace-period",
+      paramLabel = "DURATION",
+      scope = ScopeType.INHERIT,
+      description =
+          "How long the worker may take to drain after SIGTERM before it must have exited (match"
+              + " the pod's terminationGracePeriodSeconds); default: 30s.")
+  String shutdownGracePeriod;
+
   /** The flags as given, for {@link dev.ozworker.config.WorkerConfigResolver}. */
   Flags flags() {
     return new Flags(
@@ -180,7 +200,8 @@ public final class OzWorkerCommand implements Callable<Integer> {
         Optional.ofNullable(maxConcurrentTasks),
         Optional.ofNullable(idleOnComplete),
         Optional.ofNullable(sessionSharingServerUrl),
-        Optional.ofNullable(namespace));
+        Optional.ofNullable(namespace),
+        Optional.ofNullable(shutdownGracePeriod));
   }
 
   @Override

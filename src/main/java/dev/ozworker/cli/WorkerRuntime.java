@@ -14,6 +14,7 @@ import dev.ozworker.oz.ResultReporter;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
@@ -106,9 +107,9 @@ public final class WorkerRuntime implements AutoCloseable {
     return link.isConnected();
   }
 
-  /** Tasks stored for this worker and not finished. */
+  /** Tasks stored for this worker and not finished, or not yet torn down. */
   public int activeTasks() {
-    return index.active();
+    return Math.max(index.active(), controller.activeTasks());
   }
 
   /** Finished Oz tasks whose result has not been delivered yet. */
@@ -118,6 +119,22 @@ public final class WorkerRuntime implements AutoCloseable {
 
   public String namespace() {
     return controller.namespace();
+  }
+
+  /** Takes no new tasks: new assignments are rejected, nothing more is claimed or started. */
+  void stopTaking() {
+    intake.stopTaking();
+    controller.drain();
+  }
+
+  /** Stops every task still running, as {@code graceful_shutdown}. */
+  void stopRuns(Duration grace) {
+    controller.stopRuns(grace);
+  }
+
+  /** Nothing of this worker is unfinished: no task waits, runs, or awaits its teardown. */
+  boolean idle() {
+    return index.active() == 0 && controller.activeTasks() == 0;
   }
 
   /** Closes the link (code 1000), stops taking work and watching; tasks keep running. */

@@ -29,10 +29,12 @@ public record ConfigFile(
     Optional<Duration> finishedTaskTtl,
     Optional<String> namespace,
     Optional<Path> taskLogDir,
-    Optional<BackendConfig> backend) {
+    Optional<BackendConfig> backend,
+    Optional<Duration> shutdownGracePeriod) {
 
   public static final ConfigFile EMPTY =
       new ConfigFile(
+          Optional.empty(),
           Optional.empty(),
           Optional.empty(),
           Optional.empty(),
@@ -116,7 +118,8 @@ public record ConfigFile(
             top.duration("finished_task_ttl"),
             top.string("namespace"),
             top.string("task_log_dir").flatMap(dir -> absolute(top, "task_log_dir", dir)),
-            top.mapping("backend").flatMap(backend -> backend(backend, env)));
+            top.mapping("backend").flatMap(backend -> backend(backend, env)),
+            top.duration("shutdown_grace_period"));
     top.rejectUnknownKeys(FLAG_ONLY);
     return file;
   }

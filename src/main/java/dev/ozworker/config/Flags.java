@@ -23,7 +23,8 @@ public record Flags(
     Optional<Integer> maxConcurrentTasks,
     Optional<String> idleOnComplete,
     Optional<String> sessionSharingServerUrl,
-    Optional<String> namespace) {
+    Optional<String> namespace,
+    Optional<String> shutdownGracePeriod) {
 
   public Flags {
     volumes = List.copyOf(volumes);
@@ -44,6 +45,7 @@ public record Flags(
         false,
         List.of(),
         List.of(),
+        Optional.empty(),
         Optional.empty(),
         Optional.empty(),
         Optional.empty(),

@@ -26,6 +26,10 @@ import java.util.Optional;
  * @param finishedTaskTtl how long a finished, reported AgentTask is kept; zero keeps it forever
  * @param taskLogDir where each task's full, redacted output is written
  * @param backend the backend and its settings
+ * @param shutdownGracePeriod how long the worker may take to drain after SIGTERM; it exits before
+ *     this has passed (match the pod's {@code terminationGracePeriodSeconds})
+ * @param podName the pod this replica runs in ({@code POD_NAME}), written to each task's status
+ * @param nodeName the node it runs on ({@code NODE_NAME}), written to each task's status
  */
 public record WorkerConfig(
     String workerId,
@@ -42,7 +46,10 @@ public record WorkerConfig(
     Duration cancelGracePeriod,
     Duration finishedTaskTtl,
     Path taskLogDir,
-    BackendConfig backend) {
+    BackendConfig backend,
+    Duration shutdownGracePeriod,
+    Optional<String> podName,
+    Optional<String> nodeName) {
 
   public static final URI DEFAULT_WEB_SOCKET_URL =
       URI.create("wss://oz.warp.dev/api/v1/selfhosted/worker/ws");
@@ -62,6 +69,13 @@ public record WorkerConfig(
   public static final Path DEFAULT_WORKSPACE_ROOT = Path.of("/var/lib/oz/workspaces");
   public static final Path DEFAULT_TASK_LOG_DIR = Path.of("/var/lib/oz/logs");
   public static final Duration DEFAULT_TEARDOWN_TIMEOUT = Duration.ofMinutes(5);
+  public static final Duration DEFAULT_SHUTDOWN_GRACE_PERIOD = Duration.ofSeconds(30);
+
+  /** Downward API variables a pod's spec sets; the worker reads them when present. */
+  public static final String POD_NAME_ENV = "POD_NAME";
+
+  public static final String POD_NAMESPACE_ENV = "POD_NAMESPACE";
+  public static final String NODE_NAME_ENV = "NODE_NAME";
 
   /** Environment variable that supplies the API key when {@code --api-key} is absent. */
   public static final String API_KEY_ENV = "WARP_API_KEY";

@@ -37,7 +37,11 @@ public final class WorkerConfigResolver {
 
   public WorkerConfig resolve(ConfigFile file, Flags flags) throws ConfigException {
     List<String> problems = new ArrayList<>();
-    String workerId = workerId(flags.workerId().or(file::workerId), problems);
+    // In a pod, each replica is a worker named after its pod (downward API).
+    String workerId =
+        workerId(
+            flags.workerId().or(file::workerId).or(() -> downward(WorkerConfig.POD_NAME_ENV)),
+            problems);
     Optional<ApiKey> apiKey =
         flags
             .apiKey()
@@ -76,7 +80,8 @@ public final class WorkerConfigResolver {
       problems.add(
           "--max-concurrent-tasks must be 0 or more (0 = no limit), got " + maxConcurrentTasks);
     }
-    Optional<String> namespace = flags.namespace().or(file::namespace);
+    Optional<String> namespace =
+        flags.namespace().or(file::namespace).or(() -> downward(WorkerConfig.POD_NAMESPACE_ENV));
     namespace
         .filter(name -> !KubernetesNames.isDnsLabel(name))
         .ifPresent(
@@ -88,6 +93,17 @@ public final class WorkerConfigResolver {
                         + " letters, digits or '-', starting and ending with a letter or digit"
                         + " (--namespace / namespace)"));
     BackendConfig backend = backend(file, flags, problems);
+    Duration shutdownGracePeriod =
+        flags
+            .shutdownGracePeriod()
+            .flatMap(given -> YamlMapping.duration("--shutdown-grace-period", given, problems))
+            .or(file::shutdownGracePeriod)
+            .orElse(WorkerConfig.DEFAULT_SHUTDOWN_GRACE_PERIOD);
+    if (shutdownGracePeriod.isZero()) {
+      problems.add(
+          "shutdown_grace_period / --shutdown-grace-period must be more than 0s: the worker needs"
+              + " time to report its results before it exits");
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -106,14 +122,22 @@ public final class WorkerConfigResolver {
         file.cancelGracePeriod().orElse(WorkerConfig.DEFAULT_CANCEL_GRACE_PERIOD),
         file.finishedTaskTtl().orElse(WorkerConfig.DEFAULT_FINISHED_TASK_TTL),
         file.taskLogDir().orElse(WorkerConfig.DEFAULT_TASK_LOG_DIR),
-        backend);
+        backend,
+        shutdownGracePeriod,
+        downward(WorkerConfig.POD_NAME_ENV),
+        downward(WorkerConfig.NODE_NAME_ENV));
+  }
+
+  private Optional<String> downward(String variable) {
+    return Optional.ofNullable(env.get(variable)).map(String::trim).filter(v -> !v.isEmpty());
   }
 
   private static String workerId(Optional<String> given, List<String> problems) {
     String workerId = given.map(String::trim).orElse("");
     if (workerId.isEmpty()) {
       problems.add(
-          "the worker id is missing: pass --worker-id or set worker_id in the config file");
+          "the worker id is missing: pass --worker-id, set worker_id in the config file, or"
+              + " set POD_NAME");
     } else if (workerId.startsWith("warp")) {
       problems.add(
           "worker id \""

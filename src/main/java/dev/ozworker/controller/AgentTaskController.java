@@ -6,6 +6,7 @@ import dev.ozworker.config.WorkerConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -71,6 +72,22 @@ public final class AgentTaskController implements AutoCloseable {
   /** Tasks handed to a backend and not yet cleaned up. */
   public int activeTasks() {
     return reconciler.activeTasks();
+  }
+
+  /**
+   * Starts no more tasks: unclaimed ones are left to other replicas; this worker's tasks not yet
+   * handed to a backend end as {@code graceful_shutdown}. Running tasks go on.
+   */
+  public void drain() {
+    reconciler.drain();
+  }
+
+  /**
+   * Stops every task still running, as {@code graceful_shutdown}: SIGTERM, then a kill after {@code
+   * grace}; teardown follows as for any cancellation.
+   */
+  public void stopRuns(Duration grace) {
+    reconciler.stopRuns(grace);
   }
 
   /** Tasks waiting for a free slot. */

@@ -62,6 +62,8 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   private final Map<ResourceID, TaskRun> runs = new ConcurrentHashMap<>();
   private final SimpleInboundEventSource<AgentTask> wakeups =
       new SimpleInboundEventSource<>("backend-events");
+  private volatile boolean draining;
+  private volatile Duration shutdownGrace;
 
   AgentTaskReconciler(WorkerConfig config, List<Backend> backends, Clock clock) {
     this.config = config;
@@ -70,7 +72,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     this.resolver = new TaskResolver(config);
     this.clock = clock;
     this.ownership = new TaskOwnership(config.workerId());
-    this.statuses = new TaskStatuses(config.workerId(), clock);
+    this.statuses = new TaskStatuses(config.workerId(), config.podName(), config.nodeName(), clock);
     this.slots = new TaskSlots(config.maxConcurrentTasks());
     this.writer = new StatusWriter(config.workerId(), clock);
     this.recovery =
@@ -145,6 +147,22 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     return ownership.concernsThisWorker(task);
   }
 
+  /**
+   * Starts nothing more: unclaimed tasks are left to other workers, and this worker's tasks that
+   * have not reached the backend end at once as {@code graceful_shutdown}. Running ones go on.
+   */
+  void drain() {
+    draining = true;
+    wake(slots.waiting());
+  }
+
+  /** Stops every run still going, each killed {@code grace} after its SIGTERM. */
+  void stopRuns(Duration grace) {
+    drain();
+    shutdownGrace = grace;
+    runs.keySet().forEach(wakeups::propagateEvent);
+  }
+
   /** Tasks handed to the backend and not yet cleaned up. */
   int activeTasks() {
     return slots.inUse();
@@ -157,7 +175,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
 
   private UpdateControl<AgentTask> claimOrQueue(AgentTask task, Context<AgentTask> context) {
     ResourceID id = ResourceID.fromResource(task);
-    if (!ownership.isUnclaimed(task) || phaseOf(task).isTerminal()) {
+    if (!ownership.isUnclaimed(task) || phaseOf(task).isTerminal() || draining) {
       slots.forget(id);
       return UpdateControl.noUpdate();
     }
@@ -187,9 +205,14 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
    */
   private UpdateControl<AgentTask> admit(AgentTask task, Context<AgentTask> context) {
     ResourceID id = ResourceID.fromResource(task);
-    if (cancelRequested(task)) {
+    if (cancelRequested(task) || draining) {
       giveBack(id);
-      writer.write(task, statuses.cancelledBeforeStart(task), context);
+      writer.write(
+          task,
+          draining && !cancelRequested(task)
+              ? statuses.shutDownBeforeStart(task)
+              : statuses.cancelledBeforeStart(task),
+          context);
       return UpdateControl.noUpdate();
     }
     EnvSecrets secrets = new EnvSecrets(context.getClient());
@@ -234,9 +257,14 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   private UpdateControl<AgentTask> follow(AgentTask task, TaskRun run, Context<AgentTask> context) {
     ResourceID id = ResourceID.fromResource(task);
     if (!run.started()) {
-      if (cancelRequested(task)) {
+      if (cancelRequested(task) || draining) {
         finish(id);
-        writer.write(task, statuses.cancelledBeforeStart(task), context);
+        writer.write(
+            task,
+            cancelRequested(task)
+                ? statuses.cancelledBeforeStart(task)
+                : statuses.shutDownBeforeStart(task),
+            context);
         return UpdateControl.noUpdate();
       }
       // Stored before the backend hears of it: a restart then finds the task and reattaches,
@@ -246,6 +274,11 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     }
     if (cancelRequested(task)) {
       run.stop(TaskRun.StopCause.CANCEL, config.cancelGracePeriod());
+    }
+    Duration stopping = shutdownGrace;
+    if (stopping != null && run.stop(TaskRun.StopCause.SHUTDOWN, stopping)) {
+      log.info(
+          "worker shutting down: stopping the run of AgentTask {}", task.getMetadata().getName());
     }
     Optional<Instant> deadline = run.deadline();
     if (deadline.isPresent() && !clock.instant().isBefore(deadline.get())) {

@@ -31,7 +31,9 @@ final class TaskRun implements TaskListener {
     /** The run outlived its timeout. */
     TIMEOUT,
     /** The AgentTask is being deleted. */
-    DELETE
+    DELETE,
+    /** The worker is shutting down and the run did not finish within the drain. */
+    SHUTDOWN
   }
 
   private final ResourceID id;

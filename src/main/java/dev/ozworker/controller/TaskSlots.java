@@ -74,6 +74,11 @@ final class TaskSlots {
     return held.size();
   }
 
+  /** The tasks waiting for a slot, oldest first. */
+  synchronized List<ResourceID> waiting() {
+    return new ArrayList<>(waiting);
+  }
+
   synchronized int waitingCount() {
     return waiting.size();
   }

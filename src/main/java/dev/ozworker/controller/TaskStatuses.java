@@ -27,10 +27,22 @@ final class TaskStatuses {
   static final int LOG_TAIL_CHARS = 4096;
 
   private final String workerId;
+  private final Optional<String> podName;
+  private final Optional<String> nodeName;
   private final Clock clock;
 
   TaskStatuses(String workerId, Clock clock) {
+    this(workerId, Optional.empty(), Optional.empty(), clock);
+  }
+
+  /**
+   * @param podName the worker's pod, written with the worker id when it runs in one
+   * @param nodeName the worker's node, likewise
+   */
+  TaskStatuses(String workerId, Optional<String> podName, Optional<String> nodeName, Clock clock) {
     this.workerId = workerId;
+    this.podName = podName;
+    this.nodeName = nodeName;
     this.clock = clock;
   }
 
@@ -99,6 +111,18 @@ final class TaskStatuses {
     next.setMessage("cancelled before it started (spec.cancel): nothing ran");
     next.setFinishedAt(now());
     condition(task, next, COMPLETED, true, "Cancelled", next.getMessage());
+    return next;
+  }
+
+  /**
+   * The worker is draining and will not start the task: it ends here, and Oz may assign it again.
+   */
+  AgentTaskStatus shutDownBeforeStart(AgentTask task) {
+    AgentTaskStatus next = owned(task, AgentTaskPhase.Cancelled);
+    next.setFailureReason(FailureReason.GRACEFUL_SHUTDOWN);
+    next.setMessage("cancelled: worker " + workerId + " shut down before the task started");
+    next.setFinishedAt(now());
+    condition(task, next, COMPLETED, true, "WorkerShutdown", next.getMessage());
     return next;
   }
 
@@ -177,6 +201,10 @@ final class TaskStatuses {
       if (cause.get() == TaskRun.StopCause.TIMEOUT) {
         next.setFailureReason(FailureReason.TASK_TIMEOUT);
         completedReason = "TimedOut";
+      } else if (cause.get() == TaskRun.StopCause.SHUTDOWN) {
+        // Oz hears graceful_shutdown, which tells it the task may run again elsewhere.
+        next.setFailureReason(FailureReason.GRACEFUL_SHUTDOWN);
+        completedReason = "WorkerShutdown";
       }
     } else if (outcome instanceof TaskOutcome.Failed failed) {
       next.setFailureReason(failed.failure().reason());
@@ -196,10 +224,11 @@ final class TaskStatuses {
     }
   }
 
-  private static String stopText(TaskRun.StopCause cause, TaskRun run) {
+  private String stopText(TaskRun.StopCause cause, TaskRun run) {
     return switch (cause) {
       case CANCEL -> "cancelled: spec.cancel was set";
       case DELETE -> "cancelled: the AgentTask is being deleted";
+      case SHUTDOWN -> "cancelled: worker " + workerId + " shut down before the task finished";
       case TIMEOUT ->
           "timed out: the task ran longer than its timeout of "
               + GoDuration.format(run.spec().timeout())
@@ -211,6 +240,8 @@ final class TaskStatuses {
     AgentTaskStatus next = copy(task);
     next.setPhase(phase);
     next.setWorkerId(workerId);
+    podName.ifPresent(next::setPodName);
+    nodeName.ifPresent(next::setNodeName);
     next.setObservedGeneration(task.getMetadata().getGeneration());
     return next;
   }

@@ -33,6 +33,9 @@ import org.slf4j.MDC;
 public final class TaskIntake implements LinkListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TaskIntake.class);
 
+  /** Why an assignment that arrives while the worker drains is rejected. */
+  public static final String SHUTTING_DOWN = "worker is shutting down";
+
   /** Why a task that could not be stored is rejected. */
   static final String STORE_FAILED = "worker could not store the task";
 
@@ -46,6 +49,7 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
   private final ExecutorService executor =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("oz-intake-", 0).factory());
   private final TaskSequencer sequencer = new TaskSequencer(executor);
+  private volatile boolean draining;
 
   /**
    * @param index this worker's AgentTasks, for capacity and for finding a task by its Oz id
@@ -98,6 +102,14 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
             id -> replies.accept(new TaskRejected(id, "invalid assignment: " + error.detail())));
   }
 
+  /**
+   * Takes no new tasks: an assignment of a task this worker does not know is rejected, so Oz offers
+   * it to another worker. Cancellations, and assignments of known tasks, are still handled.
+   */
+  public void stopTaking() {
+    draining = true;
+  }
+
   /** Stops taking messages; those being stored finish first, for a few seconds at most. */
   @Override
   public void close() {
@@ -122,7 +134,14 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
         return;
       }
       String name = resources.agentTask().getMetadata().getName();
-      switch (index.reserve(name, taskId)) {
+      WorkerTaskIndex.Reservation reservation = index.reserve(name, taskId);
+      if (reservation == WorkerTaskIndex.Reservation.RESERVED && draining) {
+        index.release(name);
+        LOG.info("task {} rejected: the worker is shutting down", taskId);
+        replies.accept(new TaskRejected(taskId, SHUTTING_DOWN));
+        return;
+      }
+      switch (reservation) {
         case KNOWN -> {
           LOG.info(
               "task {} assigned again: already stored as AgentTask {}; claiming it again",

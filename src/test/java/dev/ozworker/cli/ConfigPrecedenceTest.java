@@ -55,6 +55,61 @@ class ConfigPrecedenceTest {
     assertThat(config.cancelGracePeriod()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.finishedTaskTtl()).isEqualTo(Duration.ofHours(24));
     assertThat(config.backend()).isEqualTo(DockerBackendConfig.defaults());
+    assertThat(config.shutdownGracePeriod()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.podName()).isEmpty();
+    assertThat(config.nodeName()).isEmpty();
+  }
+
+  @Test
+  void inAPodTheWorkerIsNamedAfterItAndWorksInItsNamespace() throws ConfigException {
+    Map<String, String> pod =
+        Map.of(
+            "WARP_API_KEY",
+            "k",
+            "POD_NAME",
+            "oz-worker-7d9f-x2",
+            "POD_NAMESPACE",
+            "oz",
+            "NODE_NAME",
+            "node-3");
+
+    WorkerConfig config = WorkerConfigs.resolve("", pod);
+
+    assertThat(config.workerId()).isEqualTo("oz-worker-7d9f-x2");
+    assertThat(config.namespace()).contains("oz");
+    assertThat(config.podName()).contains("oz-worker-7d9f-x2");
+    assertThat(config.nodeName()).contains("node-3");
+  }
+
+  @Test
+  void aConfiguredWorkerIdAndNamespaceWinOverThePods() throws ConfigException {
+    Map<String, String> pod = Map.of("WARP_API_KEY", "k", "POD_NAME", "p1", "POD_NAMESPACE", "oz");
+
+    WorkerConfig config =
+        WorkerConfigs.resolve("worker_id: pool-a\nnamespace: tasks\n", pod, "--worker-id", "w9");
+
+    assertThat(config.workerId()).isEqualTo("w9");
+    assertThat(config.namespace()).contains("tasks");
+    assertThat(config.podName()).contains("p1");
+  }
+
+  @Test
+  void theShutdownGracePeriodComesFromTheFileAndTheFlagWins() throws ConfigException {
+    assertThat(resolve("shutdown_grace_period: 45s\n", "--worker-id", "w1").shutdownGracePeriod())
+        .isEqualTo(Duration.ofSeconds(45));
+    assertThat(
+            resolve(
+                    "shutdown_grace_period: 45s\n",
+                    "--worker-id",
+                    "w1",
+                    "--shutdown-grace-period",
+                    "2m")
+                .shutdownGracePeriod())
+        .isEqualTo(Duration.ofMinutes(2));
+    assertThatThrownBy(() -> resolve("", "--worker-id", "w1", "--shutdown-grace-period", "0s"))
+        .hasMessageContaining("--shutdown-grace-period must be more than 0s");
+    assertThatThrownBy(() -> resolve("", "--worker-id", "w1", "--shutdown-grace-period", "soon"))
+        .hasMessageContaining("--shutdown-grace-period");
   }
 
   @Test
@@ -189,8 +244,7 @@ class ConfigPrecedenceTest {
 
   static Stream<Arguments> invalidCombinations() {
     return Stream.of(
-        arguments(
-            "", new String[] {}, "the worker id is missing: pass --worker-id or set worker_id"),
+        arguments("", new String[] {}, "the worker id is missing: pass --worker-id, set worker_id"),
         arguments("", new String[] {"--worker-id", "warp-1"}, "worker id \"warp-1\" is reserved"),
         arguments(
             "worker_id: warpspeed\n", new String[] {}, "ids starting with 'warp' belong to Oz"),

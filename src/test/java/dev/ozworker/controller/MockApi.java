@@ -1,53 +1,31 @@
 package dev.ozworker.controller;
 
-import dev.ozworker.api.ApiFixtures;
+import dev.ozworker.cli.embedded.EmbeddedApiServer;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 
 /**
- * An in-process API server for controller tests: fabric8's mock server in CRUD mode on loopback,
- * refusing stale writes of resources and of their status with 409 as an API server does, with the
- * AgentTask CRD installed and clients on the JDK HTTP client.
+ * An in-process API server for controller tests: the worker's embedded API server (fabric8's mock
+ * server in CRUD mode on loopback, refusing stale writes of resources and of their status with 409
+ * as an API server does, with the AgentTask CRD installed), whose writes tests can make fail.
  */
 public final class MockApi implements AutoCloseable {
-  private final KubernetesMockServer server;
-  private final StatusLockingCrudDispatcher dispatcher;
+  private final EmbeddedApiServer server;
+  private final FailingCrudDispatcher dispatcher;
   private final List<KubernetesClient> clients = new ArrayList<>();
 
-  private MockApi(KubernetesMockServer server, StatusLockingCrudDispatcher dispatcher) {
+  private MockApi(EmbeddedApiServer server, FailingCrudDispatcher dispatcher) {
     this.server = server;
     this.dispatcher = dispatcher;
   }
 
   public static MockApi start() {
-    StatusLockingCrudDispatcher dispatcher = new StatusLockingCrudDispatcher();
-    KubernetesMockServer server =
-        new KubernetesMockServer(
-            new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
-    server.init(InetAddress.getLoopbackAddress(), 0);
-    MockApi api = new MockApi(server, dispatcher);
-    try {
-      api.client()
-          .apiextensions()
-          .v1()
-          .customResourceDefinitions()
-          .resource(ApiFixtures.crd())
-          .create();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return api;
+    FailingCrudDispatcher dispatcher = new FailingCrudDispatcher();
+    return new MockApi(EmbeddedApiServer.start(dispatcher), dispatcher);
   }
 
   /**
@@ -65,9 +43,7 @@ public final class MockApi implements AutoCloseable {
 
   /** A new client of this server, as a separate worker replica would have; closed with it. */
   public KubernetesClient client() {
-    KubernetesClient client = server.createClient(new JdkHttpClientFactory());
-    clients.add(client);
-    return client;
+    return server.client();
   }
 
   /**
@@ -89,6 +65,6 @@ public final class MockApi implements AutoCloseable {
   @Override
   public void close() {
     clients.forEach(KubernetesClient::close);
-    server.destroy();
+    server.close();
   }
 }

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -87,6 +88,22 @@ class TaskStatusesTest {
             FailureReason.TASK_TIMEOUT,
             null,
             "TimedOut"),
+        Arguments.of(
+            failed(EXIT_143),
+            TaskRun.StopCause.SHUTDOWN,
+            AgentTaskPhase.Cancelled,
+            FailureReason.GRACEFUL_SHUTDOWN,
+            143,
+            "WorkerShutdown"),
+        Arguments.of(
+            cancelled(),
+            TaskRun.StopCause.SHUTDOWN,
+            AgentTaskPhase.Cancelled,
+            FailureReason.GRACEFUL_SHUTDOWN,
+            null,
+            "WorkerShutdown"),
+        Arguments.of(
+            ok(), TaskRun.StopCause.SHUTDOWN, AgentTaskPhase.Succeeded, null, 0, "Succeeded"),
         Arguments.of(cancelled(), null, AgentTaskPhase.Cancelled, null, null, "Cancelled"));
   }
 
@@ -115,6 +132,30 @@ class TaskStatusesTest {
     assertThat(status.getWorkerId()).isEqualTo("w1");
     assertThat(AgentTaskConditions.find(status.getConditions(), "Completed"))
         .hasValueSatisfying(c -> assertThat(c.getReason()).isEqualTo(completedReason));
+  }
+
+  @Test
+  void theWorkersPodAndNodeAreWrittenWithItsId() {
+    TaskStatuses inPod =
+        new TaskStatuses("pod-a", Optional.of("pod-a"), Optional.of("node-1"), CLOCK);
+    TaskRun run = run(Map.of());
+    run.running();
+
+    AgentTaskStatus status = inPod.ofRun(task(null), run);
+
+    assertThat(status.getWorkerId()).isEqualTo("pod-a");
+    assertThat(status.getPodName()).isEqualTo("pod-a");
+    assertThat(status.getNodeName()).isEqualTo("node-1");
+  }
+
+  @Test
+  void aTaskNotStartedWhenTheWorkerShutsDownEndsAsGracefulShutdown() {
+    AgentTaskStatus status = statuses.shutDownBeforeStart(task(null));
+
+    assertThat(status.getPhase()).isEqualTo(AgentTaskPhase.Cancelled);
+    assertThat(status.getFailureReason()).isEqualTo(FailureReason.GRACEFUL_SHUTDOWN);
+    assertThat(status.getMessage())
+        .isEqualTo("cancelled: worker w1 shut down before the task started");
   }
 
   @Test

@@ -509,7 +509,10 @@ class DockerBackendIT {
             Duration.ofSeconds(5),
             Duration.ZERO,
             logs,
-            docker);
+            docker,
+            WorkerConfig.DEFAULT_SHUTDOWN_GRACE_PERIOD,
+            Optional.empty(),
+            Optional.empty());
     DockerBackend backend = new DockerBackend(config, DockerEngine.fromEnvironment(), clock);
     backends.add(backend);
     return backend;

@@ -59,6 +59,7 @@ public final class FakeOzServer implements AutoCloseable {
   private final Map<String, WebSocket> workers = new ConcurrentHashMap<>();
   private final List<Frame> received = new CopyOnWriteArrayList<>();
   private final List<String> refusedHandshakes = new CopyOnWriteArrayList<>();
+  private final Map<String, List<Integer>> closeCodes = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> connections = new ConcurrentHashMap<>();
   private volatile Consumer<Frame> onFrame = frame -> {};
   private volatile boolean refusing;
@@ -171,6 +172,11 @@ public final class FakeOzServer implements AutoCloseable {
     return received.stream().filter(frame -> frame.workerId().equals(workerId)).toList();
   }
 
+  /** The close codes of {@code workerId}'s connections that ended, in order. */
+  public List<Integer> closeCodes(String workerId) {
+    return List.copyOf(closeCodes.getOrDefault(workerId, List.of()));
+  }
+
   /** Why handshakes were refused (wrong path, key or worker id), in order. */
   public List<String> refusedHandshakes() {
     return List.copyOf(refusedHandshakes);
@@ -269,6 +275,7 @@ public final class FakeOzServer implements AutoCloseable {
       String workerId = socket.<String>getAttachment();
       if (workerId != null) {
         workers.remove(workerId, socket);
+        closeCodes.computeIfAbsent(workerId, id -> new CopyOnWriteArrayList<>()).add(code);
       }
     }
 

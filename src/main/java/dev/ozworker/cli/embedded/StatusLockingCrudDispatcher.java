@@ -1,4 +1,4 @@
-package dev.ozworker.controller;
+package dev.ozworker.cli.embedded;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -14,28 +14,11 @@ import java.util.Map;
  * does, but accepts any PUT of {@code /status}: two writers of the status would then overwrite each
  * other silently, where a real API server makes the second one retry.
  */
-final class StatusLockingCrudDispatcher extends KubernetesCrudDispatcher {
+public class StatusLockingCrudDispatcher extends KubernetesCrudDispatcher {
   private final Object writes = new Object();
-  private volatile String failingCreates;
-  private volatile String failingUpdates;
-
-  /** Updates whose body contains {@code text} answer 503 until called with null. */
-  void failUpdatesContaining(String text) {
-    failingUpdates = text;
-  }
-
-  /** Creates under paths containing {@code fragment} answer 503 until called with null. */
-  void failCreates(String fragment) {
-    failingCreates = fragment;
-  }
 
   @Override
   public MockResponse handleUpdate(RecordedRequest request) {
-    String failing = failingUpdates;
-    if (failing != null
-        && new String(request.getBody().getBytes(), StandardCharsets.UTF_8).contains(failing)) {
-      return unavailable();
-    }
     synchronized (writes) {
       String path = request.getPath().replaceFirst("\\?.*$", "");
       if (path.endsWith("/status") && isStale(path.substring(0, path.length() - 7), request)) {
@@ -61,10 +44,6 @@ final class StatusLockingCrudDispatcher extends KubernetesCrudDispatcher {
 
   @Override
   public MockResponse handleCreate(RecordedRequest request) {
-    String failing = failingCreates;
-    if (failing != null && request.getPath().contains(failing)) {
-      return unavailable();
-    }
     synchronized (writes) {
       return super.handleCreate(request);
     }
@@ -75,15 +54,6 @@ final class StatusLockingCrudDispatcher extends KubernetesCrudDispatcher {
     synchronized (writes) {
       return super.handleDelete(path);
     }
-  }
-
-  private static MockResponse unavailable() {
-    return new MockResponse()
-        .setResponseCode(503)
-        .setBody(
-            "{\"apiVersion\":\"v1\",\"kind\":\"Status\",\"status\":\"Failure\","
-                + "\"reason\":\"ServiceUnavailable\",\"code\":503,\"message\":\"etcd is"
-                + " unavailable\"}");
   }
 
   private boolean isStale(String resourcePath, RecordedRequest request) {

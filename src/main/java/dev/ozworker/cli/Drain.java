@@ -1,0 +1,79 @@
+package dev.ozworker.cli;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A graceful shutdown of a running worker, timed by a {@link DrainPlan}: take no new tasks, let
+ * running ones finish, stop the rest as {@code graceful_shutdown} and wait for their teardown, send
+ * every result still owed to Oz, then close the link with code 1000.
+ */
+final class Drain {
+  private static final Logger LOG = LoggerFactory.getLogger(Drain.class);
+  private static final Duration POLL = Duration.ofMillis(50);
+
+  private final WorkerRuntime worker;
+  private final Clock clock;
+
+  Drain(WorkerRuntime worker, Clock clock) {
+    this.worker = worker;
+    this.clock = clock;
+  }
+
+  /** What was left at each step, for the log and for tests. */
+  record Outcome(int stoppedTasks, int tasksLeft, long unreportedResults) {}
+
+  /** Drains within {@code grace} of now and closes the worker; the caller then ends the process. */
+  Outcome run(Duration grace, Duration cancelGracePeriod) {
+    DrainPlan plan = DrainPlan.of(clock.instant(), grace, cancelGracePeriod);
+    LOG.info(
+        "shutting down: taking no new tasks; {} running may finish until {}",
+        worker.activeTasks(),
+        plan.finishBy());
+    worker.stopTaking();
+    int stopped = 0;
+    if (!waitUntil(worker::idle, plan.finishBy())) {
+      stopped = worker.activeTasks();
+      LOG.warn(
+          "shutting down: stopping {} unfinished tasks as graceful_shutdown (killed after {})",
+          stopped,
+          plan.stopGrace());
+      worker.stopRuns(plan.stopGrace());
+      waitUntil(worker::idle, plan.stoppedBy());
+    }
+    int left = worker.activeTasks();
+    if (left > 0) {
+      LOG.warn("shutting down: {} tasks did not finish their teardown in time", left);
+    }
+    waitUntil(() -> worker.unreportedResults() == 0, plan.flushedBy());
+    long unreported = worker.unreportedResults();
+    if (unreported > 0) {
+      LOG.warn(
+          "shutting down with {} results not delivered to Oz: they are sent when a worker"
+              + " with this id starts again",
+          unreported);
+    }
+    worker.close();
+    LOG.info("shut down: link to Oz closed");
+    return new Outcome(stopped, left, unreported);
+  }
+
+  private boolean waitUntil(BooleanSupplier done, Instant deadline) {
+    while (!done.getAsBoolean()) {
+      if (!clock.instant().isBefore(deadline)) {
+        return false;
+      }
+      try {
+        Thread.sleep(POLL);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return done.getAsBoolean();
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,127 @@
+package dev.ozworker.cli;
+
+import dev.ozworker.backend.Backend;
+import dev.ozworker.config.ConfigException;
+import dev.ozworker.config.GoDuration;
+import dev.ozworker.config.WorkerConfig;
+import dev.ozworker.oz.LinkTimings;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * Runs a worker until SIGTERM (or SIGINT), then drains within the shutdown grace period and exits
+ * with status 0.
+ */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Connect to Oz and to Kubernetes, and run the tasks Oz assigns to this worker until stopped.",
+      "Cluster: --kubeconfig, else in-cluster, else KUBECONFIG or ~/.kube/config, else an embedded"
+          + " in-process API server (state in memory only).",
+      "On SIGTERM the worker takes no new tasks, lets running ones finish while it can, stops the"
+          + " rest as graceful_shutdown, reports every result and exits before"
+          + " --shutdown-grace-period ends."
+    })
+final class RunCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
+  /** Exit status when the worker cannot start (cluster or backend unreachable). */
+  static final int CANNOT_START = 1;
+
+  @ParentCommand OzWorkerCommand worker;
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--kubeconfig",
+      paramLabel = "FILE",
+      description = "Kubeconfig of the cluster to use; default: in-cluster, KUBECONFIG, embedded.")
+  Path kubeconfig;
+
+  @Override
+  public Integer call() throws ConfigException {
+    WorkerConfig config = worker.resolver.resolve(worker.flags());
+    Clock clock = Clock.systemUTC();
+    PrintWriter err = spec.commandLine().getErr();
+    Backend backend;
+    try {
+      backend = WorkerBackends.create(config, worker.environment, clock);
+    } catch (IllegalStateException e) {
+      err.println("oz-worker-operator: " + e.getMessage());
+      return CANNOT_START;
+    }
+    Cluster cluster;
+    try {
+      cluster = Cluster.connect(Optional.ofNullable(kubeconfig), worker.environment);
+    } catch (RuntimeException e) {
+      backend.close();
+      err.println("oz-worker-operator: cannot reach Kubernetes: " + e.getMessage());
+      return CANNOT_START;
+    }
+    if (cluster.isEmbedded()) {
+      LOG.warn(
+          "no cluster configured (--kubeconfig, in-cluster, KUBECONFIG, ~/.kube/config): using {};"
+              + " task state is in memory only and is lost when the worker exits",
+          cluster.description());
+    } else {
+      LOG.info("using {}", cluster.description());
+    }
+    WorkerRuntime runtime;
+    try {
+      runtime =
+          WorkerRuntime.start(
+              cluster.client(),
+              config,
+              List.of(backend),
+              clock,
+              cluster.serverSideApply(),
+              LinkTimings.DEFAULT);
+    } catch (RuntimeException e) {
+      backend.close();
+      cluster.close();
+      err.println("oz-worker-operator: cannot start: " + e.getMessage());
+      return CANNOT_START;
+    }
+    // An HTTP server for metrics and health would start here, reading the runtime's accessors.
+    LOG.info(
+        "worker {} running in namespace {} with the {} backend; shutdown grace period {}",
+        config.workerId(),
+        runtime.namespace(),
+        backend.kind(),
+        GoDuration.format(config.shutdownGracePeriod()));
+    CountDownLatch forever = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            Thread.ofPlatform()
+                .name("oz-worker-drain")
+                .unstarted(
+                    () -> {
+                      new Drain(runtime, clock)
+                          .run(config.shutdownGracePeriod(), config.cancelGracePeriod());
+                      backend.close();
+                      cluster.close();
+                      spec.commandLine().getOut().flush();
+                      err.flush();
+                      // A JVM ended by a signal exits 143; a drained worker ends cleanly.
+                      Runtime.getRuntime().halt(0);
+                    }));
+    try {
+      forever.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,50 @@
+package dev.ozworker.controller;
+
+import dev.ozworker.cli.embedded.StatusLockingCrudDispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.nio.charset.StandardCharsets;
+
+/** The embedded API's dispatcher, made to fail chosen writes with 503 as when etcd is down. */
+final class FailingCrudDispatcher extends StatusLockingCrudDispatcher {
+  private volatile String failingCreates;
+  private volatile String failingUpdates;
+
+  /** Updates whose body contains {@code text} answer 503 until called with null. */
+  void failUpdatesContaining(String text) {
+    failingUpdates = text;
+  }
+
+  /** Creates under paths containing {@code fragment} answer 503 until called with null. */
+  void failCreates(String fragment) {
+    failingCreates = fragment;
+  }
+
+  @Override
+  public MockResponse handleUpdate(RecordedRequest request) {
+    String failing = failingUpdates;
+    if (failing != null
+        && new String(request.getBody().getBytes(), StandardCharsets.UTF_8).contains(failing)) {
+      return unavailable();
+    }
+    return super.handleUpdate(request);
+  }
+
+  @Override
+  public MockResponse handleCreate(RecordedRequest request) {
+    String failing = failingCreates;
+    if (failing != null && request.getPath().contains(failing)) {
+      return unavailable();
+    }
+    return super.handleCreate(request);
+  }
+
+  private static MockResponse unavailable() {
+    return new MockResponse()
+        .setResponseCode(503)
+        .setBody(
+            "{\"apiVersion\":\"v1\",\"kind\":\"Status\",\"status\":\"Failure\","
+                + "\"reason\":\"ServiceUnavailable\",\"code\":503,\"message\":\"etcd is"
+                + " unavailable\"}");
+  }
+}
