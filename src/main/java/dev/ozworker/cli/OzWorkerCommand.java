@@ -34,7 +34,7 @@ import picocli.CommandLine.TypeConversionException;
           + " AgentTask resource, run by the Docker or Direct backend, its result reported to Oz.",
       ""
     },
-    subcommands = {CheckConfigCommand.class, RunCommand.class},
+    subcommands = {CheckConfigCommand.class, RunCommand.class, DemoCommand.class},
     footer = {
       "",
       "Flags win over the config file, which wins over defaults. Configuration keys: README.md."

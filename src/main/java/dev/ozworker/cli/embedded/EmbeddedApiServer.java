@@ -28,6 +28,10 @@ public final class EmbeddedApiServer implements AutoCloseable {
   /** The CRD as checked in under {@code crds/}, bundled in the jar. */
   public static final String CRD_RESOURCE = "/dev/ozworker/crds/agenttasks.ozworker.dev-v1.yml";
 
+  // Held so the level set on it sticks: java.util.logging keeps loggers only weakly.
+  private static final java.util.logging.Logger REQUEST_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver.MockWebServer");
+
   private final KubernetesMockServer server;
   private final List<KubernetesClient> clients = new ArrayList<>();
 
@@ -42,6 +46,8 @@ public final class EmbeddedApiServer implements AutoCloseable {
 
   /** Starts with the given dispatcher (tests add failures to it), the CRD installed. */
   public static EmbeddedApiServer start(StatusLockingCrudDispatcher dispatcher) {
+    // The mock server logs every request at INFO; a worker's log is for the worker.
+    REQUEST_LOG.setLevel(java.util.logging.Level.WARNING);
     KubernetesMockServer server =
         new KubernetesMockServer(
             new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);

@@ -1,0 +1,257 @@
+package dev.ozworker.cli;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.backend.Backend;
+import dev.ozworker.cli.demo.DemoAgent;
+import dev.ozworker.cli.demo.DemoOzEndpoint;
+import dev.ozworker.cli.demo.DemoScenario;
+import dev.ozworker.cli.demo.TaskTable;
+import dev.ozworker.cli.embedded.EmbeddedApiServer;
+import dev.ozworker.config.BackendKind;
+import dev.ozworker.config.ConfigException;
+import dev.ozworker.config.ConfigFile;
+import dev.ozworker.config.Flags;
+import dev.ozworker.config.WorkerConfig;
+import dev.ozworker.config.WorkerConfigResolver;
+import dev.ozworker.oz.LinkTimings;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * The one-command demo: a worker with the Direct backend and a stand-in Oz CLI, on an embedded API
+ * server (or the cluster of {@code --kubeconfig}), fed by a local demo Oz endpoint.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the worker end to end on this machine, no cluster or Oz account needed: a local demo"
+          + " Oz endpoint assigns three tasks (one succeeds, one fails, one is cancelled) while the"
+          + " example AgentTask is applied; a live table shows them move, then a summary.",
+      "Exit status: 0 when every task ended as expected."
+    })
+final class DemoCommand implements Callable<Integer> {
+  static final String WORKER_ID = "demo-worker";
+  static final String NAMESPACE = "oz-demo";
+  static final Duration TIMEOUT = Duration.ofSeconds(45);
+
+  @ParentCommand OzWorkerCommand worker;
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--kubeconfig",
+      paramLabel = "FILE",
+      description =
+          "Run against this cluster instead of an embedded API server (namespace "
+              + NAMESPACE
+              + "; the CRD is installed if missing); watch with: kubectl get at -n "
+              + NAMESPACE
+              + " -w")
+  Path kubeconfig;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    Clock clock = Clock.systemUTC();
+    Path dir = Files.createTempDirectory("oz-demo-");
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    String secret = "demo-secret-" + UUID.randomUUID();
+    BackendKind kind = worker.backend == null ? BackendKind.DIRECT : worker.backend;
+    if (kind == BackendKind.DOCKER) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              "oz-worker-operator demo: the demo runs its stand-in agent with the direct backend;"
+                  + " run it without --backend docker");
+      return RunCommand.CANNOT_START;
+    }
+    DemoOzEndpoint oz = DemoOzEndpoint.start(frame -> received(out, frame));
+    WorkerConfig config = config(dir, oz);
+    Backend backend = WorkerBackends.create(config, worker.environment, clock);
+    Cluster cluster =
+        kubeconfig == null
+            ? embedded()
+            : Cluster.connect(Optional.of(kubeconfig), worker.environment);
+    SharedIndexInformer<AgentTask> watch = null;
+    WorkerRuntime runtime = null;
+    DemoScenario scenario = null;
+    try {
+      out.println("oz-worker-operator demo");
+      out.println("  Kubernetes API: " + cluster.description() + ", namespace " + NAMESPACE);
+      out.println("  Oz: a local demo endpoint at " + oz.webSocketUrl() + " (not Oz)");
+      out.println(
+          "  agent: a stand-in Oz CLI (demo script) at "
+              + dir.resolve("bin/oz")
+              + ", run by the direct backend");
+      out.println();
+      prepare(cluster.client());
+      TaskTable table = new TaskTable(out, clock);
+      table.header();
+      watch = watch(cluster.client(), table);
+      runtime =
+          WorkerRuntime.start(
+              cluster.client(),
+              config,
+              List.of(backend),
+              clock,
+              cluster.serverSideApply(),
+              LinkTimings.DEFAULT);
+      scenario =
+          new DemoScenario(cluster.client(), NAMESPACE, oz, out, clock, DemoScenario.Images.none());
+      boolean asExpected = scenario.run(suffix, secret, TIMEOUT);
+      out.println("Task logs (secrets masked): " + config.taskLogDir());
+      return asExpected ? 0 : 1;
+    } finally {
+      if (!cluster.isEmbedded() && scenario != null) {
+        removeTasks(cluster.client(), scenario.created(), out);
+      }
+      if (watch != null) {
+        watch.close();
+      }
+      if (runtime != null) {
+        runtime.close();
+      }
+      backend.close();
+      cluster.close();
+      oz.close();
+      out.flush();
+    }
+  }
+
+  private WorkerConfig config(Path dir, DemoOzEndpoint oz) throws ConfigException, IOException {
+    Path agent = DemoAgent.install(dir.resolve("bin"));
+    String yaml =
+        """
+        namespace: %s
+        task_log_dir: %s
+        cancel_grace_period: 5s
+        finished_task_ttl: 0s
+        backend:
+          direct:
+            workspace_root: %s
+            oz_path: %s
+        """
+            .formatted(NAMESPACE, dir.resolve("logs"), dir.resolve("workspaces"), agent);
+    Flags flags =
+        new Flags(
+            Optional.empty(),
+            Optional.of(BackendKind.DIRECT),
+            Optional.of("demo-key-for-the-local-endpoint"),
+            Optional.of(WORKER_ID),
+            Optional.of(oz.webSocketUrl().toString()),
+            Optional.of("http://127.0.0.1:1"),
+            Optional.empty(),
+            Optional.empty(),
+            false,
+            List.of(),
+            List.of(),
+            Optional.empty(),
+            Optional.of("0s"),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty());
+    return new WorkerConfigResolver(worker.environment, dir)
+        .resolve(ConfigFile.parse(yaml, "the demo's configuration", worker.environment), flags);
+  }
+
+  private static Cluster embedded() {
+    EmbeddedApiServer server = EmbeddedApiServer.start();
+    return new Cluster(
+        server.client(),
+        "an embedded in-process API server (state in memory only)",
+        false,
+        Optional.of(server));
+  }
+
+  /** On a real cluster: the CRD if it is missing, and the demo's namespace. */
+  private static void prepare(KubernetesClient client) {
+    var crds = client.apiextensions().v1().customResourceDefinitions();
+    if (crds.withName(EmbeddedApiServer.crd().getMetadata().getName()).get() == null) {
+      crds.resource(EmbeddedApiServer.crd()).create();
+      crds.withName(EmbeddedApiServer.crd().getMetadata().getName())
+          .waitUntilCondition(
+              crd ->
+                  crd != null
+                      && crd.getStatus() != null
+                      && crd.getStatus().getConditions().stream()
+                          .anyMatch(
+                              c ->
+                                  c.getType().equals("Established")
+                                      && c.getStatus().equals("True")),
+              30,
+              TimeUnit.SECONDS);
+    }
+    if (client.namespaces().withName(NAMESPACE).get() == null) {
+      client
+          .namespaces()
+          .resource(
+              new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+          .create();
+    }
+  }
+
+  private static SharedIndexInformer<AgentTask> watch(KubernetesClient client, TaskTable table) {
+    return client
+        .resources(AgentTask.class)
+        .inNamespace(NAMESPACE)
+        .inform(
+            new ResourceEventHandler<>() {
+              @Override
+              public void onAdd(AgentTask task) {
+                table.show(task);
+              }
+
+              @Override
+              public void onUpdate(AgentTask before, AgentTask task) {
+                table.show(task);
+              }
+
+              @Override
+              public void onDelete(AgentTask task, boolean finalStateUnknown) {}
+            });
+  }
+
+  private static void received(PrintWriter out, DemoOzEndpoint.Frame frame) {
+    StringBuilder line =
+        new StringBuilder("← ").append(frame.type()).append("  ").append(frame.taskId());
+    for (String field : List.of("task_state", "failure_reason", "exit_code", "reason")) {
+      if (frame.data().has(field)) {
+        line.append("  ").append(field).append('=').append(frame.data().path(field).asText());
+      }
+    }
+    synchronized (out) {
+      out.println(line);
+      out.flush();
+    }
+  }
+
+  /** Deletes what the demo created on a real cluster, and waits until the worker let them go. */
+  private static void removeTasks(KubernetesClient client, List<String> names, PrintWriter out) {
+    var tasks = client.resources(AgentTask.class).inNamespace(NAMESPACE);
+    for (String name : names) {
+      tasks.withName(name).delete();
+    }
+    for (String name : names) {
+      tasks.withName(name).waitUntilCondition(task -> task == null, 30, TimeUnit.SECONDS);
+    }
+    out.println("Removed the demo's " + names.size() + " AgentTasks from namespace " + NAMESPACE);
+  }
+}
