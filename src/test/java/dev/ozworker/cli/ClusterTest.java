@@ -19,8 +19,7 @@ class ClusterTest {
     Path flag = dir.resolve("given");
 
     var choice =
-        Cluster.choose(
-            Optional.of(flag), Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1"), token);
+        Cluster.choose(Optional.of(flag), Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1"), token);
 
     assertThat(choice.getKey()).isEqualTo(Cluster.Source.FLAG);
     assertThat(choice.getValue()).contains(flag);
@@ -54,15 +53,13 @@ class ClusterTest {
                 noToken))
         .isEqualTo(Map.entry(Cluster.Source.KUBECONFIG, Optional.of(existing)));
     assertThat(Cluster.choose(Optional.empty(), Map.of("HOME", home.toString()), noToken))
-        .isEqualTo(
-            Map.entry(Cluster.Source.KUBECONFIG, Optional.of(home.resolve(".kube/config"))));
+        .isEqualTo(Map.entry(Cluster.Source.KUBECONFIG, Optional.of(home.resolve(".kube/config"))));
   }
 
   @Test
   void withNothingConfiguredTheEmbeddedApiServer() {
     var choice =
-        Cluster.choose(
-            Optional.empty(), Map.of("HOME", dir.toString()), dir.resolve("no-token"));
+        Cluster.choose(Optional.empty(), Map.of("HOME", dir.toString()), dir.resolve("no-token"));
 
     assertThat(choice.getKey()).isEqualTo(Cluster.Source.EMBEDDED);
   }
