@@ -41,6 +41,9 @@ final class RunCommand implements Callable<Integer> {
   /** Exit status when the worker cannot start (cluster or backend unreachable). */
   static final int CANNOT_START = 1;
 
+  /** Exit status when the drain itself failed; tasks may have been left running. */
+  static final int DRAIN_FAILED = 1;
+
   @ParentCommand OzWorkerCommand worker;
   @Spec CommandSpec spec;
 
@@ -108,14 +111,21 @@ final class RunCommand implements Callable<Integer> {
                 .name("oz-worker-drain")
                 .unstarted(
                     () -> {
-                      new Drain(runtime, clock)
-                          .run(config.shutdownGracePeriod(), config.cancelGracePeriod());
-                      backend.close();
-                      cluster.close();
-                      spec.commandLine().getOut().flush();
-                      err.flush();
-                      // A JVM ended by a signal exits 143; a drained worker ends cleanly.
-                      Runtime.getRuntime().halt(0);
+                      int status = 0;
+                      try {
+                        new Drain(runtime, clock)
+                            .run(config.shutdownGracePeriod(), config.cancelGracePeriod());
+                        backend.close();
+                        cluster.close();
+                      } catch (RuntimeException e) {
+                        LOG.error("shutting down failed: {}", e.toString());
+                        status = DRAIN_FAILED;
+                      } finally {
+                        spec.commandLine().getOut().flush();
+                        err.flush();
+                        // A JVM ended by a signal exits 143; a drained worker ends cleanly.
+                        Runtime.getRuntime().halt(status);
+                      }
                     }));
     try {
       forever.await();
