@@ -23,7 +23,10 @@ public record Flags(
     Optional<Integer> maxConcurrentTasks,
     Optional<String> idleOnComplete,
     Optional<String> sessionSharingServerUrl,
-    Optional<String> namespace) {
+    Optional<String> namespace,
+    Optional<Integer> httpPort,
+    Optional<String> httpAddress,
+    Optional<LogFormat> logFormat) {
 
   public Flags {
     volumes = List.copyOf(volumes);
@@ -44,6 +47,9 @@ public record Flags(
         false,
         List.of(),
         List.of(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
         Optional.empty(),
         Optional.empty(),
         Optional.empty(),

@@ -26,6 +26,10 @@ import java.util.Optional;
  * @param finishedTaskTtl how long a finished, reported AgentTask is kept; zero keeps it forever
  * @param taskLogDir where each task's full, redacted output is written
  * @param backend the backend and its settings
+ * @param httpPort port of {@code /metrics}, {@code /healthz} and {@code /readyz}; 0 picks a free
+ *     one
+ * @param httpAddress address that port is bound on
+ * @param logFormat text lines or JSON objects
  */
 public record WorkerConfig(
     String workerId,
@@ -42,7 +46,10 @@ public record WorkerConfig(
     Duration cancelGracePeriod,
     Duration finishedTaskTtl,
     Path taskLogDir,
-    BackendConfig backend) {
+    BackendConfig backend,
+    int httpPort,
+    String httpAddress,
+    LogFormat logFormat) {
 
   public static final URI DEFAULT_WEB_SOCKET_URL =
       URI.create("wss://oz.warp.dev/api/v1/selfhosted/worker/ws");
@@ -62,6 +69,12 @@ public record WorkerConfig(
   public static final Path DEFAULT_WORKSPACE_ROOT = Path.of("/var/lib/oz/workspaces");
   public static final Path DEFAULT_TASK_LOG_DIR = Path.of("/var/lib/oz/logs");
   public static final Duration DEFAULT_TEARDOWN_TIMEOUT = Duration.ofMinutes(5);
+  public static final int DEFAULT_HTTP_PORT = 9090;
+
+  /** All interfaces: in a pod the kubelet probes the pod's address. */
+  public static final String DEFAULT_HTTP_ADDRESS = "0.0.0.0";
+
+  public static final LogFormat DEFAULT_LOG_FORMAT = LogFormat.text;
 
   /** Environment variable that supplies the API key when {@code --api-key} is absent. */
   public static final String API_KEY_ENV = "WARP_API_KEY";

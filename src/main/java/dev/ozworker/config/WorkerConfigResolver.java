@@ -35,6 +35,24 @@ public final class WorkerConfigResolver {
     return resolve(file, flags);
   }
 
+  /**
+   * The log format asked for, known before the rest of the configuration so that everything is
+   * logged in it: the flag, else the config file's, else text. A file that cannot be read counts as
+   * saying nothing here; resolving the configuration reports its problems.
+   */
+  public LogFormat logFormat(Flags flags) {
+    if (flags.logFormat().isPresent() || flags.configFile().isEmpty()) {
+      return flags.logFormat().orElse(WorkerConfig.DEFAULT_LOG_FORMAT);
+    }
+    try {
+      return ConfigFile.read(flags.configFile().get(), env)
+          .logFormat()
+          .orElse(WorkerConfig.DEFAULT_LOG_FORMAT);
+    } catch (ConfigException e) {
+      return WorkerConfig.DEFAULT_LOG_FORMAT;
+    }
+  }
+
   public WorkerConfig resolve(ConfigFile file, Flags flags) throws ConfigException {
     List<String> problems = new ArrayList<>();
     String workerId = workerId(flags.workerId().or(file::workerId), problems);
@@ -88,6 +106,14 @@ public final class WorkerConfigResolver {
                         + " letters, digits or '-', starting and ending with a letter or digit"
                         + " (--namespace / namespace)"));
     BackendConfig backend = backend(file, flags, problems);
+    int httpPort = flags.httpPort().or(file::httpPort).orElse(WorkerConfig.DEFAULT_HTTP_PORT);
+    if (httpPort < 0 || httpPort > 65535) {
+      problems.add("--http-port must be a TCP port (0-65535; 0 picks a free one), got " + httpPort);
+    }
+    String httpAddress = flags.httpAddress().orElse(WorkerConfig.DEFAULT_HTTP_ADDRESS);
+    if (httpAddress.isBlank()) {
+      problems.add("--http-address is empty: give an address such as 0.0.0.0 or 127.0.0.1");
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -106,7 +132,10 @@ public final class WorkerConfigResolver {
         file.cancelGracePeriod().orElse(WorkerConfig.DEFAULT_CANCEL_GRACE_PERIOD),
         file.finishedTaskTtl().orElse(WorkerConfig.DEFAULT_FINISHED_TASK_TTL),
         file.taskLogDir().orElse(WorkerConfig.DEFAULT_TASK_LOG_DIR),
-        backend);
+        backend,
+        httpPort,
+        httpAddress,
+        flags.logFormat().or(file::logFormat).orElse(WorkerConfig.DEFAULT_LOG_FORMAT));
   }
 
   private static String workerId(Optional<String> given, List<String> problems) {
