@@ -36,7 +36,7 @@ import picocli.CommandLine.TypeConversionException;
           + " AgentTask resource, run by the Docker or Direct backend, its result reported to Oz.",
       ""
     },
-    subcommands = {CheckConfigCommand.class},
+    subcommands = {CheckConfigCommand.class, LogsCommand.class},
     footer = {
       "",
       "Flags win over the config file, which wins over defaults. Configuration keys: README.md."

@@ -53,6 +53,18 @@ public final class WorkerConfigResolver {
     }
   }
 
+  /**
+   * Where task logs are written, for reading them without a running worker: the config file's
+   * {@code task_log_dir}, else the default. Needs neither API key nor worker id.
+   */
+  public Path taskLogDir(Flags flags) throws ConfigException {
+    ConfigFile file =
+        flags.configFile().isPresent()
+            ? ConfigFile.read(flags.configFile().get(), env)
+            : ConfigFile.EMPTY;
+    return file.taskLogDir().orElse(WorkerConfig.DEFAULT_TASK_LOG_DIR);
+  }
+
   public WorkerConfig resolve(ConfigFile file, Flags flags) throws ConfigException {
     List<String> problems = new ArrayList<>();
     String workerId = workerId(flags.workerId().or(file::workerId), problems);

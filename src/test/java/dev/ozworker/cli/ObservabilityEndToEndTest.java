@@ -4,15 +4,21 @@ import static dev.ozworker.oz.fake.OzAssignments.assignment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskOutcome;
 import dev.ozworker.config.ConfigException;
+import dev.ozworker.config.LogFormat;
+import dev.ozworker.config.LogLevel;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.controller.MockApi;
 import dev.ozworker.controller.ScriptedBackend;
+import dev.ozworker.observe.LogCapture;
+import dev.ozworker.observe.LogSetup;
 import dev.ozworker.observe.Scrape;
 import dev.ozworker.observe.TaskPhase;
 import dev.ozworker.oz.fake.FakeOzServer;
@@ -26,6 +32,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -186,6 +193,42 @@ class ObservabilityEndToEndTest {
     assertThat(get("/healthz").statusCode()).isEqualTo(200);
     assertThat(get("/metrics").statusCode()).isEqualTo(200);
     assertThat(get("/nothing-here").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void jsonLogsOfAFullRunAtDebugCarryTheTaskIdAndNoSecret() throws Exception {
+    String secret = "ghs_obsSECRETvalue93";
+    String text;
+    LogSetup.apply(LogLevel.debug, LogFormat.json);
+    try (LogCapture logs = LogCapture.start()) {
+      backend.ends(
+          "s1",
+          new TaskOutcome.Failed(
+              new TaskFailure(FailureReason.AGENT_INVOCATION, 1, "agent printed " + secret, null),
+              "token=" + secret + "\n"));
+      worker = worker("worker_id: w1");
+      oz.assign("w1", assignment("s1", Map.of("GITHUB_ACCESS_TOKEN", secret)));
+      await().atMost(WAIT).until(() -> reported("s1"));
+      text = logs.text();
+    } finally {
+      LogSetup.apply(LogLevel.info, LogFormat.text);
+    }
+
+    assertThat(text).doesNotContain(secret).doesNotContain(API_KEY);
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : text.lines().filter(l -> l.startsWith("{")).toList()) {
+      lines.add(json.readTree(line));
+    }
+    List<String> aboutTask =
+        lines.stream()
+            .filter(line -> "s1".equals(line.path("mdc").path("task").asText()))
+            .map(line -> line.path("formattedMessage").asText())
+            .toList();
+    assertThat(aboutTask)
+        .anyMatch(message -> message.contains("stored as AgentTask s1"))
+        .anyMatch(message -> message.startsWith("AgentTask s1 is Failed: agent printed [REDACTED]"))
+        .anyMatch(message -> message.startsWith("reported task_failed"));
   }
 
   private static void assertReferenceSeries(Scrape scrape) {
