@@ -136,6 +136,7 @@ public final class WorkerRuntime implements AutoCloseable {
     metrics.watch(link::isConnected, index::active, controller::queuedTasks, reporter::unreported);
     Optional<WorkerHttpServer> http = Optional.empty();
     if (serveHttp) {
+      metrics.registerJvmMetrics();
       ApiServerCheck apiServer = new ApiServerCheck(client, namespace, API_SERVER_DEADLINE);
       Probes probes =
           new Probes(

@@ -1,7 +1,6 @@
 package dev.ozworker.observe;
 
 import dev.ozworker.api.FailureReason;
-import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.WorkerConfig;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -11,13 +10,9 @@ import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.DoubleSupplier;
-import java.util.function.Function;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
@@ -56,21 +51,16 @@ public final class WorkerMetrics {
   private static final double[] TASK_BUCKETS = {
     0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000
   };
-  private static final double[] STEP_BUCKETS = {
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300
-  };
 
   private final PrometheusRegistry registry;
-  private final Clock clock;
   private final String backend;
-  private final TaskTimeline timeline = new TaskTimeline();
   private final Counter claimed;
   private final Counter rejected;
   private final Counter completed;
   private final Histogram taskDuration;
   private final Counter failures;
   private final Counter reconnects;
-  private final Map<TaskPhase, Histogram> steps = new EnumMap<>(TaskPhase.class);
+  private final TaskSteps steps;
 
   /**
    * @param registry where the series are registered (the one {@code /metrics} serves)
@@ -85,7 +75,6 @@ public final class WorkerMetrics {
       String workerId,
       int maxConcurrentTasks) {
     this.registry = registry;
-    this.clock = clock;
     this.backend = backend;
     claimed =
         Counter.builder()
@@ -145,33 +134,10 @@ public final class WorkerMetrics {
         .register(registry)
         .labelValues(version, backend, workerId)
         .set(1);
-    for (TaskPhase phase : TaskPhase.values()) {
-      steps.put(
-          phase,
-          Histogram.builder()
-              .name(phase.metricName())
-              .help("Seconds from " + phase.help() + ".")
-              .labelNames(
-                  phase.hasResult() ? new String[] {"backend", "result"} : new String[] {"backend"})
-              .classicOnly()
-              .classicUpperBounds(phase == TaskPhase.RUN ? TASK_BUCKETS : STEP_BUCKETS)
-              .register(registry));
+    for (String result : RESULTS) {
+      taskDuration.initLabelValues(result);
     }
-    // Zero observations, not zero values: the series exist without counting a task.
-    for (BackendKind kind : BackendKind.values()) {
-      for (String result : RESULTS) {
-        taskDuration.initLabelValues(result);
-        steps.forEach(
-            (phase, histogram) -> {
-              if (phase.hasResult()) {
-                histogram.initLabelValues(kind.configName(), result);
-              } else {
-                histogram.initLabelValues(kind.configName());
-              }
-            });
-      }
-    }
-    JvmMetrics.builder().register(registry);
+    steps = new TaskSteps(registry, clock, TASK_BUCKETS, RESULTS);
   }
 
   /** The metrics of a worker configured by {@code config}, registered in {@code registry}. */
@@ -211,29 +177,32 @@ public final class WorkerMetrics {
         unreported::getAsLong);
   }
 
+  /**
+   * Adds the JVM's own series (memory, GC, threads, classes); once per registry. Left to the served
+   * worker: each registration adds listeners to the JVM's collectors.
+   */
+  public void registerJvmMetrics() {
+    JvmMetrics.builder().register(registry);
+  }
+
   public PrometheusRegistry registry() {
     return registry;
   }
 
   /** An assignment arrived for the AgentTask {@code task}. */
   public void assigned(String task) {
-    Instant now = clock.instant();
-    timeline.update(task, entry -> entry.assigned = now);
+    steps.assigned(task);
   }
 
   /** The task's Secret and AgentTask are stored. */
   public void stored(String task) {
-    Instant now = clock.instant();
-    timeline.update(task, entry -> entry.stored = now);
-    step(TaskPhase.STORE, task, entry -> entry.assigned, now, backend, null);
+    steps.stored(task, backend);
   }
 
   /** {@code task_claimed} went to the link for a task stored now or before. */
   public void claimed(String task) {
-    Instant now = clock.instant();
     claimed.inc();
-    timeline.update(task, entry -> entry.claimed = now);
-    step(TaskPhase.CLAIM, task, entry -> entry.stored, now, backend, null);
+    steps.claimed(task, backend);
   }
 
   /** An assignment was refused ({@link #AT_CAPACITY}, {@link #INVALID_ASSIGNMENT}, ...). */
@@ -243,22 +212,12 @@ public final class WorkerMetrics {
 
   /** The task was handed to {@code taskBackend} (phase Preparing). */
   public void started(String task, String taskBackend) {
-    Instant now = clock.instant();
-    timeline.update(
-        task,
-        entry -> {
-          entry.started = now;
-          entry.backend = taskBackend;
-          return null;
-        });
-    step(TaskPhase.START, task, entry -> entry.claimed, now, taskBackend, null);
+    steps.started(task, taskBackend);
   }
 
   /** The agent runs (phase Running). */
   public void running(String task, String taskBackend) {
-    Instant now = clock.instant();
-    timeline.update(task, entry -> entry.running = now);
-    step(TaskPhase.PREPARE, task, entry -> entry.started, now, taskBackend, null);
+    steps.running(task, taskBackend);
   }
 
   /**
@@ -268,22 +227,9 @@ public final class WorkerMetrics {
    * @param recorded how long it ran by its status, for a task this process did not start
    */
   public void finished(String task, String taskBackend, String result, Duration recorded) {
-    Instant now = clock.instant();
-    Instant started =
-        timeline.update(
-            task,
-            entry -> {
-              entry.finished = now;
-              entry.backend = taskBackend;
-              entry.result = result;
-              return entry.started;
-            });
-    Duration ran = started == null ? recorded : Duration.between(started, now);
+    Duration ran = steps.finished(task, taskBackend, result).orElse(recorded);
     completed.labelValues(result).inc();
-    taskDuration.labelValues(result).observe(seconds(ran));
-    if (started != null) {
-      steps.get(TaskPhase.RUN).labelValues(taskBackend, result).observe(seconds(ran));
-    }
+    taskDuration.labelValues(result).observe(TaskSteps.seconds(ran));
   }
 
   /** A failure, labelled as the reference labels it. */
@@ -291,18 +237,9 @@ public final class WorkerMetrics {
     failures.labelValues(phase.name(), reason.wireName()).inc();
   }
 
-  /** The task's result was delivered to Oz and recorded; its timeline ends here. */
+  /** The task's result was delivered to Oz and recorded. */
   public void reported(String task) {
-    Instant now = clock.instant();
-    timeline
-        .read(task, TaskTimeline.Milestones::ending)
-        .ifPresent(
-            end ->
-                steps
-                    .get(TaskPhase.REPORT)
-                    .labelValues(end.backend(), end.result())
-                    .observe(seconds(Duration.between(end.at(), now))));
-    timeline.forget(task);
+    steps.reported(task);
   }
 
   /**
@@ -312,36 +249,11 @@ public final class WorkerMetrics {
     reconnects.labelValues(reason).inc();
   }
 
-  private void step(
-      TaskPhase phase,
-      String task,
-      Function<TaskTimeline.Milestones, Instant> since,
-      Instant now,
-      String taskBackend,
-      String result) {
-    timeline
-        .read(task, since)
-        .ifPresent(
-            from -> {
-              Histogram histogram = steps.get(phase);
-              double value = seconds(Duration.between(from, now));
-              if (phase.hasResult()) {
-                histogram.labelValues(taskBackend, result).observe(value);
-              } else {
-                histogram.labelValues(taskBackend).observe(value);
-              }
-            });
-  }
-
   private void gauge(String name, String help, DoubleSupplier value) {
     GaugeWithCallback.builder()
         .name(name)
         .help(help)
         .callback(callback -> callback.call(value.getAsDouble()))
         .register(registry);
-  }
-
-  private static double seconds(Duration duration) {
-    return Math.max(0, duration.toNanos() / 1e9);
   }
 }
