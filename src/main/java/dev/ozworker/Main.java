@@ -28,8 +28,10 @@ public final class Main {
       Path workingDirectory,
       PrintWriter out,
       PrintWriter err) {
+    OzWorkerCommand command =
+        new OzWorkerCommand(new WorkerConfigResolver(env, workingDirectory), env);
     CommandLine commandLine =
-        new CommandLine(new OzWorkerCommand(new WorkerConfigResolver(env, workingDirectory), env))
+        new CommandLine(command)
             .setOut(out)
             .setErr(err)
             .setExecutionExceptionHandler(
@@ -42,6 +44,11 @@ public final class Main {
                     return USAGE_ERROR;
                   }
                   throw exception;
+                })
+            .setExecutionStrategy(
+                parsed -> {
+                  command.configureLogging();
+                  return new CommandLine.RunLast().execute(parsed);
                 });
     return commandLine.execute(args);
   }

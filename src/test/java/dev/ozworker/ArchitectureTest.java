@@ -141,6 +141,22 @@ class ArchitectureTest {
   }
 
   @Test
+  void observabilityIsToldWhatHappensAndKnowsNoneOfThoseWhoTellIt() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.ozworker.observe..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.ozworker.backend..",
+            "dev.ozworker.controller..",
+            "dev.ozworker.oz..",
+            "dev.ozworker.intake..",
+            "dev.ozworker.cli..")
+        .check(classes);
+  }
+
+  @Test
   void onlyTheWiringKnowsTheCommandLine() {
     noClasses()
         .that()

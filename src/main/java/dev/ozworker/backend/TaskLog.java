@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +67,16 @@ public final class TaskLog implements Closeable {
   /** The log file of a run: {@code <dir>/<runId>.log}. */
   public static Path file(Path dir, String runId) {
     return dir.resolve(runId + ".log");
+  }
+
+  /**
+   * The run's log files that exist, oldest first: the rotated {@code .log.1}, then {@code .log}.
+   */
+  public static List<Path> files(Path dir, String runId) {
+    Path current = file(dir, runId);
+    return Stream.of(current.resolveSibling(current.getFileName() + ".1"), current)
+        .filter(Files::isRegularFile)
+        .toList();
   }
 
   /**

@@ -167,6 +167,9 @@ final class DemoCommand implements Callable<Integer> {
             Optional.of("0s"),
             Optional.empty(),
             Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
             Optional.empty());
     return new WorkerConfigResolver(worker.environment, dir)
         .resolve(ConfigFile.parse(yaml, "the demo's configuration", worker.environment), flags);

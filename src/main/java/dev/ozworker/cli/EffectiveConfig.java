@@ -53,6 +53,9 @@ final class EffectiveConfig {
     top.put("finished_task_ttl", duration(config.finishedTaskTtl()));
     top.put("task_log_dir", config.taskLogDir().toString());
     top.put("shutdown_grace_period", GoDuration.format(config.shutdownGracePeriod()));
+    top.put("http_port", config.httpPort());
+    top.put("http_address", config.httpAddress());
+    top.put("log_format", config.logFormat().name());
     top.put(
         "backend",
         Map.of(

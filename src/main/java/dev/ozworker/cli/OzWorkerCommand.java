@@ -2,8 +2,11 @@ package dev.ozworker.cli;
 
 import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.Flags;
+import dev.ozworker.config.LogFormat;
 import dev.ozworker.config.LogLevel;
+import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.config.WorkerConfigResolver;
+import dev.ozworker.observe.LogSetup;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +37,12 @@ import picocli.CommandLine.TypeConversionException;
           + " AgentTask resource, run by the Docker or Direct backend, its result reported to Oz.",
       ""
     },
-    subcommands = {CheckConfigCommand.class, RunCommand.class, DemoCommand.class},
+    subcommands = {
+      CheckConfigCommand.class,
+      RunCommand.class,
+      DemoCommand.class,
+      LogsCommand.class
+    },
     footer = {
       "",
       "Flags win over the config file, which wins over defaults. Configuration keys: README.md."
@@ -183,6 +191,28 @@ public final class OzWorkerCommand implements Callable<Integer> {
               + " the pod's terminationGracePeriodSeconds); default: 30s.")
   String shutdownGracePeriod;
 
+  @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      scope = ScopeType.INHERIT,
+      description = "Port of /metrics, /healthz and /readyz (0 picks a free one); default: 9090.")
+  Integer httpPort;
+
+  @Option(
+      names = "--http-address",
+      paramLabel = "ADDRESS",
+      scope = ScopeType.INHERIT,
+      description = "Address the HTTP port is bound on; default: 0.0.0.0 (all interfaces).")
+  String httpAddress;
+
+  @Option(
+      names = "--log-format",
+      paramLabel = "text|json",
+      converter = LogFormatConverter.class,
+      scope = ScopeType.INHERIT,
+      description = "Log lines as text or as JSON objects (for log shippers); default: text.")
+  LogFormat logFormat;
+
   /** The flags as given, for {@link dev.ozworker.config.WorkerConfigResolver}. */
   Flags flags() {
     return new Flags(
@@ -201,13 +231,32 @@ public final class OzWorkerCommand implements Callable<Integer> {
         Optional.ofNullable(idleOnComplete),
         Optional.ofNullable(sessionSharingServerUrl),
         Optional.ofNullable(namespace),
-        Optional.ofNullable(shutdownGracePeriod));
+        Optional.ofNullable(shutdownGracePeriod),
+        Optional.ofNullable(httpPort),
+        Optional.ofNullable(httpAddress),
+        Optional.ofNullable(logFormat));
+  }
+
+  /** Sets up logging as {@code --log-level} and {@code --log-format} (or the file) ask. */
+  public void configureLogging() {
+    Flags given = flags();
+    LogSetup.apply(
+        given.logLevel().orElse(WorkerConfig.DEFAULT_LOG_LEVEL), resolver.logFormat(given));
   }
 
   @Override
   public Integer call() {
     throw new ParameterException(
         spec.commandLine(), "Missing command: see the commands listed below.");
+  }
+
+  /** Accepts the log formats as they are written in the config file. */
+  static final class LogFormatConverter implements ITypeConverter<LogFormat> {
+    @Override
+    public LogFormat convert(String value) {
+      return LogFormat.named(value)
+          .orElseThrow(() -> new TypeConversionException("'" + value + "': use text or json"));
+    }
   }
 
   /** Accepts the backend names as they are written in the config file. */

@@ -90,19 +90,22 @@ final class RunCommand implements Callable<Integer> {
               List.of(backend),
               clock,
               cluster.serverSideApply(),
-              LinkTimings.DEFAULT);
+              LinkTimings.DEFAULT,
+              true);
     } catch (RuntimeException e) {
       backend.close();
       cluster.close();
       err.println("oz-worker-operator: cannot start: " + e.getMessage());
       return CANNOT_START;
     }
-    // An HTTP server for metrics and health would start here, reading the runtime's accessors.
     LOG.info(
-        "worker {} running in namespace {} with the {} backend; shutdown grace period {}",
+        "worker {} running in namespace {} with the {} backend; /metrics, /healthz and /readyz on"
+            + " {}:{}; shutdown grace period {}",
         config.workerId(),
         runtime.namespace(),
         backend.kind(),
+        config.httpAddress(),
+        runtime.httpPort().orElse(config.httpPort()),
         GoDuration.format(config.shutdownGracePeriod()));
     CountDownLatch forever = new CountDownLatch(1);
     Runtime.getRuntime()

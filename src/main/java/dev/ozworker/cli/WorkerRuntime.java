@@ -8,14 +8,20 @@ import dev.ozworker.controller.AgentTaskController;
 import dev.ozworker.intake.AssignmentMapping;
 import dev.ozworker.intake.TaskIntake;
 import dev.ozworker.intake.WorkerTaskIndex;
+import dev.ozworker.observe.ApiServerCheck;
+import dev.ozworker.observe.Probes;
+import dev.ozworker.observe.WorkerHttpServer;
+import dev.ozworker.observe.WorkerMetrics;
 import dev.ozworker.oz.LinkTimings;
 import dev.ozworker.oz.OzLink;
 import dev.ozworker.oz.ResultReporter;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 
@@ -25,12 +31,17 @@ import java.util.random.RandomGenerator;
  * that order, so an assignment is only taken once the worker can run it and knows what it runs.
  */
 public final class WorkerRuntime implements AutoCloseable {
+  /** How long {@code /readyz} waits for the API server before answering 503. */
+  private static final Duration API_SERVER_DEADLINE = Duration.ofSeconds(2);
+
   private final AgentTaskController controller;
   private final SharedIndexInformer<AgentTask> tasks;
   private final WorkerTaskIndex index;
   private final ResultReporter reporter;
   private final TaskIntake intake;
   private final OzLink link;
+  private final WorkerMetrics metrics;
+  private final Optional<WorkerHttpServer> http;
 
   private WorkerRuntime(
       AgentTaskController controller,
@@ -38,13 +49,17 @@ public final class WorkerRuntime implements AutoCloseable {
       WorkerTaskIndex index,
       ResultReporter reporter,
       TaskIntake intake,
-      OzLink link) {
+      OzLink link,
+      WorkerMetrics metrics,
+      Optional<WorkerHttpServer> http) {
     this.controller = controller;
     this.tasks = tasks;
     this.index = index;
     this.reporter = reporter;
     this.intake = intake;
     this.link = link;
+    this.metrics = metrics;
+    this.http = http;
   }
 
   /**
@@ -59,8 +74,24 @@ public final class WorkerRuntime implements AutoCloseable {
       Clock clock,
       boolean serverSideApply,
       LinkTimings timings) {
+    return start(client, config, backends, clock, serverSideApply, timings, false);
+  }
+
+  /**
+   * Starts the worker as above; with {@code serveHttp}, also serves {@code /metrics}, {@code
+   * /healthz} and {@code /readyz} on the configured {@code http_address}:{@code http_port}.
+   */
+  public static WorkerRuntime start(
+      KubernetesClient client,
+      WorkerConfig config,
+      List<Backend> backends,
+      Clock clock,
+      boolean serverSideApply,
+      LinkTimings timings,
+      boolean serveHttp) {
+    WorkerMetrics metrics = WorkerMetrics.forConfig(new PrometheusRegistry(), clock, config);
     AgentTaskController controller =
-        AgentTaskController.start(client, config, backends, clock, serverSideApply);
+        AgentTaskController.start(client, config, backends, clock, serverSideApply, metrics);
     String namespace = controller.namespace();
     SharedIndexInformer<AgentTask> tasks =
         client
@@ -76,8 +107,9 @@ public final class WorkerRuntime implements AutoCloseable {
             config.apiKey(),
             timings,
             clock,
-            RandomGenerator.getDefault());
-    ResultReporter reporter = new ResultReporter(client, tasks, link::send);
+            RandomGenerator.getDefault(),
+            metrics);
+    ResultReporter reporter = new ResultReporter(client, tasks, link::send, metrics);
     TaskIntake intake =
         new TaskIntake(
             client,
@@ -87,7 +119,8 @@ public final class WorkerRuntime implements AutoCloseable {
             index,
             link::reply,
             reporter::connected,
-            name -> reporter.resend(namespace, name));
+            name -> reporter.resend(namespace, name),
+            metrics);
     try {
       tasks.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -100,7 +133,48 @@ public final class WorkerRuntime implements AutoCloseable {
       throw new IllegalStateException("cannot list this worker's AgentTasks in " + namespace, e);
     }
     link.start(intake);
-    return new WorkerRuntime(controller, tasks, index, reporter, intake, link);
+    metrics.watch(link::isConnected, index::active, controller::queuedTasks, reporter::unreported);
+    Optional<WorkerHttpServer> http = Optional.empty();
+    if (serveHttp) {
+      metrics.registerJvmMetrics();
+      ApiServerCheck apiServer = new ApiServerCheck(client, namespace, API_SERVER_DEADLINE);
+      Probes probes =
+          new Probes(
+              () -> link.isAlive() ? controller.notRunning() : Optional.of("the Oz link stopped"),
+              () ->
+                  apiServer
+                      .problem()
+                      .or(controller::notSynced)
+                      .or(
+                          () ->
+                              tasks.hasSynced()
+                                  ? Optional.empty()
+                                  : Optional.of("this worker's AgentTasks are not listed yet")));
+      try {
+        http =
+            Optional.of(
+                WorkerHttpServer.start(
+                    config.httpAddress(), config.httpPort(), metrics.registry(), probes));
+      } catch (RuntimeException e) {
+        link.close();
+        intake.close();
+        reporter.close();
+        tasks.close();
+        controller.close();
+        throw e;
+      }
+    }
+    return new WorkerRuntime(controller, tasks, index, reporter, intake, link, metrics, http);
+  }
+
+  /** This worker's metrics, as {@code /metrics} serves them. */
+  public WorkerMetrics metrics() {
+    return metrics;
+  }
+
+  /** The port of {@code /metrics}, {@code /healthz} and {@code /readyz}; empty when not served. */
+  public Optional<Integer> httpPort() {
+    return http.map(WorkerHttpServer::port);
   }
 
   public boolean isConnected() {
@@ -140,6 +214,7 @@ public final class WorkerRuntime implements AutoCloseable {
   /** Closes the link (code 1000), stops taking work and watching; tasks keep running. */
   @Override
   public void close() {
+    http.ifPresent(WorkerHttpServer::close);
     link.close();
     intake.close();
     reporter.close();

@@ -30,10 +30,14 @@ public record ConfigFile(
     Optional<String> namespace,
     Optional<Path> taskLogDir,
     Optional<BackendConfig> backend,
-    Optional<Duration> shutdownGracePeriod) {
+    Optional<Duration> shutdownGracePeriod,
+    Optional<Integer> httpPort,
+    Optional<LogFormat> logFormat) {
 
   public static final ConfigFile EMPTY =
       new ConfigFile(
+          Optional.empty(),
+          Optional.empty(),
           Optional.empty(),
           Optional.empty(),
           Optional.empty(),
@@ -119,9 +123,27 @@ public record ConfigFile(
             top.string("namespace"),
             top.string("task_log_dir").flatMap(dir -> absolute(top, "task_log_dir", dir)),
             top.mapping("backend").flatMap(backend -> backend(backend, env)),
-            top.duration("shutdown_grace_period"));
+            top.duration("shutdown_grace_period"),
+            top.count("http_port", "a free port").flatMap(port -> port(top, port)),
+            top.string("log_format").flatMap(format -> logFormat(top, format)));
     top.rejectUnknownKeys(FLAG_ONLY);
     return file;
+  }
+
+  private static Optional<Integer> port(YamlMapping top, int port) {
+    if (port > 65535) {
+      top.problem("http_port must be a TCP port (0-65535; 0 picks a free one), got " + port);
+      return Optional.empty();
+    }
+    return Optional.of(port);
+  }
+
+  private static Optional<LogFormat> logFormat(YamlMapping top, String format) {
+    Optional<LogFormat> named = LogFormat.named(format);
+    if (named.isEmpty()) {
+      top.problem("log_format must be text or json, got \"" + format + "\"");
+    }
+    return named;
   }
 
   private static Optional<BackendConfig> backend(YamlMapping backend, Map<String, String> env) {

@@ -24,7 +24,10 @@ public record Flags(
     Optional<String> idleOnComplete,
     Optional<String> sessionSharingServerUrl,
     Optional<String> namespace,
-    Optional<String> shutdownGracePeriod) {
+    Optional<String> shutdownGracePeriod,
+    Optional<Integer> httpPort,
+    Optional<String> httpAddress,
+    Optional<LogFormat> logFormat) {
 
   public Flags {
     volumes = List.copyOf(volumes);
@@ -45,6 +48,9 @@ public record Flags(
         false,
         List.of(),
         List.of(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
         Optional.empty(),
         Optional.empty(),
         Optional.empty(),

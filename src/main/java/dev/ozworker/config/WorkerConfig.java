@@ -30,6 +30,10 @@ import java.util.Optional;
  *     this has passed (match the pod's {@code terminationGracePeriodSeconds})
  * @param podName the pod this replica runs in ({@code POD_NAME}), written to each task's status
  * @param nodeName the node it runs on ({@code NODE_NAME}), written to each task's status
+ * @param httpPort port of {@code /metrics}, {@code /healthz} and {@code /readyz}; 0 picks a free
+ *     one
+ * @param httpAddress address that port is bound on
+ * @param logFormat text lines or JSON objects
  */
 public record WorkerConfig(
     String workerId,
@@ -49,7 +53,10 @@ public record WorkerConfig(
     BackendConfig backend,
     Duration shutdownGracePeriod,
     Optional<String> podName,
-    Optional<String> nodeName) {
+    Optional<String> nodeName,
+    int httpPort,
+    String httpAddress,
+    LogFormat logFormat) {
 
   public static final URI DEFAULT_WEB_SOCKET_URL =
       URI.create("wss://oz.warp.dev/api/v1/selfhosted/worker/ws");
@@ -76,6 +83,13 @@ public record WorkerConfig(
 
   public static final String POD_NAMESPACE_ENV = "POD_NAMESPACE";
   public static final String NODE_NAME_ENV = "NODE_NAME";
+
+  public static final int DEFAULT_HTTP_PORT = 9090;
+
+  /** All interfaces: in a pod the kubelet probes the pod's address. */
+  public static final String DEFAULT_HTTP_ADDRESS = "0.0.0.0";
+
+  public static final LogFormat DEFAULT_LOG_FORMAT = LogFormat.text;
 
   /** Environment variable that supplies the API key when {@code --api-key} is absent. */
   public static final String API_KEY_ENV = "WARP_API_KEY";

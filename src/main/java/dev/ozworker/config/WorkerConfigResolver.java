@@ -35,6 +35,36 @@ public final class WorkerConfigResolver {
     return resolve(file, flags);
   }
 
+  /**
+   * The log format asked for, known before the rest of the configuration so that everything is
+   * logged in it: the flag, else the config file's, else text. A file that cannot be read counts as
+   * saying nothing here; resolving the configuration reports its problems.
+   */
+  public LogFormat logFormat(Flags flags) {
+    if (flags.logFormat().isPresent() || flags.configFile().isEmpty()) {
+      return flags.logFormat().orElse(WorkerConfig.DEFAULT_LOG_FORMAT);
+    }
+    try {
+      return ConfigFile.read(flags.configFile().get(), env)
+          .logFormat()
+          .orElse(WorkerConfig.DEFAULT_LOG_FORMAT);
+    } catch (ConfigException e) {
+      return WorkerConfig.DEFAULT_LOG_FORMAT;
+    }
+  }
+
+  /**
+   * Where task logs are written, for reading them without a running worker: the config file's
+   * {@code task_log_dir}, else the default. Needs neither API key nor worker id.
+   */
+  public Path taskLogDir(Flags flags) throws ConfigException {
+    ConfigFile file =
+        flags.configFile().isPresent()
+            ? ConfigFile.read(flags.configFile().get(), env)
+            : ConfigFile.EMPTY;
+    return file.taskLogDir().orElse(WorkerConfig.DEFAULT_TASK_LOG_DIR);
+  }
+
   public WorkerConfig resolve(ConfigFile file, Flags flags) throws ConfigException {
     List<String> problems = new ArrayList<>();
     // In a pod, each replica is a worker named after its pod (downward API).
@@ -104,6 +134,14 @@ public final class WorkerConfigResolver {
           "shutdown_grace_period / --shutdown-grace-period must be more than 0s: the worker needs"
               + " time to report its results before it exits");
     }
+    int httpPort = flags.httpPort().or(file::httpPort).orElse(WorkerConfig.DEFAULT_HTTP_PORT);
+    if (httpPort < 0 || httpPort > 65535) {
+      problems.add("--http-port must be a TCP port (0-65535; 0 picks a free one), got " + httpPort);
+    }
+    String httpAddress = flags.httpAddress().orElse(WorkerConfig.DEFAULT_HTTP_ADDRESS);
+    if (httpAddress.isBlank()) {
+      problems.add("--http-address is empty: give an address such as 0.0.0.0 or 127.0.0.1");
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -125,7 +163,10 @@ public final class WorkerConfigResolver {
         backend,
         shutdownGracePeriod,
         downward(WorkerConfig.POD_NAME_ENV),
-        downward(WorkerConfig.NODE_NAME_ENV));
+        downward(WorkerConfig.NODE_NAME_ENV),
+        httpPort,
+        httpAddress,
+        flags.logFormat().or(file::logFormat).orElse(WorkerConfig.DEFAULT_LOG_FORMAT));
   }
 
   private Optional<String> downward(String variable) {

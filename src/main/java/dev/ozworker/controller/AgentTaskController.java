@@ -3,11 +3,15 @@ package dev.ozworker.controller;
 import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.backend.Backend;
 import dev.ozworker.config.WorkerConfig;
+import dev.ozworker.observe.WorkerMetrics;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.RuntimeInfo;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The running controller of one worker replica: a java-operator-sdk operator watching the
@@ -37,11 +41,31 @@ public final class AgentTaskController implements AutoCloseable {
       List<Backend> backends,
       Clock clock,
       boolean serverSideApply) {
+    return start(
+        client,
+        config,
+        backends,
+        clock,
+        serverSideApply,
+        WorkerMetrics.forConfig(new PrometheusRegistry(), clock, config));
+  }
+
+  /**
+   * Starts watching, telling {@code metrics} what happens to the tasks; returns once the informer's
+   * cache is filled.
+   */
+  public static AgentTaskController start(
+      KubernetesClient client,
+      WorkerConfig config,
+      List<Backend> backends,
+      Clock clock,
+      boolean serverSideApply,
+      WorkerMetrics metrics) {
     String namespace =
         config
             .namespace()
             .orElse(client.getNamespace() == null ? "default" : client.getNamespace());
-    AgentTaskReconciler reconciler = new AgentTaskReconciler(config, backends, clock);
+    AgentTaskReconciler reconciler = new AgentTaskReconciler(config, backends, clock, metrics);
     Operator operator =
         new Operator(
             overrider ->
@@ -93,6 +117,28 @@ public final class AgentTaskController implements AutoCloseable {
   /** Tasks waiting for a free slot. */
   public int queuedTasks() {
     return reconciler.queuedTasks();
+  }
+
+  /** Empty while the operator runs; otherwise why it does not. */
+  public Optional<String> notRunning() {
+    return operator.getRuntimeInfo().isStarted()
+        ? Optional.empty()
+        : Optional.of("the AgentTask controller is not running");
+  }
+
+  /** Empty when the controller's informers are synced and watching; otherwise which are not. */
+  public Optional<String> notSynced() {
+    RuntimeInfo info = operator.getRuntimeInfo();
+    if (!info.isStarted()) {
+      return Optional.of("the AgentTask controller is not running");
+    }
+    return info.allEventSourcesAreHealthy()
+        ? Optional.empty()
+        : Optional.of(
+            "the AgentTask controller's event sources are unhealthy: "
+                + info.unhealthyEventSources().values().stream()
+                    .flatMap(sources -> sources.keySet().stream())
+                    .toList());
   }
 
   /** Stops watching; running tasks are left to their backend. */

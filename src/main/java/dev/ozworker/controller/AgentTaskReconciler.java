@@ -6,6 +6,7 @@ import dev.ozworker.backend.Backend;
 import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.GoDuration;
 import dev.ozworker.config.WorkerConfig;
+import dev.ozworker.observe.WorkerMetrics;
 import dev.ozworker.task.InvalidTaskException;
 import dev.ozworker.task.TaskResolver;
 import dev.ozworker.task.TaskSpec;
@@ -65,7 +66,8 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   private volatile boolean draining;
   private volatile Duration shutdownGrace;
 
-  AgentTaskReconciler(WorkerConfig config, List<Backend> backends, Clock clock) {
+  AgentTaskReconciler(
+      WorkerConfig config, List<Backend> backends, Clock clock, WorkerMetrics metrics) {
     this.config = config;
     this.backends = new ConcurrentHashMap<>();
     backends.forEach(backend -> this.backends.put(backend.kind(), backend));
@@ -74,7 +76,11 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     this.ownership = new TaskOwnership(config.workerId());
     this.statuses = new TaskStatuses(config.workerId(), config.podName(), config.nodeName(), clock);
     this.slots = new TaskSlots(config.maxConcurrentTasks());
-    this.writer = new StatusWriter(config.workerId(), clock);
+    this.writer =
+        new StatusWriter(
+            config.workerId(),
+            clock,
+            new TaskMetrics(metrics, config.backend().kind().configName()));
     this.recovery =
         new TaskRecovery(this.backends, resolver, statuses, writer, wakeups::propagateEvent, clock);
   }

@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes an AgentTask's next status when it differs from the current one, and tells about it: a log
- * line when the phase changes, Events for what changed (see {@link TaskEvents}).
+ * line when the phase changes, Events for what changed (see {@link TaskEvents}), and the metrics
+ * ({@link TaskMetrics}).
  *
  * <p>The status goes out whole, as a PUT with the resourceVersion the status was computed from (ADR
  * 0006): it replaces the status exactly, and a concurrent write makes it retry on the newer
@@ -21,10 +22,12 @@ final class StatusWriter {
 
   private final String workerId;
   private final Clock clock;
+  private final TaskMetrics metrics;
 
-  StatusWriter(String workerId, Clock clock) {
+  StatusWriter(String workerId, Clock clock, TaskMetrics metrics) {
     this.workerId = workerId;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   /** Returns the task as stored after the write, or as given when nothing changed. */
@@ -55,6 +58,7 @@ final class StatusWriter {
           next.getPhase(),
           next.getMessage());
     }
+    metrics.changed(task, before, next);
     new TaskEvents(context.getClient(), workerId, clock).changed(task, before, next);
     return updated;
   }

@@ -1,6 +1,7 @@
 package dev.ozworker.intake;
 
 import dev.ozworker.api.AgentTaskKeys;
+import dev.ozworker.observe.WorkerMetrics;
 import dev.ozworker.oz.DecodeError;
 import dev.ozworker.oz.LinkListener;
 import dev.ozworker.oz.MessageType;
@@ -46,6 +47,7 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
   private final Consumer<WorkerMessage> replies;
   private final Runnable onConnected;
   private final Consumer<String> resendResult;
+  private final WorkerMetrics metrics;
   private final ExecutorService executor =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("oz-intake-", 0).factory());
   private final TaskSequencer sequencer = new TaskSequencer(executor);
@@ -56,6 +58,7 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
    * @param replies sends claims and rejections ({@link dev.ozworker.oz.OzLink#reply})
    * @param onConnected what else must happen when a connection comes up (resending results)
    * @param resendResult sends the result of a finished AgentTask again, by name
+   * @param metrics told of claims, rejections and the time each step took
    */
   public TaskIntake(
       KubernetesClient client,
@@ -65,7 +68,8 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
       WorkerTaskIndex index,
       Consumer<WorkerMessage> replies,
       Runnable onConnected,
-      Consumer<String> resendResult) {
+      Consumer<String> resendResult,
+      WorkerMetrics metrics) {
     this.store = new TaskStore(client, namespace);
     this.workerId = workerId;
     this.mapping = mapping;
@@ -73,6 +77,7 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
     this.replies = replies;
     this.onConnected = onConnected;
     this.resendResult = resendResult;
+    this.metrics = metrics;
   }
 
   @Override
@@ -130,14 +135,17 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
         resources = mapping.toResources(assignment);
       } catch (InvalidAssignmentException e) {
         LOG.warn("assignment of task {} rejected: {}", Printable.of(taskId), e.getMessage());
+        metrics.rejected(WorkerMetrics.INVALID_ASSIGNMENT);
         replies.accept(new TaskRejected(taskId, "invalid assignment: " + e.getMessage()));
         return;
       }
       String name = resources.agentTask().getMetadata().getName();
+      metrics.assigned(name);
       WorkerTaskIndex.Reservation reservation = index.reserve(name, taskId);
       if (reservation == WorkerTaskIndex.Reservation.RESERVED && draining) {
         index.release(name);
         LOG.info("task {} rejected: the worker is shutting down", taskId);
+        metrics.rejected(WorkerMetrics.SHUTTING_DOWN);
         replies.accept(new TaskRejected(taskId, SHUTTING_DOWN));
         return;
       }
@@ -154,6 +162,7 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
         }
         case AT_CAPACITY -> {
           LOG.info("task {} rejected: {} tasks running, the maximum", taskId, index.limit());
+          metrics.rejected(WorkerMetrics.AT_CAPACITY);
           replies.accept(new TaskRejected(taskId, TaskRejected.AT_CAPACITY));
         }
         case RESERVED -> store(taskId, name, resources);
@@ -173,11 +182,15 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
           "cannot store task {} (HTTP {}): rejecting it so Oz can offer it again",
           taskId,
           e.getCode());
+      metrics.rejected(WorkerMetrics.STORE_FAILED);
       replies.accept(new TaskRejected(taskId, STORE_FAILED));
       return;
     }
     switch (stored) {
-      case NEW -> LOG.info("task {} stored as AgentTask {}; claimed", taskId, name);
+      case NEW -> {
+        metrics.stored(name);
+        LOG.info("task {} stored as AgentTask {}; claimed", taskId, name);
+      }
       case EXISTING ->
           LOG.info("task {} was stored before as AgentTask {}; claiming it again", taskId, name);
       case FOREIGN_SECRET -> {
@@ -188,11 +201,13 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
             taskId,
             resources.envSecret().getMetadata().getName(),
             AgentTaskKeys.TASK_ID_LABEL);
+        metrics.rejected(WorkerMetrics.STORE_FAILED);
         replies.accept(new TaskRejected(taskId, STORE_FAILED));
         return;
       }
     }
     replies.accept(new TaskClaimed(taskId, workerId));
+    metrics.claimed(name);
   }
 
   private void cancel(String taskId) {

@@ -1,6 +1,7 @@
 package dev.ozworker.oz;
 
 import dev.ozworker.config.ApiKey;
+import dev.ozworker.observe.WorkerMetrics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocketHandshakeException;
@@ -50,6 +51,7 @@ public final class OzLink implements AutoCloseable {
   private final CountDownLatch shutdown = new CountDownLatch(1);
   private final Thread dialler;
   private volatile OzConnection current;
+  private final WorkerMetrics metrics;
 
   public OzLink(
       URI webSocketUrl,
@@ -57,7 +59,9 @@ public final class OzLink implements AutoCloseable {
       ApiKey apiKey,
       LinkTimings timings,
       Clock clock,
-      RandomGenerator random) {
+      RandomGenerator random,
+      WorkerMetrics metrics) {
+    this.metrics = metrics;
     this.url = WorkerUrl.of(webSocketUrl, workerId);
     this.workerId = workerId;
     this.apiKey = apiKey;
@@ -80,6 +84,11 @@ public final class OzLink implements AutoCloseable {
             10, Math.min(timings.pingInterval().toMillis(), timings.deadAfter().toMillis()) / 4);
     keepAlive.scheduleAtFixedRate(this::keepAlive, tick, tick, TimeUnit.MILLISECONDS);
     dialler.start();
+  }
+
+  /** Whether the loop that dials and serves connections still runs. */
+  public boolean isAlive() {
+    return dialler.isAlive();
   }
 
   public boolean isConnected() {
@@ -196,6 +205,7 @@ public final class OzLink implements AutoCloseable {
     if (shutdown.getCount() == 0) {
       return Duration.ZERO;
     }
+    metrics.reconnecting(WorkerMetrics.REMOTE_CLOSE);
     Duration wait = backoff.afterClose(connection.uptime());
     LOG.warn(
         "lost the connection to Oz after {}s: {}; reconnecting in {} ms",
@@ -206,6 +216,7 @@ public final class OzLink implements AutoCloseable {
   }
 
   private Duration dialFailed(Exception failure) {
+    metrics.reconnecting(WorkerMetrics.DIAL_FAILED);
     Throwable cause = failure instanceof ExecutionException ? failure.getCause() : failure;
     if (cause instanceof WebSocketHandshakeException refused) {
       int status = refused.getResponse().statusCode();

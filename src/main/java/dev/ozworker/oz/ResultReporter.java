@@ -2,6 +2,7 @@ package dev.ozworker.oz;
 
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskStatus;
+import dev.ozworker.observe.WorkerMetrics;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -35,6 +36,7 @@ public final class ResultReporter implements AutoCloseable {
   private static final Duration MAX_RETRY = Duration.ofSeconds(30);
 
   private final KubernetesClient client;
+  private final WorkerMetrics metrics;
   private final SharedIndexInformer<AgentTask> tasks;
   private final Function<WorkerMessage, CompletableFuture<Void>> sender;
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
@@ -48,12 +50,15 @@ public final class ResultReporter implements AutoCloseable {
    * @param tasks this worker's AgentTasks; the reporter adds its handler before the informer starts
    * @param sender writes a frame on the live connection, failing when there is none ({@link
    *     OzLink#send})
+   * @param metrics told when a result was delivered and recorded
    */
   public ResultReporter(
       KubernetesClient client,
       SharedIndexInformer<AgentTask> tasks,
-      Function<WorkerMessage, CompletableFuture<Void>> sender) {
+      Function<WorkerMessage, CompletableFuture<Void>> sender,
+      WorkerMetrics metrics) {
     this.client = client;
+    this.metrics = metrics;
     this.tasks = tasks;
     this.sender = sender;
     tasks.addEventHandler(
@@ -164,9 +169,10 @@ public final class ResultReporter implements AutoCloseable {
   }
 
   private void markReported(String key, WorkerMessage sent, Duration retry) {
-    MDC.put("task", key);
+    MDC.put("task", key.substring(key.indexOf('/') + 1));
     try {
       if (writeReported(key)) {
+        metrics.reported(key.substring(key.indexOf('/') + 1));
         LOG.info("reported {} to Oz", describe(sent));
       }
       done.add(key);

@@ -45,7 +45,11 @@ class CommandLineTest {
         "--max-concurrent-tasks",
         "--idle-on-complete",
         "--session-sharing-server-url",
-        "check-config"
+        "--http-port",
+        "--http-address",
+        "--log-format",
+        "check-config",
+        "logs"
       })
   void helpListsEveryReferenceFlag(String flag) {
     Outcome help = run(Map.of(), "--help");

@@ -10,6 +10,7 @@ import dev.ozworker.config.ConfigFile;
 import dev.ozworker.config.DirectBackendConfig;
 import dev.ozworker.config.DockerBackendConfig;
 import dev.ozworker.config.EnvVar;
+import dev.ozworker.config.LogFormat;
 import dev.ozworker.config.LogLevel;
 import dev.ozworker.config.VolumeMount;
 import dev.ozworker.config.WorkerConfig;
@@ -58,6 +59,31 @@ class ConfigPrecedenceTest {
     assertThat(config.shutdownGracePeriod()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.podName()).isEmpty();
     assertThat(config.nodeName()).isEmpty();
+    assertThat(config.httpPort()).isEqualTo(9090);
+    assertThat(config.httpAddress()).isEqualTo("0.0.0.0");
+    assertThat(config.logFormat()).isEqualTo(LogFormat.text);
+  }
+
+  @Test
+  void httpPortAndLogFormatComeFromTheFileAndFlagsWin() throws ConfigException {
+    WorkerConfig fromFile = resolve("http_port: 0\nlog_format: json\n", "--worker-id", "w1");
+    assertThat(fromFile.httpPort()).isZero();
+    assertThat(fromFile.logFormat()).isEqualTo(LogFormat.json);
+
+    WorkerConfig flagged =
+        resolve(
+            "http_port: 0\nlog_format: json\n",
+            "--worker-id",
+            "w1",
+            "--http-port",
+            "9191",
+            "--http-address",
+            "127.0.0.1",
+            "--log-format",
+            "text");
+    assertThat(flagged.httpPort()).isEqualTo(9191);
+    assertThat(flagged.httpAddress()).isEqualTo("127.0.0.1");
+    assertThat(flagged.logFormat()).isEqualTo(LogFormat.text);
   }
 
   @Test
@@ -298,7 +324,17 @@ class ConfigPrecedenceTest {
             new String[] {"--worker-id=w", "-e", "BAD KEY=x"},
             "--env \"BAD KEY=x\": expected KEY=VALUE or KEY"),
         arguments("", new String[] {"--worker-id=w", "-e", "=x"}, "--env \"=x\""),
-        arguments("", new String[] {"--worker-id=w", "-e", ""}, "--env \"\""));
+        arguments("", new String[] {"--worker-id=w", "-e", ""}, "--env \"\""),
+        arguments(
+            "",
+            new String[] {"--worker-id=w", "--http-port=70000"},
+            "--http-port must be a TCP port"),
+        arguments(
+            "http_port: 70000\n", new String[] {"--worker-id=w"}, "http_port must be a TCP port"),
+        arguments(
+            "log_format: yaml\n",
+            new String[] {"--worker-id=w"},
+            "log_format must be text or json"));
   }
 
   @ParameterizedTest(name = "[{index}] {2}")

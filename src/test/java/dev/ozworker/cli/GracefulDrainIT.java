@@ -9,6 +9,10 @@ import dev.ozworker.oz.ResultMessages;
 import dev.ozworker.oz.fake.FakeOzServer;
 import dev.ozworker.oz.fake.FakeOzServer.Frame;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -16,6 +20,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,6 +73,14 @@ class GracefulDrainIT {
             () ->
                 Files.exists(records.resolve("task-short/argv"))
                     && Files.exists(records.resolve("task-long/argv")));
+
+    // While it runs, the jar serves its probes and metrics on the port it logged.
+    URI http = URI.create("http://127.0.0.1:" + httpPort() + "/");
+    assertThat(get(http.resolve("healthz")).statusCode()).isEqualTo(200);
+    await().atMost(WAIT).until(() -> get(http.resolve("readyz")).statusCode() == 200);
+    assertThat(get(http.resolve("metrics")).body())
+        .contains("oz_worker_connected 1.0")
+        .contains("oz_worker_tasks_active 2.0");
 
     long signalled = System.nanoTime();
     worker.destroy(); // SIGTERM
@@ -142,7 +156,11 @@ class GracefulDrainIT {
                 "--web-socket-url",
                 oz.webSocketUrl().toString(),
                 "--shutdown-grace-period",
-                GRACE.toSeconds() + "s")
+                GRACE.toSeconds() + "s",
+                "--http-address",
+                "127.0.0.1",
+                "--http-port",
+                "0")
             .redirectErrorStream(true)
             .redirectOutput(root.resolve("worker.log").toFile());
     // No cluster in the environment (no KUBECONFIG, an empty HOME): the embedded API server.
@@ -154,6 +172,20 @@ class GracefulDrainIT {
     env.put("WARP_API_KEY", API_KEY);
     env.put("POD_NAME", WORKER);
     return builder.start();
+  }
+
+  int httpPort() {
+    Pattern served = Pattern.compile("/readyz on 127\\.0\\.0\\.1:(\\d+);");
+    await().atMost(WAIT).until(() -> served.matcher(workerLog()).find());
+    Matcher port = served.matcher(workerLog());
+    assertThat(port.find()).isTrue();
+    return Integer.parseInt(port.group(1));
+  }
+
+  static HttpResponse<String> get(URI uri) throws Exception {
+    try (HttpClient client = HttpClient.newHttpClient()) {
+      return client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+    }
   }
 
   String workerLog() {

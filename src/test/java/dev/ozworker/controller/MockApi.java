@@ -62,6 +62,16 @@ public final class MockApi implements AutoCloseable {
     return client;
   }
 
+  /** Requests the server has answered so far. */
+  public int requestCount() {
+    return server.requestCount();
+  }
+
+  /** Stops answering, as an API server that went away; {@link #close()} still closes clients. */
+  public void stopServing() {
+    server.stopServing();
+  }
+
   @Override
   public void close() {
     clients.forEach(KubernetesClient::close);

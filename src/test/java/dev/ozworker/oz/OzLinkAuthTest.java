@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.sun.net.httpserver.HttpServer;
 import dev.ozworker.config.ApiKey;
 import dev.ozworker.observe.LogCapture;
+import dev.ozworker.observe.TestMetrics;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -59,7 +60,8 @@ class OzLinkAuthTest {
                 new ApiKey(KEY),
                 timings,
                 Clock.systemUTC(),
-                RandomGenerator.getDefault())) {
+                RandomGenerator.getDefault(),
+                TestMetrics.create())) {
       link.start(
           new LinkListener() {
             @Override

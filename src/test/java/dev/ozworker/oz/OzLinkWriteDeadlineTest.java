@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.config.ApiKey;
 import dev.ozworker.observe.LogCapture;
+import dev.ozworker.observe.TestMetrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -77,7 +78,8 @@ class OzLinkWriteDeadlineTest {
               new ApiKey("k"),
               timings,
               Clock.systemUTC(),
-              RandomGenerator.getDefault())) {
+              RandomGenerator.getDefault(),
+              TestMetrics.create())) {
         link.start(
             new LinkListener() {
               @Override

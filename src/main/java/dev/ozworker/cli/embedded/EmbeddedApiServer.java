@@ -89,6 +89,16 @@ public final class EmbeddedApiServer implements AutoCloseable {
     return server.url("/").replaceFirst("/$", "");
   }
 
+  /** Requests answered so far, for measuring how many writes the worker makes. */
+  public int requestCount() {
+    return server.getRequestCount();
+  }
+
+  /** Stops answering, as an API server that went away; {@link #close()} still closes clients. */
+  public void stopServing() {
+    server.destroy();
+  }
+
   @Override
   public void close() {
     synchronized (clients) {

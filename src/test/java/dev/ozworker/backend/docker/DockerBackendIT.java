@@ -21,6 +21,7 @@ import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.DockerBackendConfig;
 import dev.ozworker.config.EnvVar;
 import dev.ozworker.config.ImagePullPolicy;
+import dev.ozworker.config.LogFormat;
 import dev.ozworker.config.LogLevel;
 import dev.ozworker.config.VolumeMount;
 import dev.ozworker.config.WorkerConfig;
@@ -512,7 +513,10 @@ class DockerBackendIT {
             docker,
             WorkerConfig.DEFAULT_SHUTDOWN_GRACE_PERIOD,
             Optional.empty(),
-            Optional.empty());
+            Optional.empty(),
+            0,
+            "127.0.0.1",
+            LogFormat.text);
     DockerBackend backend = new DockerBackend(config, DockerEngine.fromEnvironment(), clock);
     backends.add(backend);
     return backend;
