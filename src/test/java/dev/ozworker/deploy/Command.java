@@ -12,7 +12,8 @@ record Command(List<String> argv, int status, String out, String err) {
 
   static Command run(Path directory, long timeoutSeconds, String... argv)
       throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(argv).directory(directory.toFile()).start();
+    Process process =
+        new ProcessBuilder(argv).directory(directory.toAbsolutePath().toFile()).start();
     process.getOutputStream().close();
     CompletableFuture<byte[]> err =
         CompletableFuture.supplyAsync(
