@@ -1,0 +1,38 @@
+# The worker's runtime image: a Java 21+ runtime, the shaded jar, a non-root user.
+#   ./mvnw -B package -DskipTests
+#   docker build -t oz-worker-operator:0.1.0 .
+# Without a registry, build on a locally made base instead (see deploy/jre-base-image.sh):
+#   docker build --build-arg BASE_IMAGE="$(deploy/jre-base-image.sh)" -t oz-worker-operator:0.1.0 .
+ARG BASE_IMAGE=eclipse-temurin:21-jre
+FROM ${BASE_IMAGE}
+
+# The Direct backend runs these by absolute path; a base without them gets them from apt when it
+# has apt, and the build stops with their names when it cannot. A passwd entry for the worker's
+# uid gives Java a user name and home directory.
+RUN missing=""; \
+    for tool in /bin/sh /usr/bin/setsid /usr/bin/mkfifo /bin/kill; do \
+      [ -x "$tool" ] || missing="$missing $tool"; \
+    done; \
+    if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1; then \
+      apt-get update && apt-get install -y --no-install-recommends util-linux coreutils procps \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi; \
+    for tool in $missing; do \
+      [ -x "$tool" ] || { echo "the base image lacks $tool, which the Direct backend runs" >&2; exit 1; }; \
+    done; \
+    grep -q '^[^:]*:[^:]*:10001:' /etc/passwd \
+      || echo 'oz:x:10001:10001:oz-worker:/tmp:/bin/sh' >>/etc/passwd
+
+COPY target/oz-worker-operator.jar /app/oz-worker-operator.jar
+
+USER 10001:10001
+ENV HOME=/tmp
+WORKDIR /tmp
+# metrics, /healthz and /readyz
+EXPOSE 9090
+
+# The heap follows the container's memory limit; an out-of-memory error ends the process, so that
+# Kubernetes restarts it rather than leaving a worker that half works. Flags for the worker go
+# after the image name (docker run IMAGE run --backend direct) or into the pod's args.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75.0", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/oz-worker-operator.jar"]
+CMD ["run"]

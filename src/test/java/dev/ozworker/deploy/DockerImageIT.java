@@ -1,0 +1,147 @@
+package dev.ozworker.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Dockerfile, built as CI builds it without a registry: on the base image that {@code
+ * deploy/jre-base-image.sh} makes from the machine's JDK (reused while its inputs are unchanged),
+ * then run with {@code --network none} as a pod runs it: non-root, read-only root file system,
+ * config mounted at {@code /etc/oz-worker/config.yaml}. The worker image is removed afterwards.
+ */
+class DockerImageIT {
+  static final Path REPO = Path.of("").toAbsolutePath();
+  static final String API_KEY = "wk-image-it-5e2";
+
+  static String base;
+  static String image;
+
+  @BeforeAll
+  static void buildTheImage() throws Exception {
+    Command made = Command.run(REPO, 600, "bash", "deploy/jre-base-image.sh").succeeded();
+    base = made.out().strip();
+    String tag = "ozworker-test/worker:" + UUID.randomUUID().toString().substring(0, 8);
+    Command.run(REPO, 600, "docker", "build", "--build-arg", "BASE_IMAGE=" + base, "-t", tag, ".")
+        .succeeded();
+    // Removed by id, so that only this build's image goes, whatever else carries the tag later.
+    image =
+        Command.run(REPO, 60, "docker", "image", "inspect", "--format", "{{.Id}}", tag)
+            .succeeded()
+            .out()
+            .strip();
+  }
+
+  @AfterAll
+  static void removeTheImage() throws Exception {
+    if (image != null) {
+      Command.run(REPO, 120, "docker", "image", "rm", "--force", image).succeeded();
+    }
+  }
+
+  @Test
+  void helpPrintsTheUsageOfTheWorker() throws Exception {
+    Command help = docker("--help");
+
+    assertThat(help.status()).as(help.err()).isZero();
+    assertThat(help.out())
+        .startsWith("Usage: oz-worker-operator")
+        .contains("--worker-id", "--backend=docker|direct", "check-config");
+  }
+
+  @Test
+  void checkConfigReadsTheConfigMapsFileOnAReadOnlyRoot(@TempDir Path dir) throws Exception {
+    Path config =
+        Files.writeString(
+            dir.resolve("config.yaml"),
+            Manifests.workerConfig(Manifests.BASE.resolve("config.yaml")));
+
+    Command check =
+        docker(
+            "-v",
+            config + ":/etc/oz-worker/config.yaml:ro",
+            image,
+            "--config-file=/etc/oz-worker/config.yaml",
+            "--worker-id=oz-worker-5d8f9-abcde",
+            "check-config");
+
+    assertThat(check.status()).as(check.err()).isZero();
+    assertThat(check.out())
+        .contains("worker_id: oz-worker-5d8f9-abcde", "max_concurrent_tasks: 2")
+        .doesNotContain(API_KEY);
+  }
+
+  @Test
+  void aBadConfigExitsWithStatus2NamingTheKey(@TempDir Path dir) throws Exception {
+    Path config = Files.writeString(dir.resolve("config.yaml"), "max_concurent_tasks: 2\n");
+
+    Command check =
+        docker(
+            "-v",
+            config + ":/etc/oz-worker/config.yaml:ro",
+            image,
+            "--config-file=/etc/oz-worker/config.yaml",
+            "--worker-id=w1",
+            "check-config");
+
+    assertThat(check.status()).isEqualTo(2);
+    assertThat(check.err()).contains("invalid configuration", "max_concurent_tasks");
+  }
+
+  @Test
+  void theWorkerRunsAsUid10001WithTheToolsTheDirectBackendNeeds() throws Exception {
+    Command id = docker("--entrypoint", "id", image);
+    Command tools =
+        docker(
+            "--entrypoint",
+            "/usr/bin/setsid",
+            image,
+            "--wait",
+            "/bin/sh",
+            "-c",
+            "/usr/bin/mkfifo -m 600 /tmp/fifo && test -p /tmp/fifo && /bin/kill -0 $$ && echo ok");
+
+    assertThat(id.out()).startsWith("uid=10001");
+    assertThat(tools.out()).as(tools.err()).isEqualTo("ok\n");
+  }
+
+  /**
+   * Runs the image like the Deployment does: no network, read-only root, a tmpfs for /tmp, no
+   * capabilities. Arguments before the image name (when given) are docker's.
+   */
+  static Command docker(String... args) throws IOException, InterruptedException {
+    boolean namesImage = Arrays.asList(args).contains(image);
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "docker",
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                "--read-only",
+                "--tmpfs",
+                "/tmp",
+                "--cap-drop",
+                "ALL",
+                "--security-opt",
+                "no-new-privileges",
+                "-e",
+                "WARP_API_KEY=" + API_KEY));
+    if (!namesImage) {
+      argv.add(image);
+    }
+    argv.addAll(List.of(args));
+    return Command.run(REPO, 120, argv.toArray(String[]::new));
+  }
+}
