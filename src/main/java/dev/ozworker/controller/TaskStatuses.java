@@ -188,7 +188,9 @@ final class TaskStatuses {
     if (run.isRunning()) {
       condition(task, next, STARTED, true, "AgentRunning", "the agent ran");
     }
-    next.setLogTail(run.redactor().redactTail(outcome.logTail(), LOG_TAIL_CHARS));
+    String tail = run.redactor().redactTail(outcome.logTail(), LOG_TAIL_CHARS);
+    // No output is no tail: some API servers (kube-local's v1.20) refuse an empty string here.
+    next.setLogTail(tail.isEmpty() ? null : tail);
     String completedReason = phase.name();
     if (outcome instanceof TaskOutcome.Failed failed) {
       failed.failure().exitCode().ifPresent(next::setExitCode);

@@ -190,6 +190,14 @@ class TaskStatusesTest {
   }
 
   @Test
+  void anAgentThatPrintedNothingLeavesNoLogTailRatherThanAnEmptyOne() {
+    TaskRun run = run(Map.of());
+    run.finished(new TaskOutcome.Succeeded(""));
+
+    assertThat(statuses.ofRun(task(null), run).getLogTail()).isNull();
+  }
+
+  @Test
   void aTimeoutMessageNamesTheTimeout() {
     TaskRun run = run(Map.of());
     run.stop(TaskRun.StopCause.TIMEOUT, Duration.ZERO);
