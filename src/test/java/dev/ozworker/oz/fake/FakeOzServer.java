@@ -61,6 +61,7 @@ public final class FakeOzServer implements AutoCloseable {
   private final List<String> refusedHandshakes = new CopyOnWriteArrayList<>();
   private final Map<String, AtomicInteger> connections = new ConcurrentHashMap<>();
   private volatile Consumer<Frame> onFrame = frame -> {};
+  private volatile Consumer<String> onConnect = workerId -> {};
   private volatile boolean refusing;
   private volatile boolean silent;
   private volatile Exception startFailure;
@@ -112,6 +113,14 @@ public final class FakeOzServer implements AutoCloseable {
    */
   public void onFrame(Consumer<Frame> check) {
     this.onFrame = check;
+  }
+
+  /**
+   * Calls {@code connected} with the worker id on the server's thread as each connection opens, so
+   * a caller can time a worker's start to its connection without polling.
+   */
+  public void onConnect(Consumer<String> connected) {
+    this.onConnect = connected;
   }
 
   /** Sends {@code text} as it is, one text frame: garbage, huge or hand-written frames. */
@@ -262,6 +271,7 @@ public final class FakeOzServer implements AutoCloseable {
       socket.setAttachment(workerId);
       workers.put(workerId, socket);
       connections.computeIfAbsent(workerId, id -> new AtomicInteger()).incrementAndGet();
+      onConnect.accept(workerId);
     }
 
     @Override
