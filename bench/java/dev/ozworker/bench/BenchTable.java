@@ -20,8 +20,7 @@ import java.util.stream.Stream;
 public final class BenchTable {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  private static final String FORMAT =
-      "%-34s %-7s %9s %9s %9s | %9s %7s | %9s %7s | %-22s %s%n";
+  private static final String FORMAT = "%-34s %-7s %9s %9s %9s | %9s %7s | %9s %7s | %-22s %s%n";
 
   private BenchTable() {}
 
@@ -75,8 +74,12 @@ public final class BenchTable {
     }
     JSON.writeValue(output.toFile(), out);
     long missed =
-        figures.valueStream().filter(f -> f.path("met").isBoolean() && !f.path("met").asBoolean()).count();
-    System.out.printf("%d figures, %d targets missed; written to %s%n", figures.size(), missed, output);
+        figures
+            .valueStream()
+            .filter(f -> f.path("met").isBoolean() && !f.path("met").asBoolean())
+            .count();
+    System.out.printf(
+        "%d figures, %d targets missed; written to %s%n", figures.size(), missed, output);
   }
 
   /** One table line for a figure node (as {@link BenchReport} writes it). */
@@ -104,9 +107,7 @@ public final class BenchTable {
 
   private static String ratio(JsonNode figure, String key) {
     JsonNode value = figure.path(key);
-    return value.isNumber()
-        ? String.format("%.2f", value.asDouble())
-        : "-";
+    return value.isNumber() ? String.format("%.2f", value.asDouble()) : "-";
   }
 
   private static String number(JsonNode value) {

@@ -17,7 +17,12 @@ public final class BenchWorkerMain {
     try (MockApi api = MockApi.start();
         OurWorker worker =
             OurWorker.direct(
-                api.client(), false, java.net.URI.create(args[0]), args[1], Path.of(args[3]), Path.of(args[2]))) {
+                api.client(),
+                false,
+                java.net.URI.create(args[0]),
+                args[1],
+                Path.of(args[3]),
+                Path.of(args[2]))) {
       // The parent ends the worker by closing our stdin: no signal handling needed here.
       while (System.in.read() >= 0) {
         // keep reading until end of input

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Claim → agent process started with the Direct backend: from the {@code task_claimed} frame
  * arriving at the fake Oz server to the stand-in CLI announcing itself on a FIFO. The floor is a
  * raw fork/exec of the same stand-in with the same environment, timed to the same signal; the
- * reference is the Go worker's Direct backend on the same server and stand-in. One task at a
- * time, each after the previous one's result arrived.
+ * reference is the Go worker's Direct backend on the same server and stand-in. One task at a time,
+ * each after the previous one's result arrived.
  */
 class DirectStartBench {
   static final int WARM_UP = BenchSize.of(10, 2);

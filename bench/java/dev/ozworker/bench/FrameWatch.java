@@ -8,8 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Futures of the frames workers send the fake Oz server, completed on its thread as each arrives:
- * a benchmark waits on the frame itself instead of polling, and takes the arrival time from it.
+ * Futures of the frames workers send the fake Oz server, completed on its thread as each arrives: a
+ * benchmark waits on the frame itself instead of polling, and takes the arrival time from it.
  */
 public final class FrameWatch {
   private final Map<String, CompletableFuture<Frame>> frames = new ConcurrentHashMap<>();

@@ -34,7 +34,9 @@ public record OurWorker(WorkerRuntime runtime, Backend backend) implements AutoC
     return logger;
   }
 
-  /** A worker with {@code backend}, configured by {@code backendYaml} (the {@code backend:} key). */
+  /**
+   * A worker with {@code backend}, configured by {@code backendYaml} (the {@code backend:} key).
+   */
   public static OurWorker start(
       KubernetesClient client,
       boolean serverSideApply,
@@ -61,7 +63,12 @@ public record OurWorker(WorkerRuntime runtime, Backend backend) implements AutoC
     WorkerConfig config = config(webSocketUrl, workerId, backendYaml);
     WorkerRuntime runtime =
         WorkerRuntime.start(
-            client, config, List.of(backend), Clock.systemUTC(), serverSideApply, LinkTimings.DEFAULT);
+            client,
+            config,
+            List.of(backend),
+            Clock.systemUTC(),
+            serverSideApply,
+            LinkTimings.DEFAULT);
     return new OurWorker(runtime, backend);
   }
 
@@ -93,15 +100,17 @@ public record OurWorker(WorkerRuntime runtime, Backend backend) implements AutoC
     return start(client, serverSideApply, webSocketUrl, workerId, directYaml(ozPath, dir), backend);
   }
 
-  /** The {@code backend:} and log settings of a Direct worker whose files live under {@code dir}. */
+  /**
+   * The {@code backend:} and log settings of a Direct worker whose files live under {@code dir}.
+   */
   public static String directYaml(Path ozPath, Path dir) {
     return """
-        task_log_dir: %s
-        backend:
-          direct:
-            workspace_root: %s
-            oz_path: %s
-        """
+    task_log_dir: %s
+    backend:
+      direct:
+        workspace_root: %s
+        oz_path: %s
+    """
         .formatted(dir.resolve("logs"), dir.resolve("workspaces"), ozPath);
   }
 

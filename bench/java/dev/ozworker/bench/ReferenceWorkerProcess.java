@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The Go reference worker ({@code oz-agent-worker}) as a child process with its Direct backend
  * running the {@link StandIn}, for the side-by-side figures. Found at {@code $OZ_REFERENCE_WORKER}
- * or {@code /var/cache/peers/oz-agent-worker}; without it the reference columns stay empty.
- * Closing stops that process, and only that one.
+ * or {@code /var/cache/peers/oz-agent-worker}; without it the reference columns stay empty. Closing
+ * stops that process, and only that one.
  */
 public final class ReferenceWorkerProcess implements AutoCloseable {
   static final Path DEFAULT_BINARY = Path.of("/var/cache/peers/oz-agent-worker");

@@ -30,7 +30,12 @@ class ResourceBench {
 
   @TempDir Path dir;
 
-  record Measured(double[] startMillis, double[] idleRss, double[] idleThreads, double[] rss, double[] threads) {}
+  record Measured(
+      double[] startMillis,
+      double[] idleRss,
+      double[] idleThreads,
+      double[] rss,
+      double[] threads) {}
 
   @Test
   void startUpAndMemory() throws Exception {

@@ -44,7 +44,8 @@ public record Target(String statistic, String relation, double limit, String bas
 
   /** How the table shows it, e.g. {@code p99 <= 50} or {@code median <= floor + 30}. */
   public String text() {
-    String limitText = limit == Math.rint(limit) ? String.valueOf((long) limit) : String.valueOf(limit);
+    String limitText =
+        limit == Math.rint(limit) ? String.valueOf((long) limit) : String.valueOf(limit);
     return switch (base) {
       case "floor+" -> statistic + " " + relation + " floor+" + limitText;
       case "floor×" -> statistic + " " + relation + " " + limitText + "×floor";

@@ -117,7 +117,9 @@ class ThroughputBench {
     }
   }
 
-  /** A warm-up burst of a tenth, then {@link #ROUNDS} bursts of {@link #TASKS}: tasks per second. */
+  /**
+   * A warm-up burst of a tenth, then {@link #ROUNDS} bursts of {@link #TASKS}: tasks per second.
+   */
   static double[] rounds(
       FakeOzServer oz, FrameWatch frames, String workerId, Map<String, String> env)
       throws Exception {
@@ -147,7 +149,8 @@ class ThroughputBench {
     }
     long last = start;
     for (CompletableFuture<FakeOzServer.Frame> result : results) {
-      FakeOzServer.Frame frame = result.get(5, java.util.concurrent.TimeUnit.MINUTES);
+      FakeOzServer.Frame frame =
+          result.get(BenchSize.of(300, 60), java.util.concurrent.TimeUnit.SECONDS);
       assertThat(frame.type()).isEqualTo("task_completed");
       last = Math.max(last, frame.receivedNanos());
     }
