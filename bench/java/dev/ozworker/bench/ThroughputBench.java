@@ -14,6 +14,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +32,7 @@ class ThroughputBench {
   static final int TASKS = BenchSize.of(1000, 20);
   static final int ROUNDS = BenchSize.of(3, 1);
   static final int FLOOR_WRITES = BenchSize.of(300, 20);
+  static final AtomicInteger UNFINISHED = new AtomicInteger();
 
   @TempDir Path dir;
 
@@ -74,6 +78,7 @@ class ThroughputBench {
                   .withFloor(Stats.of(floor), "API writes/s from one client, same server")
                   .withTarget(Target.atLeast("median", 100)))
           .fact("tasks_per_round", TASKS)
+          .fact("unfinished_tasks", UNFINISHED.getAndSet(0))
           .write();
     } finally {
       ApiServerTasks.delete(client, TestCluster.NAMESPACE, workerId);
@@ -148,12 +153,25 @@ class ThroughputBench {
       oz.assign(workerId, assignment(id, env));
     }
     long last = start;
+    int finished = 0;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BenchSize.of(300, 30));
     for (CompletableFuture<FakeOzServer.Frame> result : results) {
-      FakeOzServer.Frame frame =
-          result.get(BenchSize.of(300, 60), java.util.concurrent.TimeUnit.SECONDS);
+      FakeOzServer.Frame frame;
+      try {
+        frame = result.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException stuck) {
+        // A figure, not a test: tasks that never finish are counted and reported, not thrown.
+        continue;
+      }
       assertThat(frame.type()).isEqualTo("task_completed");
       last = Math.max(last, frame.receivedNanos());
+      finished++;
     }
-    return count / ((last - start) / 1e9);
+    UNFINISHED.addAndGet(count - finished);
+    if (finished < count) {
+      System.out.printf(
+          "throughput: %d of %d tasks of %s never finished%n", count - finished, count, prefix);
+    }
+    return finished / ((last - start) / 1e9);
   }
 }
