@@ -61,6 +61,7 @@ public final class BenchTable {
       for (JsonNode figure : report.path("figures")) {
         ObjectNode copy = ((ObjectNode) figure).deepCopy();
         copy.put("benchmark", benchmark);
+        copy.put("size", report.path("size").asText());
         figures.add(copy);
         System.out.print(row(figure));
       }

@@ -172,6 +172,6 @@ class ThroughputBench {
       System.out.printf(
           "throughput: %d of %d tasks of %s never finished%n", count - finished, count, prefix);
     }
-    return finished / ((last - start) / 1e9);
+    return finished == 0 ? 0 : finished / ((last - start) / 1e9);
   }
 }
