@@ -7,20 +7,25 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Figures of one benchmark: latency percentiles of named measurements, plus free-form facts. Prints
- * a line per measurement and writes {@code target/bench/<name>.json}.
+ * Figures of one benchmark: {@link Figure}s (ours, the floor, the reference, the target), latency
+ * percentiles of named measurements, and free-form facts. Prints a line per entry and writes {@code
+ * target/bench/<name>.json} ({@code target/bench-smoke/} in a smoke run), which {@link BenchTable}
+ * gathers into one table.
  */
 public final class BenchReport {
-  static final Path DIRECTORY = Path.of("target", "bench");
+  static final Path DIRECTORY = Path.of("target", BenchSize.smoke() ? "bench-smoke" : "bench");
 
   private final String name;
   private final Map<String, ObjectNode> measurements = new LinkedHashMap<>();
   private final ObjectNode facts;
+  private final List<Figure> figures = new ArrayList<>();
   private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   public BenchReport(String name) {
@@ -52,7 +57,14 @@ public final class BenchReport {
     return this;
   }
 
-  /** Adds a single figure, e.g. bytes allocated per operation. */
+  /** Adds a figure measured against its floor, the reference and its target. */
+  public BenchReport figure(Figure figure) {
+    figures.add(figure);
+    System.out.print(name + " " + BenchTable.row(node(figure)));
+    return this;
+  }
+
+  /** Adds a single fact, e.g. bytes allocated per operation. */
   public BenchReport fact(String key, double value) {
     facts.put(key, value);
     System.out.printf("%s %s: %.1f%n", name, key, value);
@@ -66,6 +78,9 @@ public final class BenchReport {
     root.put("finished", Instant.now().toString());
     root.put("java", Runtime.version().toString());
     root.put("processors", Runtime.getRuntime().availableProcessors());
+    root.put("size", BenchSize.smoke() ? "smoke" : "full");
+    var figureNodes = root.putArray("figures");
+    figures.forEach(figure -> figureNodes.add(node(figure)));
     measurements.forEach(root.putObject("latency")::set);
     root.set("facts", facts);
     Files.createDirectories(DIRECTORY);
@@ -73,6 +88,26 @@ public final class BenchReport {
     json.writeValue(file.toFile(), root);
     System.out.println(name + " report: " + file);
     return file;
+  }
+
+  private ObjectNode node(Figure figure) {
+    ObjectNode node = json.valueToTree(figure);
+    ratio(node, "ratio_to_floor", figure.ratioToFloor());
+    ratio(node, "ratio_to_reference", figure.ratioToReference());
+    if (figure.met() != null) {
+      node.put("met", figure.met());
+      node.put("target_text", figure.target().text());
+    }
+    return node;
+  }
+
+  // JSON has no NaN: a ratio without a floor or reference is null.
+  private static void ratio(ObjectNode node, String key, double value) {
+    if (Double.isNaN(value)) {
+      node.putNull(key);
+    } else {
+      node.put(key, Math.round(value * 1000) / 1000.0);
+    }
   }
 
   private static long percentile(long[] sorted, int percent) {

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
  * env_vars, sidecars, an MCP server), so these are upper figures for real traffic.
  */
 class ResolutionBench {
-  static final int WARM_UP = 20_000;
-  static final int SAMPLES = 50_000;
+  static final int WARM_UP = BenchSize.of(20_000, 100);
+  static final int SAMPLES = BenchSize.of(50_000, 100);
   static final String FRAME = OzFrames.REFERENCE_ASSIGNMENT;
 
   final OzCodec codec = new OzCodec();
@@ -58,6 +58,11 @@ class ResolutionBench {
       total[i] = decode[i] + map[i] + resolve[i];
     }
     new BenchReport("resolution")
+        .figure(
+            Figure.of(
+                "resolve_assignment",
+                "µs",
+                Stats.of(java.util.Arrays.stream(total).mapToDouble(n -> n / 1e3).toArray())))
         .latency("decode", decode)
         .latency("map", map)
         .latency("resolve", resolve)

@@ -696,16 +696,17 @@ class AgentTaskControllerTest {
     client.resources(AgentTask.class).inNamespace(namespace()).resource(task).create();
   }
 
+  // A merge patch without a resourceVersion, as a user's cancel is: a read-modify-write here
+  // would race the controller's own writes and fail with 409 on a loaded machine.
   void setCancel(String name) {
     client
         .resources(AgentTask.class)
         .inNamespace(namespace())
         .withName(name)
-        .edit(
-            task -> {
-              task.getSpec().setCancel(true);
-              return task;
-            });
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"cancel\":true}}");
   }
 
   AgentTask get(String name) {

@@ -62,6 +62,7 @@ public final class FakeOzServer implements AutoCloseable {
   private final Map<String, List<Integer>> closeCodes = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> connections = new ConcurrentHashMap<>();
   private volatile Consumer<Frame> onFrame = frame -> {};
+  private volatile Consumer<String> onConnect = workerId -> {};
   private volatile boolean refusing;
   private volatile boolean silent;
   private volatile Exception startFailure;
@@ -113,6 +114,14 @@ public final class FakeOzServer implements AutoCloseable {
    */
   public void onFrame(Consumer<Frame> check) {
     this.onFrame = check;
+  }
+
+  /**
+   * Calls {@code connected} with the worker id on the server's thread as each connection opens, so
+   * a caller can time a worker's start to its connection without polling.
+   */
+  public void onConnect(Consumer<String> connected) {
+    this.onConnect = connected;
   }
 
   /** Sends {@code text} as it is, one text frame: garbage, huge or hand-written frames. */
@@ -268,6 +277,7 @@ public final class FakeOzServer implements AutoCloseable {
       socket.setAttachment(workerId);
       workers.put(workerId, socket);
       connections.computeIfAbsent(workerId, id -> new AtomicInteger()).incrementAndGet();
+      onConnect.accept(workerId);
     }
 
     @Override

@@ -1,0 +1,177 @@
+package dev.ozworker.bench;
+
+import static dev.ozworker.oz.fake.OzAssignments.assignment;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ozworker.controller.MockApi;
+import dev.ozworker.kube.TestCluster;
+import dev.ozworker.oz.fake.FakeOzServer;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Throughput: a burst of assignments sent as fast as the fake Oz server can, timed from the first
+ * sent to the last terminal result frame received. With a backend that ends every run at once, on
+ * the embedded API server and on a real one (KUBECONFIG); the floor is how many writes per second
+ * one client gets from that store. With the Direct backend and a trivial CLI, side by side with the
+ * Go reference worker's Direct backend.
+ */
+class ThroughputBench {
+  static final int TASKS = BenchSize.of(1000, 20);
+  static final int ROUNDS = BenchSize.of(3, 1);
+  static final int FLOOR_WRITES = BenchSize.of(300, 20);
+  static final AtomicInteger UNFINISHED = new AtomicInteger();
+
+  @TempDir Path dir;
+
+  @Test
+  void noOpBackendOnTheEmbeddedApiServer() throws Exception {
+    try (FakeOzServer oz = FakeOzServer.start(OurWorker.API_KEY);
+        MockApi api = MockApi.start()) {
+      FrameWatch frames = FrameWatch.on(oz);
+      double floor = ApiServerTasks.writesPerSecond(api.client(), "test", FLOOR_WRITES);
+      double[] rates;
+      try (OurWorker worker =
+          OurWorker.start(
+              api.client(), false, oz, "bench-tp", "backend:\n  direct: {}\n", new NoOpBackend())) {
+        rates = rounds(oz, frames, "bench-tp", Map.of());
+      }
+      new BenchReport("throughput-embedded")
+          .figure(
+              Figure.of("throughput_noop_embedded", "tasks/s", Stats.of(rates))
+                  .withFloor(Stats.of(floor), "API writes/s from one client, same server")
+                  .withTarget(Target.atLeast("median", 300)))
+          .fact("tasks_per_round", TASKS)
+          .write();
+    }
+  }
+
+  @Test
+  void noOpBackendOnARealApiServer() throws Exception {
+    KubernetesClient client = TestCluster.connectOrSkip();
+    boolean createdCrd = TestCluster.installCrd(client);
+    String workerId = "bench-tp-" + UUID.randomUUID().toString().substring(0, 8);
+    try (FakeOzServer oz = FakeOzServer.start(OurWorker.API_KEY)) {
+      FrameWatch frames = FrameWatch.on(oz);
+      double floor = ApiServerTasks.writesPerSecond(client, TestCluster.NAMESPACE, FLOOR_WRITES);
+      double[] rates;
+      try (OurWorker worker =
+          OurWorker.start(
+              client, true, oz, workerId, "backend:\n  direct: {}\n", new NoOpBackend())) {
+        rates = rounds(oz, frames, workerId, Map.of());
+      }
+      new BenchReport("throughput-apiserver")
+          .figure(
+              Figure.of("throughput_noop_apiserver", "tasks/s", Stats.of(rates))
+                  .withFloor(Stats.of(floor), "API writes/s from one client, same server")
+                  .withTarget(Target.atLeast("median", 100)))
+          .fact("tasks_per_round", TASKS)
+          .fact("unfinished_tasks", UNFINISHED.getAndSet(0))
+          .write();
+    } finally {
+      ApiServerTasks.delete(client, TestCluster.NAMESPACE, workerId);
+      if (createdCrd) {
+        TestCluster.removeCrd(client);
+      }
+      client.close();
+    }
+  }
+
+  @Test
+  void directBackendWithATrivialCliSideBySide() throws Exception {
+    Path cli = StandIn.install(dir.resolve("bin"));
+    Optional<Path> binary = ReferenceWorkerProcess.binary();
+    try (FakeOzServer oz = FakeOzServer.start(OurWorker.API_KEY);
+        MockApi api = MockApi.start()) {
+      FrameWatch frames = FrameWatch.on(oz);
+      double[] ours;
+      try (OurWorker worker =
+          OurWorker.direct(api.client(), false, oz, "bench-tpd", cli, dir.resolve("ours"))) {
+        ours = rounds(oz, frames, "bench-tpd", Map.of());
+      }
+      Figure figure = Figure.of("throughput_direct_embedded", "tasks/s", Stats.of(ours));
+      if (binary.isPresent()) {
+        try (ReferenceWorkerProcess go =
+            ReferenceWorkerProcess.start(
+                binary.get(),
+                oz.webSocketUrl(),
+                OurWorker.API_KEY,
+                "bench-tpd-ref",
+                cli,
+                Files.createDirectories(dir.resolve("reference")))) {
+          Awaitility.await()
+              .atMost(Duration.ofSeconds(30))
+              .until(() -> oz.isConnected("bench-tpd-ref") || !go.isAlive());
+          assertThat(go.isAlive()).as("reference worker, log %s", go.log()).isTrue();
+          figure = figure.withReference(Stats.of(rounds(oz, frames, "bench-tpd-ref", Map.of())));
+        }
+      }
+      new BenchReport("throughput-direct").figure(figure).fact("tasks_per_round", TASKS).write();
+    }
+  }
+
+  /**
+   * A warm-up burst of a tenth, then {@link #ROUNDS} bursts of {@link #TASKS}: tasks per second.
+   */
+  static double[] rounds(
+      FakeOzServer oz, FrameWatch frames, String workerId, Map<String, String> env)
+      throws Exception {
+    burst(oz, frames, workerId, workerId + "-warm", Math.max(1, TASKS / 10), env);
+    double[] rates = new double[ROUNDS];
+    for (int round = 0; round < ROUNDS; round++) {
+      rates[round] = burst(oz, frames, workerId, workerId + "-r" + round, TASKS, env);
+    }
+    return rates;
+  }
+
+  private static double burst(
+      FakeOzServer oz,
+      FrameWatch frames,
+      String workerId,
+      String prefix,
+      int count,
+      Map<String, String> env)
+      throws Exception {
+    @SuppressWarnings("unchecked")
+    CompletableFuture<FakeOzServer.Frame>[] results = new CompletableFuture[count];
+    long start = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      String id = prefix + "-" + i;
+      results[i] = frames.result(id);
+      oz.assign(workerId, assignment(id, env));
+    }
+    long last = start;
+    int finished = 0;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BenchSize.of(300, 30));
+    for (CompletableFuture<FakeOzServer.Frame> result : results) {
+      FakeOzServer.Frame frame;
+      try {
+        frame = result.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException stuck) {
+        // A figure, not a test: tasks that never finish are counted and reported, not thrown.
+        continue;
+      }
+      assertThat(frame.type()).isEqualTo("task_completed");
+      last = Math.max(last, frame.receivedNanos());
+      finished++;
+    }
+    UNFINISHED.addAndGet(count - finished);
+    if (finished < count) {
+      System.out.printf(
+          "throughput: %d of %d tasks of %s never finished%n", count - finished, count, prefix);
+    }
+    return finished == 0 ? 0 : finished / ((last - start) / 1e9);
+  }
+}
