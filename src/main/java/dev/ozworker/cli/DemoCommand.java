@@ -96,7 +96,11 @@ final class DemoCommand implements Callable<Integer> {
         return RunCommand.CANNOT_START;
       }
     }
-    Path dir = Files.createTempDirectory("oz-demo-");
+    // TMPDIR as shell tools honour it, which the JVM's own temporary directory does not
+    String tmp = worker.environment.getOrDefault("TMPDIR", "");
+    Path dir =
+        Files.createTempDirectory(
+            Path.of(tmp.isBlank() ? System.getProperty("java.io.tmpdir") : tmp), "oz-demo-");
     DemoOzEndpoint oz = DemoOzEndpoint.start(frame -> received(out, frame));
     WorkerConfig config =
         DemoConfig.resolve(dir, oz.webSocketUrl(), kind, NAMESPACE, WORKER_ID, worker.environment);
