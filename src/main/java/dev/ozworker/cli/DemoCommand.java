@@ -2,17 +2,14 @@ package dev.ozworker.cli;
 
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.backend.Backend;
-import dev.ozworker.cli.demo.DemoAgent;
+import dev.ozworker.cli.demo.DemoConfig;
+import dev.ozworker.cli.demo.DemoImages;
 import dev.ozworker.cli.demo.DemoOzEndpoint;
 import dev.ozworker.cli.demo.DemoScenario;
 import dev.ozworker.cli.demo.TaskTable;
 import dev.ozworker.cli.embedded.EmbeddedApiServer;
 import dev.ozworker.config.BackendKind;
-import dev.ozworker.config.ConfigException;
-import dev.ozworker.config.ConfigFile;
-import dev.ozworker.config.Flags;
 import dev.ozworker.config.WorkerConfig;
-import dev.ozworker.config.WorkerConfigResolver;
 import dev.ozworker.oz.LinkTimings;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -24,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -46,12 +44,21 @@ import picocli.CommandLine.Spec;
       "Run the worker end to end on this machine, no cluster or Oz account needed: a local demo"
           + " Oz endpoint assigns three tasks (one succeeds, one fails, one is cancelled) while the"
           + " example AgentTask is applied; a live table shows them move, then a summary.",
+      "With --backend docker the tasks run in containers on the local Docker engine, from images"
+          + " the demo makes from /bin/busybox (busybox-static) and keeps: "
+          + DemoImages.TASK_IMAGE
+          + " and "
+          + DemoImages.AGENT_IMAGE
+          + ".",
       "Exit status: 0 when every task ended as expected."
     })
 final class DemoCommand implements Callable<Integer> {
   static final String WORKER_ID = "demo-worker";
   static final String NAMESPACE = "oz-demo";
   static final Duration TIMEOUT = Duration.ofSeconds(45);
+
+  /** Containers take longer to prepare than processes, most of all on a busy engine. */
+  static final Duration DOCKER_TIMEOUT = Duration.ofSeconds(90);
 
   @ParentCommand OzWorkerCommand worker;
   @Spec CommandSpec spec;
@@ -71,21 +78,40 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     Clock clock = Clock.systemUTC();
-    Path dir = Files.createTempDirectory("oz-demo-");
     String suffix = UUID.randomUUID().toString().substring(0, 6);
     String secret = "demo-secret-" + UUID.randomUUID();
     BackendKind kind = worker.backend == null ? BackendKind.DIRECT : worker.backend;
+    PrintWriter err = spec.commandLine().getErr();
+    DemoScenario.Images images = DemoScenario.Images.none();
+    List<String> made = new ArrayList<>();
     if (kind == BackendKind.DOCKER) {
-      spec.commandLine()
-          .getErr()
-          .println(
-              "oz-worker-operator demo: the demo runs its stand-in agent with the direct backend;"
-                  + " run it without --backend docker");
+      try {
+        images = DemoImages.ensure(DemoImages.BUSYBOX, made::add);
+      } catch (IllegalStateException | IOException e) {
+        err.println(
+            "oz-worker-operator demo: --backend docker needs a Docker engine and a static busybox"
+                + " to make its images from: "
+                + e.getMessage()
+                + "; or run the demo with the direct backend (without --backend docker)");
+        return RunCommand.CANNOT_START;
+      }
+    }
+    // TMPDIR as shell tools honour it, which the JVM's own temporary directory does not
+    String tmp = worker.environment.getOrDefault("TMPDIR", "");
+    Path dir =
+        Files.createTempDirectory(
+            Path.of(tmp.isBlank() ? System.getProperty("java.io.tmpdir") : tmp), "oz-demo-");
+    DemoOzEndpoint oz = DemoOzEndpoint.start(frame -> received(out, frame));
+    WorkerConfig config =
+        DemoConfig.resolve(dir, oz.webSocketUrl(), kind, NAMESPACE, WORKER_ID, worker.environment);
+    Backend backend;
+    try {
+      backend = WorkerBackends.create(config, worker.environment, clock);
+    } catch (IllegalStateException e) {
+      oz.close();
+      err.println("oz-worker-operator demo: " + e.getMessage());
       return RunCommand.CANNOT_START;
     }
-    DemoOzEndpoint oz = DemoOzEndpoint.start(frame -> received(out, frame));
-    WorkerConfig config = config(dir, oz);
-    Backend backend = WorkerBackends.create(config, worker.environment, clock);
     Cluster cluster =
         kubeconfig == null
             ? embedded()
@@ -98,9 +124,16 @@ final class DemoCommand implements Callable<Integer> {
       out.println("  Kubernetes API: " + cluster.description() + ", namespace " + NAMESPACE);
       out.println("  Oz: a local demo endpoint at " + oz.webSocketUrl() + " (not Oz)");
       out.println(
-          "  agent: a stand-in Oz CLI (demo script) at "
-              + dir.resolve("bin/oz")
-              + ", run by the direct backend");
+          kind == BackendKind.DOCKER
+              ? "  agent: a stand-in Oz CLI (demo script) in sidecar image "
+                  + DemoImages.AGENT_IMAGE
+                  + ", run by the docker backend in containers of "
+                  + DemoImages.TASK_IMAGE
+                  + " (network none)"
+              : "  agent: a stand-in Oz CLI (demo script) at "
+                  + dir.resolve("bin/oz")
+                  + ", run by the direct backend");
+      made.forEach(line -> out.println("  " + line + " (kept for later runs)"));
       out.println();
       prepare(cluster.client());
       TaskTable table = new TaskTable(out, clock);
@@ -114,9 +147,9 @@ final class DemoCommand implements Callable<Integer> {
               clock,
               cluster.serverSideApply(),
               LinkTimings.DEFAULT);
-      scenario =
-          new DemoScenario(cluster.client(), NAMESPACE, oz, out, clock, DemoScenario.Images.none());
-      boolean asExpected = scenario.run(suffix, secret, TIMEOUT);
+      scenario = new DemoScenario(cluster.client(), NAMESPACE, oz, out, clock, images);
+      boolean asExpected =
+          scenario.run(suffix, secret, kind == BackendKind.DOCKER ? DOCKER_TIMEOUT : TIMEOUT);
       out.println("Task logs (secrets masked): " + config.taskLogDir());
       return asExpected ? 0 : 1;
     } finally {
@@ -134,45 +167,6 @@ final class DemoCommand implements Callable<Integer> {
       oz.close();
       out.flush();
     }
-  }
-
-  private WorkerConfig config(Path dir, DemoOzEndpoint oz) throws ConfigException, IOException {
-    Path agent = DemoAgent.install(dir.resolve("bin"));
-    String yaml =
-        """
-        namespace: %s
-        task_log_dir: %s
-        cancel_grace_period: 5s
-        finished_task_ttl: 0s
-        backend:
-          direct:
-            workspace_root: %s
-            oz_path: %s
-        """
-            .formatted(NAMESPACE, dir.resolve("logs"), dir.resolve("workspaces"), agent);
-    Flags flags =
-        new Flags(
-            Optional.empty(),
-            Optional.of(BackendKind.DIRECT),
-            Optional.of("demo-key-for-the-local-endpoint"),
-            Optional.of(WORKER_ID),
-            Optional.of(oz.webSocketUrl().toString()),
-            Optional.of("http://127.0.0.1:1"),
-            Optional.empty(),
-            Optional.empty(),
-            false,
-            List.of(),
-            List.of(),
-            Optional.empty(),
-            Optional.of("0s"),
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty());
-    return new WorkerConfigResolver(worker.environment, dir)
-        .resolve(ConfigFile.parse(yaml, "the demo's configuration", worker.environment), flags);
   }
 
   private static Cluster embedded() {

@@ -32,6 +32,9 @@ public final class DemoScenario {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration POLL = Duration.ofMillis(100);
 
+  /** The condition the controller sets once a finished run's backend cleanup is done. */
+  private static final String TORN_DOWN = "TornDown";
+
   /** One task of the demo and how it should end. */
   record Expectation(
       String name, Optional<String> taskId, AgentTaskPhase phase, Integer exitCode, String frame) {}
@@ -168,8 +171,8 @@ public final class DemoScenario {
       Optional<AgentTask> task = find(expected);
       boolean ended =
           task.map(AgentTask::getStatus)
-              .map(AgentTaskStatus::getPhase)
-              .filter(AgentTaskPhase::isTerminal)
+              .filter(status -> status.getPhase() != null && status.getPhase().isTerminal())
+              .filter(DemoScenario::tornDown)
               .isPresent();
       boolean reported =
           expected.taskId().isEmpty()
@@ -184,6 +187,15 @@ public final class DemoScenario {
       }
     }
     return true;
+  }
+
+  /**
+   * The run's container or workspace is gone: the demo may close the backend without leaving it
+   * behind. The phase turns final before that cleanup ends.
+   */
+  private static boolean tornDown(AgentTaskStatus status) {
+    return status.getConditions() != null
+        && status.getConditions().stream().anyMatch(c -> TORN_DOWN.equals(c.getType()));
   }
 
   private boolean summary() {
