@@ -9,6 +9,7 @@ import dev.ozworker.cli.demo.DemoScenario;
 import dev.ozworker.cli.demo.TaskTable;
 import dev.ozworker.cli.embedded.EmbeddedApiServer;
 import dev.ozworker.config.BackendKind;
+import dev.ozworker.config.LogLevel;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.oz.LinkTimings;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -76,6 +77,8 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // The table and the frames tell the story; the worker's own lines would bury them.
+    worker.configureLogging(LogLevel.warn);
     PrintWriter out = spec.commandLine().getOut();
     Clock clock = Clock.systemUTC();
     String suffix = UUID.randomUUID().toString().substring(0, 6);
@@ -134,6 +137,9 @@ final class DemoCommand implements Callable<Integer> {
                   + dir.resolve("bin/oz")
                   + ", run by the direct backend");
       made.forEach(line -> out.println("  " + line + " (kept for later runs)"));
+      if (worker.logLevel == null) {
+        out.println("  worker log: warnings only (--log-level info shows every step)");
+      }
       out.println();
       prepare(cluster.client());
       TaskTable table = new TaskTable(out, clock);

@@ -239,9 +239,13 @@ public final class OzWorkerCommand implements Callable<Integer> {
 
   /** Sets up logging as {@code --log-level} and {@code --log-format} (or the file) ask. */
   public void configureLogging() {
+    configureLogging(WorkerConfig.DEFAULT_LOG_LEVEL);
+  }
+
+  /** As {@link #configureLogging()}, at {@code unlessGiven} when no {@code --log-level} was. */
+  void configureLogging(LogLevel unlessGiven) {
     Flags given = flags();
-    LogSetup.apply(
-        given.logLevel().orElse(WorkerConfig.DEFAULT_LOG_LEVEL), resolver.logFormat(given));
+    LogSetup.apply(given.logLevel().orElse(unlessGiven), resolver.logFormat(given));
   }
 
   @Override

@@ -41,7 +41,11 @@ class DemoCommandIT {
     try (LogCapture capture = LogCapture.start()) {
       status =
           Main.execute(
-              new String[] {"demo"}, env, home, new PrintWriter(out, true), new PrintWriter(err));
+              new String[] {"demo", "--log-level", "info"},
+              env,
+              home,
+              new PrintWriter(out, true),
+              new PrintWriter(err));
       logs = capture.text();
     }
     Duration took = Duration.ofNanos(System.nanoTime() - started);

@@ -77,7 +77,7 @@ class DemoDockerIT {
     try (LogCapture capture = LogCapture.start()) {
       status =
           Main.execute(
-              new String[] {"demo", "--backend", "docker"},
+              new String[] {"demo", "--backend", "docker", "--log-level", "info"},
               env,
               home,
               new PrintWriter(out, true),
