@@ -36,6 +36,11 @@ public final class Launcher {
       }
       System.exit(1);
     }
+    // The embedded API server's netty would otherwise use sun.misc.Unsafe, which Java 24+ warns
+    // about on every start; it works the same without it.
+    if (System.getProperty("io.netty.noUnsafe") == null) {
+      System.setProperty("io.netty.noUnsafe", "true");
+    }
     try {
       Class.forName("dev.ozworker.Main")
           .getMethod("main", String[].class)

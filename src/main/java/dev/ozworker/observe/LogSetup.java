@@ -32,6 +32,9 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
     "io.javaoperatorsdk", "io.fabric8", "com.github.dockerjava"
   };
 
+  private static final String UNSTABLE_VERSION_WARNING =
+      "io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils";
+
   /** Called by logback when it starts: text at INFO. */
   @Override
   public ExecutionStatus configure(LoggerContext context) {
@@ -67,6 +70,8 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         context.getLogger(name).setLevel(Level.INFO);
       }
     }
+    // AgentTask is v1alpha1 on purpose; fabric8 would warn about that on every start.
+    context.getLogger(UNSTABLE_VERSION_WARNING).setLevel(Level.ERROR);
   }
 
   private static Encoder<ILoggingEvent> encoder(LoggerContext context, LogFormat format) {
