@@ -5,6 +5,7 @@ import dev.ozworker.api.AgentTaskStatus;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,15 +33,19 @@ final class StatusWriter {
 
   /** Returns the task as stored after the write, or as given when nothing changed. */
   AgentTask write(AgentTask task, AgentTaskStatus next, Context<AgentTask> context) {
-    AgentTaskStatus before = task.getStatus();
-    if (next.equals(before)) {
+    if (next.equals(task.getStatus())) {
       return task;
     }
+    // What the write really replaced: after a conflict the update is applied again to the version
+    // read back from the server, which a stale cached copy may not match. Events, metrics and the
+    // log line describe that change, so a transition already written is not announced twice.
+    AtomicReference<AgentTaskStatus> replaced = new AtomicReference<>(task.getStatus());
     AgentTask updated =
         PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
             task,
             context,
             current -> {
+              replaced.set(current.getStatus());
               AgentTask copy = context.getClient().getKubernetesSerialization().clone(current);
               // `reported` is the result reporter's, and only ever turns true: a retry after a
               // conflict must not take it back with a status computed from an older version.
@@ -51,6 +56,7 @@ final class StatusWriter {
               copy.setStatus(next);
               return copy;
             });
+    AgentTaskStatus before = replaced.get();
     if (before == null || before.getPhase() != next.getPhase()) {
       log.info(
           "AgentTask {} is {}: {}",

@@ -231,6 +231,30 @@ class ObservabilityEndToEndTest {
         .anyMatch(message -> message.startsWith("reported task_failed"));
   }
 
+  @Test
+  void eachPhaseChangeIsAnnouncedOnceWhileResultsAreReportedAlongside() throws Exception {
+    worker = worker("worker_id: w1\nmax_concurrent_tasks: 12");
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      String name = "quick-" + i;
+      names.add(name);
+      // Ends as soon as it starts, so the reporter writes `reported` while the controller still
+      // writes the final status and cleanup: the writes conflict and are applied again.
+      backend.ends(name, new TaskOutcome.Succeeded("done\n"));
+      oz.assign("w1", assignment(name));
+    }
+    await().atMost(WAIT).until(() -> names.stream().allMatch(this::reported));
+
+    for (String name : names) {
+      assertThat(events(name).stream().map(Event::getReason).toList())
+          .as(name)
+          .containsOnlyOnce("Preparing", "Succeeded")
+          .doesNotHaveDuplicates();
+    }
+    assertThat(scrape().value("oz_worker_tasks_completed_total", Map.of("result", "succeeded")))
+        .contains(12.0);
+  }
+
   private static void assertReferenceSeries(Scrape scrape) {
     for (String name :
         List.of(
