@@ -2,8 +2,6 @@ package dev.ozworker.cli;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,10 +16,12 @@ final class Drain {
 
   private final WorkerRuntime worker;
   private final Clock clock;
+  private final Poll poll;
 
   Drain(WorkerRuntime worker, Clock clock) {
     this.worker = worker;
     this.clock = clock;
+    this.poll = new Poll(clock, POLL);
   }
 
   /** What was left at each step, for the log and for tests. */
@@ -36,20 +36,20 @@ final class Drain {
         plan.finishBy());
     worker.stopTaking();
     int stopped = 0;
-    if (!waitUntil(worker::idle, plan.finishBy())) {
+    if (!poll.until(worker::idle, plan.finishBy())) {
       stopped = worker.activeTasks();
       LOG.warn(
           "shutting down: stopping {} unfinished tasks as graceful_shutdown (killed after {})",
           stopped,
           plan.stopGrace());
       worker.stopRuns(plan.stopGrace());
-      waitUntil(worker::idle, plan.stoppedBy());
+      poll.until(worker::idle, plan.stoppedBy());
     }
     int left = worker.activeTasks();
     if (left > 0) {
       LOG.warn("shutting down: {} tasks did not finish their teardown in time", left);
     }
-    waitUntil(() -> worker.unreportedResults() == 0, plan.flushedBy());
+    poll.until(() -> worker.unreportedResults() == 0, plan.flushedBy());
     long unreported = worker.unreportedResults();
     if (unreported > 0) {
       LOG.warn(
@@ -60,20 +60,5 @@ final class Drain {
     worker.close();
     LOG.info("shut down: link to Oz closed");
     return new Outcome(stopped, left, unreported);
-  }
-
-  private boolean waitUntil(BooleanSupplier done, Instant deadline) {
-    while (!done.getAsBoolean()) {
-      if (!clock.instant().isBefore(deadline)) {
-        return false;
-      }
-      try {
-        Thread.sleep(POLL);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return done.getAsBoolean();
-      }
-    }
-    return true;
   }
 }

@@ -6,6 +6,7 @@ import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.api.AgentTaskStatus;
+import dev.ozworker.cli.Poll;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 
 /**
  * What the demo does: three assignments from the demo Oz endpoint — one succeeds, one fails with
@@ -44,6 +44,7 @@ public final class DemoScenario {
   private final DemoOzEndpoint oz;
   private final PrintWriter out;
   private final Clock clock;
+  private final Poll poll;
   private final Images images;
   private final List<Expectation> expectations = new ArrayList<>();
   private final List<String> created = new ArrayList<>();
@@ -67,6 +68,7 @@ public final class DemoScenario {
     this.oz = oz;
     this.out = out;
     this.clock = clock;
+    this.poll = new Poll(clock, POLL);
     this.images = images;
   }
 
@@ -78,7 +80,7 @@ public final class DemoScenario {
    */
   public boolean run(String suffix, String secret, Duration timeout) {
     Instant deadline = clock.instant().plus(timeout);
-    if (!waitUntil(oz::isConnected, deadline)) {
+    if (!poll.until(oz::isConnected, deadline)) {
       say("the worker did not connect to the demo Oz endpoint");
       return false;
     }
@@ -110,13 +112,13 @@ public final class DemoScenario {
     expectations.add(
         new Expectation(
             hello, Optional.empty(), AgentTaskPhase.Succeeded, 0, "(none: not from Oz)"));
-    if (waitUntil(
+    if (poll.until(
         () -> phaseOf(cancel).filter(AgentTaskPhase.Running::equals).isPresent(), deadline)) {
       ObjectNode data = JSON.createObjectNode().put("task_id", cancel);
       sent("task_cancellation", cancel);
       oz.send("task_cancellation", data);
     }
-    boolean finished = waitUntil(this::allEnded, deadline);
+    boolean finished = poll.until(this::allEnded, deadline);
     if (!finished) {
       say("not every task ended within " + timeout.toSeconds() + "s");
     }
@@ -281,20 +283,5 @@ public final class DemoScenario {
       out.println(line);
       out.flush();
     }
-  }
-
-  private boolean waitUntil(BooleanSupplier done, Instant deadline) {
-    while (!done.getAsBoolean()) {
-      if (!clock.instant().isBefore(deadline)) {
-        return false;
-      }
-      try {
-        Thread.sleep(POLL);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return true;
   }
 }
