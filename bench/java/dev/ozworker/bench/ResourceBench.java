@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Start-up and memory of the worker as its own process: process start → connected to the fake Oz
  * server (repeated with fresh processes), then resident memory and threads idle and with {@link
  * #TASKS} concurrent sleeping Direct tasks. The floor is a JVM that does nothing; the reference is
- * the Go worker measured the same way. Our worker is {@link BenchWorkerMain} (embedded API server
- * in process) until {@code -Dbench.worker=jar} switches to the runnable jar's {@code run}.
+ * the Go worker measured the same way. Our worker is the runnable jar's {@code run} on its embedded
+ * API server; for it, process start → {@code /readyz} 200 is measured as well.
  */
 class ResourceBench {
   static final int STARTS = BenchSize.of(5, 1);
@@ -32,6 +32,7 @@ class ResourceBench {
 
   record Measured(
       double[] startMillis,
+      double[] readyMillis,
       double[] idleRss,
       double[] idleThreads,
       double[] rss,
@@ -59,7 +60,7 @@ class ResourceBench {
               "bench-res",
               (id, d) -> {
                 WorkerProcess p = WorkerProcess.worker(oz.webSocketUrl(), id, d, cli);
-                return new Subject(p.pid(), p);
+                return new Subject(p.pid(), p, Optional.of(p.ready()));
               });
       Optional<Path> binary = ReferenceWorkerProcess.binary();
       Measured reference = null;
@@ -75,13 +76,16 @@ class ResourceBench {
                   ReferenceWorkerProcess p =
                       ReferenceWorkerProcess.start(
                           binary.get(), oz.webSocketUrl(), OurWorker.API_KEY, id, cli, d);
-                  return new Subject(p.pid(), p);
+                  return new Subject(p.pid(), p, Optional.empty());
                 });
       }
       String jvm = "a JVM that does nothing (same java, same classpath)";
       List<Figure> figures =
           List.of(
               Figure.of("start_to_connected", "ms", Stats.of(ours.startMillis()))
+                  .withFloor(Stats.of(floor.startMillis()), jvm + ": start → main")
+                  .withTarget(Target.atMost("median", 2000)),
+              Figure.of("start_to_ready", "ms", Stats.of(ours.readyMillis()))
                   .withFloor(Stats.of(floor.startMillis()), jvm + ": start → main")
                   .withTarget(Target.atMost("median", 2000)),
               Figure.of("rss_idle", "MiB", Stats.of(ours.idleRss()))
@@ -96,7 +100,8 @@ class ResourceBench {
       BenchReport report = new BenchReport("resources");
       for (Figure figure : figures) {
         Measured ref = reference;
-        report.figure(ref == null ? figure : figure.withReference(referenceOf(figure, ref)));
+        boolean comparable = ref != null && !figure.name().equals("start_to_ready");
+        report.figure(comparable ? figure.withReference(referenceOf(figure, ref)) : figure);
       }
       report.fact("tasks", TASKS).write();
     }
@@ -112,7 +117,10 @@ class ResourceBench {
     };
   }
 
-  record Subject(long pid, AutoCloseable process) {}
+  /**
+   * A started worker; {@code ready} completes when its {@code /readyz} answers 200, if it has one.
+   */
+  record Subject(long pid, AutoCloseable process, Optional<CompletableFuture<Long>> ready) {}
 
   interface Starter {
     Subject start(String workerId, Path dir) throws Exception;
@@ -132,7 +140,7 @@ class ResourceBench {
         threads[i] = status.threads();
       }
     }
-    return new Measured(start, rss, threads, rss, threads);
+    return new Measured(start, start, rss, threads, rss, threads);
   }
 
   private Measured measure(
@@ -144,6 +152,7 @@ class ResourceBench {
       Starter starter)
       throws Exception {
     double[] start = new double[STARTS];
+    List<Double> ready = new ArrayList<>();
     List<Double> idleRss = new ArrayList<>();
     List<Double> idleThreads = new ArrayList<>();
     List<Double> rss = new ArrayList<>();
@@ -159,6 +168,9 @@ class ResourceBench {
                 .computeIfAbsent(workerId, k -> new CompletableFuture<>())
                 .get(60, TimeUnit.SECONDS);
         start[i] = (at - before) / 1e6;
+        if (subject.ready().isPresent()) {
+          ready.add((subject.ready().get().get(60, TimeUnit.SECONDS) - before) / 1e6);
+        }
         ProcStatus idle = ProcStatus.of(subject.pid());
         idleRss.add(idle.rssMiB());
         idleThreads.add((double) idle.threads());
@@ -167,7 +179,8 @@ class ResourceBench {
         }
       }
     }
-    return new Measured(start, array(idleRss), array(idleThreads), array(rss), array(threads));
+    return new Measured(
+        start, array(ready), array(idleRss), array(idleThreads), array(rss), array(threads));
   }
 
   /** Starts {@link #TASKS} sleeping tasks, samples the worker, then cancels them all. */
