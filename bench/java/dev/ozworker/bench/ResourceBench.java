@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * server (repeated with fresh processes), then resident memory and threads idle and with {@link
  * #TASKS} concurrent sleeping Direct tasks. The floor is a JVM that does nothing; the reference is
  * the Go worker measured the same way. Our worker is the runnable jar's {@code run} on its embedded
- * API server; for it, process start → {@code /readyz} 200 is measured as well.
+ * API server.
  */
 class ResourceBench {
   static final int STARTS = BenchSize.of(5, 1);
@@ -32,7 +32,6 @@ class ResourceBench {
 
   record Measured(
       double[] startMillis,
-      double[] readyMillis,
       double[] idleRss,
       double[] idleThreads,
       double[] rss,
@@ -60,7 +59,7 @@ class ResourceBench {
               "bench-res",
               (id, d) -> {
                 WorkerProcess p = WorkerProcess.worker(oz.webSocketUrl(), id, d, cli);
-                return new Subject(p.pid(), p, Optional.of(p.ready()));
+                return new Subject(p.pid(), p);
               });
       Optional<Path> binary = ReferenceWorkerProcess.binary();
       Measured reference = null;
@@ -76,16 +75,13 @@ class ResourceBench {
                   ReferenceWorkerProcess p =
                       ReferenceWorkerProcess.start(
                           binary.get(), oz.webSocketUrl(), OurWorker.API_KEY, id, cli, d);
-                  return new Subject(p.pid(), p, Optional.empty());
+                  return new Subject(p.pid(), p);
                 });
       }
       String jvm = "a JVM that does nothing (same java, same classpath)";
       List<Figure> figures =
           List.of(
               Figure.of("start_to_connected", "ms", Stats.of(ours.startMillis()))
-                  .withFloor(Stats.of(floor.startMillis()), jvm + ": start → main")
-                  .withTarget(Target.atMost("median", 2000)),
-              Figure.of("start_to_ready", "ms", Stats.of(ours.readyMillis()))
                   .withFloor(Stats.of(floor.startMillis()), jvm + ": start → main")
                   .withTarget(Target.atMost("median", 2000)),
               Figure.of("rss_idle", "MiB", Stats.of(ours.idleRss()))
@@ -100,8 +96,7 @@ class ResourceBench {
       BenchReport report = new BenchReport("resources");
       for (Figure figure : figures) {
         Measured ref = reference;
-        boolean comparable = ref != null && !figure.name().equals("start_to_ready");
-        report.figure(comparable ? figure.withReference(referenceOf(figure, ref)) : figure);
+        report.figure(ref == null ? figure : figure.withReference(referenceOf(figure, ref)));
       }
       report.fact("tasks", TASKS).write();
     }
@@ -117,10 +112,7 @@ class ResourceBench {
     };
   }
 
-  /**
-   * A started worker; {@code ready} completes when its {@code /readyz} answers 200, if it has one.
-   */
-  record Subject(long pid, AutoCloseable process, Optional<CompletableFuture<Long>> ready) {}
+  record Subject(long pid, AutoCloseable process) {}
 
   interface Starter {
     Subject start(String workerId, Path dir) throws Exception;
@@ -140,7 +132,7 @@ class ResourceBench {
         threads[i] = status.threads();
       }
     }
-    return new Measured(start, start, rss, threads, rss, threads);
+    return new Measured(start, rss, threads, rss, threads);
   }
 
   private Measured measure(
@@ -152,7 +144,6 @@ class ResourceBench {
       Starter starter)
       throws Exception {
     double[] start = new double[STARTS];
-    List<Double> ready = new ArrayList<>();
     List<Double> idleRss = new ArrayList<>();
     List<Double> idleThreads = new ArrayList<>();
     List<Double> rss = new ArrayList<>();
@@ -168,9 +159,6 @@ class ResourceBench {
                 .computeIfAbsent(workerId, k -> new CompletableFuture<>())
                 .get(60, TimeUnit.SECONDS);
         start[i] = (at - before) / 1e6;
-        if (subject.ready().isPresent()) {
-          ready.add((subject.ready().get().get(60, TimeUnit.SECONDS) - before) / 1e6);
-        }
         ProcStatus idle = ProcStatus.of(subject.pid());
         idleRss.add(idle.rssMiB());
         idleThreads.add((double) idle.threads());
@@ -179,8 +167,7 @@ class ResourceBench {
         }
       }
     }
-    return new Measured(
-        start, array(ready), array(idleRss), array(idleThreads), array(rss), array(threads));
+    return new Measured(start, array(idleRss), array(idleThreads), array(rss), array(threads));
   }
 
   /** Starts {@link #TASKS} sleeping tasks, samples the worker, then cancels them all. */

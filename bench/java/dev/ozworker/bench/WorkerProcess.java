@@ -2,17 +2,10 @@ package dev.ozworker.bench;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A JVM child process for the resource figures: our worker as the runnable jar's {@code run}
@@ -21,11 +14,7 @@ import java.util.regex.Pattern;
  * exits), then waits, then kills it by its own handle.
  */
 public final class WorkerProcess implements AutoCloseable {
-  private static final Pattern SERVING =
-      Pattern.compile("serving /metrics, /healthz and /readyz on [^ ]+:(\\d+)");
-
   private final Process process;
-  private final CompletableFuture<Long> ready = new CompletableFuture<>();
 
   private WorkerProcess(Process process) {
     this.process = process;
@@ -57,52 +46,7 @@ public final class WorkerProcess implements AutoCloseable {
     builder.environment().put("WARP_API_KEY", OurWorker.API_KEY);
     builder.environment().remove("KUBECONFIG");
     builder.environment().put("HOME", Files.createDirectories(dir.resolve("home")).toString());
-    WorkerProcess worker = new WorkerProcess(builder.start());
-    Thread.ofVirtual().name("bench-readyz-" + workerId).start(() -> worker.watchReady(log));
-    return worker;
-  }
-
-  /**
-   * When (nanoTime) {@code /readyz} first answered 200. Probed every 5 ms, the only way to see it
-   * from outside: the figure's resolution.
-   */
-  public CompletableFuture<Long> ready() {
-    return ready;
-  }
-
-  private void watchReady(Path log) {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    URI readyz = null;
-    try {
-      while (process.isAlive() && !ready.isDone()) {
-        if (readyz == null) {
-          Matcher serving = SERVING.matcher(Files.exists(log) ? Files.readString(log) : "");
-          if (serving.find()) {
-            readyz = URI.create("http://127.0.0.1:" + serving.group(1) + "/readyz");
-          }
-        }
-        if (readyz != null && answersOk(http, readyz)) {
-          ready.complete(System.nanoTime());
-        }
-        // The probe interval: an outside view of readiness has no signal to wait on.
-        Thread.sleep(5);
-      }
-    } catch (IOException | RuntimeException e) {
-      ready.completeExceptionally(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    ready.completeExceptionally(new IOException("the worker ended before /readyz answered 200"));
-  }
-
-  private static boolean answersOk(HttpClient http, URI uri) throws InterruptedException {
-    try {
-      return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding())
-              .statusCode()
-          == 200;
-    } catch (IOException notYet) {
-      return false;
-    }
+    return new WorkerProcess(builder.start());
   }
 
   /** A JVM doing nothing but saying it is up: reads its first line before returning. */
