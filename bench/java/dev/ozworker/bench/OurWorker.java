@@ -123,7 +123,8 @@ public record OurWorker(WorkerRuntime runtime, Backend backend) implements AutoC
         "WARP_API_KEY", API_KEY);
   }
 
-  static WorkerConfig config(URI webSocketUrl, String workerId, String backendYaml)
+  /** The configuration of a worker connecting to {@code webSocketUrl} with {@code backendYaml}. */
+  public static WorkerConfig config(URI webSocketUrl, String workerId, String backendYaml)
       throws Exception {
     return WorkerConfigs.resolve(
         "worker_id: " + workerId + "\n" + backendYaml,

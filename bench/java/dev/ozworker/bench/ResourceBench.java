@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Start-up and memory of the worker as its own process: process start → connected to the fake Oz
  * server (repeated with fresh processes), then resident memory and threads idle and with {@link
  * #TASKS} concurrent sleeping Direct tasks. The floor is a JVM that does nothing; the reference is
- * the Go worker measured the same way. Our worker is {@link BenchWorkerMain} (embedded API server
- * in process) until {@code -Dbench.worker=jar} switches to the runnable jar's {@code run}.
+ * the Go worker measured the same way. Our worker is the runnable jar's {@code run} on its embedded
+ * API server.
  */
 class ResourceBench {
   static final int STARTS = BenchSize.of(5, 1);

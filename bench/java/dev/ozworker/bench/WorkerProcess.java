@@ -2,19 +2,16 @@ package dev.ozworker.bench;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A JVM child process for the resource figures: our worker ({@link BenchWorkerMain}) or the floor
- * ({@link IdleJvmMain}), on this JVM's classpath. Closing its stdin ends it; close waits, then
- * kills it by its own handle.
- *
- * <p>The hook for the runnable jar: with {@code -Dbench.worker=jar} our worker is started as {@code
- * java -jar target/oz-worker-operator.jar run …} (the {@code run} command with its embedded API
- * server) instead of {@link BenchWorkerMain}; the figures are taken the same way.
+ * A JVM child process for the resource figures: our worker as the runnable jar's {@code run}
+ * command (embedded API server, as {@code run} without a cluster has it) or the floor ({@link
+ * IdleJvmMain}). Closing its stdin ends the floor; close sends our worker SIGTERM (it drains and
+ * exits), then waits, then kills it by its own handle.
  */
 public final class WorkerProcess implements AutoCloseable {
   private final Process process;
@@ -26,40 +23,29 @@ public final class WorkerProcess implements AutoCloseable {
   /** Our worker with the Direct backend running {@code ozPath}; files and log under {@code dir}. */
   public static WorkerProcess worker(URI webSocketUrl, String workerId, Path dir, Path ozPath)
       throws IOException {
-    List<String> command = new ArrayList<>(List.of(java()));
-    if ("jar".equals(System.getProperty("bench.worker"))) {
-      java.nio.file.Files.writeString(
-          dir.resolve("config.yaml"), OurWorker.directYaml(ozPath, dir));
-      command.addAll(
-          List.of(
-              "-jar",
-              Path.of("target", "oz-worker-operator.jar").toAbsolutePath().toString(),
-              "run",
-              "--web-socket-url",
-              webSocketUrl.toString(),
-              "--worker-id",
-              workerId,
-              "--config-file",
-              dir.resolve("config.yaml").toString(),
-              "--http-port",
-              "0"));
-    } else {
-      command.addAll(
-          List.of(
-              "-cp",
-              System.getProperty("java.class.path"),
-              BenchWorkerMain.class.getName(),
-              webSocketUrl.toString(),
-              workerId,
-              dir.toString(),
-              ozPath.toString()));
-    }
+    Files.writeString(dir.resolve("config.yaml"), OurWorker.directYaml(ozPath, dir));
+    Path log = dir.resolve("worker.log");
+    List<String> command =
+        List.of(
+            java(),
+            "-jar",
+            Path.of("target", "oz-worker-operator.jar").toAbsolutePath().toString(),
+            "run",
+            "--web-socket-url",
+            webSocketUrl.toString(),
+            "--worker-id",
+            workerId,
+            "--config-file",
+            dir.resolve("config.yaml").toString(),
+            "--http-address",
+            "127.0.0.1",
+            "--http-port",
+            "0");
     ProcessBuilder builder =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("worker.log").toFile());
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("WARP_API_KEY", OurWorker.API_KEY);
     builder.environment().remove("KUBECONFIG");
+    builder.environment().put("HOME", Files.createDirectories(dir.resolve("home")).toString());
     return new WorkerProcess(builder.start());
   }
 
@@ -99,6 +85,7 @@ public final class WorkerProcess implements AutoCloseable {
   @Override
   public void close() throws Exception {
     process.getOutputStream().close();
+    process.destroy();
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);

@@ -108,9 +108,39 @@ final class TestDocker implements AutoCloseable {
     }
   }
 
+  /**
+   * A fresh busybox image whose {@code /agent/entrypoint.sh} is {@code entrypoint}: a task image
+   * that runs without an agent sidecar (nothing is mounted over {@code /agent}), and the same image
+   * a plain {@code docker run} can start.
+   *
+   * @return the image's reference; remove it by {@link #removeImage}
+   */
+  String busyboxWithEntrypoint(String entrypoint) throws IOException {
+    byte[] rootfs =
+        rootfs(
+            Files.readAllBytes(BUSYBOX),
+            tar -> {
+              directory(tar, "agent/", 0755);
+              file(tar, "agent/entrypoint.sh", entrypoint.getBytes(StandardCharsets.UTF_8), 0755);
+            });
+    String tag = java.util.UUID.randomUUID().toString().substring(0, 8);
+    importImage(REPOSITORY, rootfs, tag);
+    return REPOSITORY + ":" + tag;
+  }
+
+  /** More entries of a rootfs tarball. */
+  private interface TarEntries {
+    void write(TarArchiveOutputStream tar) throws IOException;
+  }
+
   private static byte[] rootfs(byte[] busybox) throws IOException {
+    return rootfs(busybox, tar -> {});
+  }
+
+  private static byte[] rootfs(byte[] busybox, TarEntries more) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+      more.write(tar);
       directory(tar, "bin/", 0755);
       directory(tar, "tmp/", 01777);
       TarArchiveEntry binary = new TarArchiveEntry("bin/busybox");
