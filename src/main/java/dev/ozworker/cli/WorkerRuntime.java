@@ -156,11 +156,9 @@ public final class WorkerRuntime implements AutoCloseable {
                 WorkerHttpServer.start(
                     config.httpAddress(), config.httpPort(), metrics.registry(), probes));
       } catch (RuntimeException e) {
-        link.close();
-        intake.close();
-        reporter.close();
-        tasks.close();
-        controller.close();
+        new WorkerRuntime(
+                controller, tasks, index, reporter, intake, link, metrics, Optional.empty())
+            .close();
         throw e;
       }
     }
