@@ -4,8 +4,8 @@ import static dev.ozworker.oz.fake.OzAssignments.assignment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ozworker.api.AgentTask;
-import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.AgentTaskPhase;
+import dev.ozworker.bench.ApiServerTasks;
 import dev.ozworker.bench.BenchReport;
 import dev.ozworker.bench.BenchSize;
 import dev.ozworker.bench.Figure;
@@ -41,7 +41,6 @@ class ClaimLatencyBench {
   static final int WARM_UP = BenchSize.of(50, 3);
   static final int ASSIGNMENTS = BenchSize.of(200, 10);
   static final String KEY = "bench-key";
-  static final String FLOOR_LABEL = "ozworker-bench-floor";
 
   @Test
   void assignmentToClaimedOnTheEmbeddedApiServer() throws Exception {
@@ -59,30 +58,7 @@ class ClaimLatencyBench {
     try {
       measureOn(client, client, true, "claim-latency-apiserver", workerId, 0);
     } finally {
-      // delete while no controller runs: drop the finalizers first, then the Secrets
-      var tasks =
-          client
-              .resources(AgentTask.class)
-              .inNamespace(TestCluster.NAMESPACE)
-              .withLabel(AgentTaskKeys.WORKER_ID_LABEL, workerId);
-      for (AgentTask task : tasks.list().getItems()) {
-        client
-            .resources(AgentTask.class)
-            .inNamespace(TestCluster.NAMESPACE)
-            .withName(task.getMetadata().getName())
-            .edit(
-                edited -> {
-                  edited.getMetadata().setFinalizers(List.of());
-                  return edited;
-                });
-      }
-      tasks.delete();
-      client
-          .secrets()
-          .inNamespace(TestCluster.NAMESPACE)
-          .withLabel(AgentTaskKeys.WORKER_ID_LABEL, workerId)
-          .delete();
-      client.configMaps().inNamespace(TestCluster.NAMESPACE).withLabel(FLOOR_LABEL).delete();
+      ApiServerTasks.delete(client, TestCluster.NAMESPACE, workerId);
       if (createdCrd) {
         TestCluster.removeCrd(client);
       }
@@ -191,7 +167,7 @@ class ClaimLatencyBench {
                 new ConfigMapBuilder()
                     .withNewMetadata()
                     .withName("floor-" + run + "-" + i + "-" + j)
-                    .addToLabels(FLOOR_LABEL, "true")
+                    .addToLabels(ApiServerTasks.FLOOR_LABEL, "true")
                     .endMetadata()
                     .addToData("k", "v")
                     .build())
