@@ -11,6 +11,12 @@ public final class AgentTaskKeys {
   /** The backend that runs (or ran) the task: {@code docker} or {@code direct}. */
   public static final String BACKEND_LABEL = AgentTask.GROUP + "/backend";
 
+  /**
+   * The pod of the replica that owns the task, when it runs in one: another replica adopts the task
+   * once that pod is gone.
+   */
+  public static final String POD_ANNOTATION = AgentTask.GROUP + "/pod";
+
   /** Holds the task until its backend resources are released and teardown has run. */
   public static final String FINALIZER = AgentTask.GROUP + "/teardown";
 

@@ -37,6 +37,15 @@ public interface Backend extends AutoCloseable {
   BackendKind kind();
 
   /**
+   * Whether a run goes on when the worker process ends, so that a later worker can {@link
+   * #reattach} to it: true for containers, false for processes that die with the worker's pod. A
+   * worker shutting down hands such runs over instead of stopping them.
+   */
+  default boolean runsOutliveWorker() {
+    return false;
+  }
+
+  /**
    * Starts preparing and running the task. Returns at once with the run's reference; image pulls,
    * setup commands and the agent itself proceed in the background.
    *

@@ -8,7 +8,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A graceful shutdown of a running worker, timed by a {@link DrainPlan}: take no new tasks, let
  * running ones finish, stop the rest as {@code graceful_shutdown} and wait for their teardown, send
- * every result still owed to Oz, then close the link with code 1000.
+ * every result still owed to Oz, then close the link with code 1000. Running containers are not
+ * stopped but handed over: they outlive the worker, and the replica that adopts their tasks (or
+ * this worker id, started again) reattaches to them.
  */
 final class Drain {
   private static final Logger LOG = LoggerFactory.getLogger(Drain.class);
@@ -25,7 +27,7 @@ final class Drain {
   }
 
   /** What was left at each step, for the log and for tests. */
-  record Outcome(int stoppedTasks, int tasksLeft, long unreportedResults) {}
+  record Outcome(int stoppedTasks, int handedOver, int tasksLeft, long unreportedResults) {}
 
   /** Drains within {@code grace} of now and closes the worker; the caller then ends the process. */
   Outcome run(Duration grace, Duration cancelGracePeriod) {
@@ -37,7 +39,7 @@ final class Drain {
     worker.stopTaking();
     int stopped = 0;
     if (!poll.until(worker::idle, plan.finishBy())) {
-      stopped = worker.activeTasks();
+      stopped = worker.activeTasks() - worker.handedOver();
       LOG.warn(
           "shutting down: stopping {} unfinished tasks as graceful_shutdown (killed after {})",
           stopped,
@@ -45,7 +47,13 @@ final class Drain {
       worker.stopRuns(plan.stopGrace());
       poll.until(worker::idle, plan.stoppedBy());
     }
-    int left = worker.activeTasks();
+    int handedOver = worker.handedOver();
+    if (handedOver > 0) {
+      LOG.info(
+          "shutting down: leaving {} running containers to the replica that adopts their tasks",
+          handedOver);
+    }
+    int left = worker.activeTasks() - handedOver;
     if (left > 0) {
       LOG.warn("shutting down: {} tasks did not finish their teardown in time", left);
     }
@@ -59,6 +67,6 @@ final class Drain {
     }
     worker.close();
     LOG.info("shut down: link to Oz closed");
-    return new Outcome(stopped, left, unreported);
+    return new Outcome(stopped, handedOver, left, unreported);
   }
 }

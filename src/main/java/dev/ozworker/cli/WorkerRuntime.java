@@ -115,7 +115,7 @@ public final class WorkerRuntime implements AutoCloseable {
             client,
             namespace,
             config.workerId(),
-            new AssignmentMapping(config.workerId(), config.backend().kind()),
+            new AssignmentMapping(config.workerId(), config.backend().kind(), config.podName()),
             index,
             link::reply,
             reporter::connected,
@@ -196,7 +196,12 @@ public final class WorkerRuntime implements AutoCloseable {
   /** Takes no new tasks: new assignments are rejected, nothing more is claimed or started. */
   void stopTaking() {
     intake.stopTaking();
-    controller.drain();
+    controller.handOver();
+  }
+
+  /** Running containers this worker leaves going for the replica that adopts its tasks. */
+  int handedOver() {
+    return controller.handedOver();
   }
 
   /** Stops every task still running, as {@code graceful_shutdown}. */
@@ -204,9 +209,13 @@ public final class WorkerRuntime implements AutoCloseable {
     controller.stopRuns(grace);
   }
 
-  /** Nothing of this worker is unfinished: no task waits, runs, or awaits its teardown. */
+  /**
+   * Nothing of this worker is unfinished but what it hands over: no task waits, runs (other than in
+   * a container left for another replica), or awaits its teardown.
+   */
   boolean idle() {
-    return index.active() == 0 && controller.activeTasks() == 0;
+    int handedOver = controller.handedOver();
+    return index.active() <= handedOver && controller.activeTasks() <= handedOver;
   }
 
   /** Closes the link (code 1000), stops taking work and watching; tasks keep running. */

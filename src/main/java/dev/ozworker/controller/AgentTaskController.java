@@ -12,6 +12,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The running controller of one worker replica: a java-operator-sdk operator watching the
@@ -19,14 +22,34 @@ import java.util.Optional;
  * Stopping it stops watching; tasks keep running in their backend, and the next start reattaches.
  */
 public final class AgentTaskController implements AutoCloseable {
+  /** How often a replica running in a pod looks for tasks of replicas whose pod is gone. */
+  static final Duration ADOPTION_PERIOD = Duration.ofSeconds(10);
+
   private final Operator operator;
   private final AgentTaskReconciler reconciler;
   private final String namespace;
+  private final Optional<TaskAdoption> adoption;
+  private final Optional<ScheduledExecutorService> sweeper;
 
-  private AgentTaskController(Operator operator, AgentTaskReconciler reconciler, String namespace) {
+  private AgentTaskController(
+      Operator operator,
+      AgentTaskReconciler reconciler,
+      String namespace,
+      Optional<TaskAdoption> adoption) {
     this.operator = operator;
     this.reconciler = reconciler;
     this.namespace = namespace;
+    this.adoption = adoption;
+    this.sweeper =
+        adoption.map(
+            sweep -> {
+              ScheduledExecutorService executor =
+                  Executors.newSingleThreadScheduledExecutor(
+                      Thread.ofPlatform().name("task-adoption").daemon().factory());
+              executor.scheduleWithFixedDelay(
+                  sweep::sweep, 0, ADOPTION_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+              return executor;
+            });
   }
 
   /**
@@ -85,7 +108,21 @@ public final class AgentTaskController implements AutoCloseable {
                 .settingNamespace(namespace)
                 .withGenericFilter(reconciler::concernsThisWorker));
     operator.start();
-    return new AgentTaskController(operator, reconciler, namespace);
+    // Only a replica in a pod adopts: elsewhere an absent pod says nothing about the owner.
+    Optional<TaskAdoption> adoption =
+        config
+            .podName()
+            .map(
+                pod ->
+                    new TaskAdoption(
+                        client,
+                        namespace,
+                        config.workerId(),
+                        config.podName(),
+                        config.nodeName(),
+                        new TaskOwnership(config.workerId(), config.podName()),
+                        clock));
+    return new AgentTaskController(operator, reconciler, namespace, adoption);
   }
 
   /** The namespace whose AgentTasks this controller runs. */
@@ -103,7 +140,22 @@ public final class AgentTaskController implements AutoCloseable {
    * handed to a backend end as {@code graceful_shutdown}. Running tasks go on.
    */
   public void drain() {
+    adoption.ifPresent(TaskAdoption::stop);
     reconciler.drain();
+  }
+
+  /**
+   * Drains as {@link #drain()}, but leaves running containers going: the replica that adopts this
+   * worker's tasks reattaches to them. Runs still preparing, and process runs, drain as usual.
+   */
+  public void handOver() {
+    adoption.ifPresent(TaskAdoption::stop);
+    reconciler.handOver();
+  }
+
+  /** Runs left going for another replica after {@link #handOver()}. */
+  public int handedOver() {
+    return reconciler.handedOver();
   }
 
   /**
@@ -144,6 +196,8 @@ public final class AgentTaskController implements AutoCloseable {
   /** Stops watching; running tasks are left to their backend. */
   @Override
   public void close() {
+    adoption.ifPresent(TaskAdoption::stop);
+    sweeper.ifPresent(ScheduledExecutorService::shutdownNow);
     operator.stop();
   }
 }

@@ -64,6 +64,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   private final SimpleInboundEventSource<AgentTask> wakeups =
       new SimpleInboundEventSource<>("backend-events");
   private volatile boolean draining;
+  private volatile boolean handingOver;
   private volatile Duration shutdownGrace;
 
   AgentTaskReconciler(
@@ -73,7 +74,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     backends.forEach(backend -> this.backends.put(backend.kind(), backend));
     this.resolver = new TaskResolver(config);
     this.clock = clock;
-    this.ownership = new TaskOwnership(config.workerId());
+    this.ownership = new TaskOwnership(config.workerId(), config.podName());
     this.statuses = new TaskStatuses(config.workerId(), config.podName(), config.nodeName(), clock);
     this.slots = new TaskSlots(config.maxConcurrentTasks());
     this.writer =
@@ -162,7 +163,24 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     wake(slots.waiting());
   }
 
-  /** Stops every run still going, each killed {@code grace} after its SIGTERM. */
+  /**
+   * Leaves the runs that outlive this process (containers) going for the replica that adopts them,
+   * instead of stopping them; runs still preparing, and process runs, drain as usual.
+   */
+  void handOver() {
+    handingOver = true;
+    drain();
+  }
+
+  /** Runs left going for another replica, once {@link #handOver()} was called. */
+  int handedOver() {
+    return handingOver ? (int) runs.values().stream().filter(TaskRun::canBeHandedOver).count() : 0;
+  }
+
+  /**
+   * Stops every run still going, each killed {@code grace} after its SIGTERM; runs handed over are
+   * left alone.
+   */
   void stopRuns(Duration grace) {
     drain();
     shutdownGrace = grace;
@@ -282,7 +300,8 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       run.stop(TaskRun.StopCause.CANCEL, config.cancelGracePeriod());
     }
     Duration stopping = shutdownGrace;
-    if (stopping != null && run.stop(TaskRun.StopCause.SHUTDOWN, stopping)) {
+    boolean handedOver = handingOver && run.canBeHandedOver();
+    if (stopping != null && !handedOver && run.stop(TaskRun.StopCause.SHUTDOWN, stopping)) {
       log.info(
           "worker shutting down: stopping the run of AgentTask {}", task.getMetadata().getName());
     }

@@ -107,7 +107,9 @@ final class TaskRecovery {
             handedOver,
             wake,
             clock);
-    log.info("reattaching AgentTask {} after a restart", task.getMetadata().getName());
+    log.info(
+        "reattaching AgentTask {}, left by an earlier worker process or replica",
+        task.getMetadata().getName());
     if (spec != null) {
       run.reattach();
     } else {

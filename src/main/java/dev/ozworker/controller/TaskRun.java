@@ -186,6 +186,14 @@ final class TaskRun implements TaskListener {
   }
 
   /** Handed to the backend (or found from an earlier process). */
+  /**
+   * A run the worker may leave behind when it shuts down, for another to reattach: its backend's
+   * runs outlive the worker and it is past preparing, so there is something to find.
+   */
+  boolean canBeHandedOver() {
+    return backend.runsOutliveWorker() && isRunning() && !isOver();
+  }
+
   boolean started() {
     return started;
   }

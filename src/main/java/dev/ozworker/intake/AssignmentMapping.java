@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
@@ -29,14 +30,24 @@ public final class AssignmentMapping {
 
   private final String workerId;
   private final BackendKind backend;
+  private final Optional<String> podName;
 
   /**
    * @param workerId labels the resources, so this replica runs and reports the task
    * @param backend the backend this worker runs, recorded as a label
    */
   public AssignmentMapping(String workerId, BackendKind backend) {
+    this(workerId, backend, Optional.empty());
+  }
+
+  /**
+   * @param podName the replica's pod, recorded on the AgentTask so that another replica can adopt
+   *     the task when that pod is gone
+   */
+  public AssignmentMapping(String workerId, BackendKind backend, Optional<String> podName) {
     this.workerId = workerId;
     this.backend = backend;
+    this.podName = podName;
   }
 
   /** The resources for {@code assignment}, not yet stored (no namespace, no owner reference). */
@@ -66,7 +77,13 @@ public final class AssignmentMapping {
     spec.setEnvFrom(new EnvSource(AgentTaskNames.envSecret(name)));
 
     AgentTask agentTask = new AgentTask();
-    agentTask.setMetadata(new ObjectMetaBuilder().withName(name).withLabels(labels).build());
+    agentTask.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(name)
+            .withLabels(labels)
+            .withAnnotations(
+                podName.map(pod -> Map.of(AgentTaskKeys.POD_ANNOTATION, pod)).orElse(Map.of()))
+            .build());
     agentTask.setSpec(spec);
     return new TaskResources(
         agentTask, envSecret(AgentTaskNames.envSecret(name), labels, assignment));

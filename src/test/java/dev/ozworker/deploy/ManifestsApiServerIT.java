@@ -110,7 +110,8 @@ class ManifestsApiServerIT {
             "get secrets",
             "create secrets",
             "patch secrets",
-            "create events");
+            "create events",
+            "get pods");
     List<String> denied =
         List.of(
             "patch agenttasks.ozworker.dev --subresource=status",
@@ -118,6 +119,8 @@ class ManifestsApiServerIT {
             "watch secrets",
             "update secrets",
             "create pods",
+            "list pods",
+            "delete pods",
             "create deployments.apps",
             "update roles.rbac.authorization.k8s.io",
             "create leases.coordination.k8s.io",

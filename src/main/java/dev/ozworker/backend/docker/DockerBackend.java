@@ -90,6 +90,12 @@ public final class DockerBackend implements Backend {
     return BackendKind.DOCKER;
   }
 
+  /** Containers belong to the Docker engine, not to this process, and outlive it. */
+  @Override
+  public boolean runsOutliveWorker() {
+    return true;
+  }
+
   @Override
   public BackendRef start(TaskSpec spec, TaskListener listener) throws TaskFailure {
     if (closed) {
