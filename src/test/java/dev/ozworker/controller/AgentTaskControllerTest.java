@@ -485,6 +485,45 @@ class AgentTaskControllerTest {
   }
 
   @Test
+  void theRunOfAReplicaWhosePodIsGoneIsAdoptedByAnotherAndFollowedToItsEnd() {
+    AutoCloseable first = replicaInPod("pool-a", backend);
+    create(userTask("adopted"));
+    awaitPhase("adopted", AgentTaskPhase.Running);
+    restart(first);
+
+    replicaInPod("pool-b", backend);
+
+    await().atMost(WAIT).until(() -> backend.count("reattach", "adopted") == 1);
+    backend.finish("adopted", new TaskOutcome.Succeeded("finished under its new owner"));
+    AgentTask task = awaitTornDown("adopted");
+    assertThat(task.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Succeeded);
+    assertThat(task.getStatus().getWorkerId()).isEqualTo("pool-b");
+    assertThat(task.getStatus().getPodName()).isEqualTo("pool-b");
+    assertThat(task.getMetadata().getLabels())
+        .containsEntry(AgentTaskKeys.WORKER_ID_LABEL, "pool-b");
+    assertThat(backend.count("start", "adopted")).isEqualTo(1);
+    assertThat(backend.count("cleanup", "adopted")).isEqualTo(1);
+  }
+
+  @Test
+  void aProcessRunOfAVanishedPodIsAdoptedAndEndsFailedAsLost() {
+    ScriptedBackend vanished = new ScriptedBackend();
+    started.add(vanished);
+    AutoCloseable first = replicaInPod("pool-a", vanished);
+    create(userTask("died-with-its-pod"));
+    awaitPhase("died-with-its-pod", AgentTaskPhase.Running);
+    restart(first);
+
+    replicaInPod("pool-b", backend);
+
+    AgentTask task = awaitTornDown("died-with-its-pod");
+    assertThat(task.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Failed);
+    assertThat(task.getStatus().getFailureReason()).isEqualTo(FailureReason.UNKNOWN);
+    assertThat(task.getStatus().getWorkerId()).isEqualTo("pool-b");
+    assertThat(backend.count("reattach", "died-with-its-pod")).isEqualTo(1);
+  }
+
+  @Test
   void twoReplicasRacingForUnclaimedTasksRunEachExactlyOnce() {
     ScriptedBackend other = new ScriptedBackend();
     started.add(other);
@@ -632,11 +671,20 @@ class AgentTaskControllerTest {
   }
 
   AutoCloseable controller(String yaml, Backend taskBackend) {
+    return controller(yaml, taskBackend, Map.of());
+  }
+
+  /** A replica in a pod, as the Deployment runs it: its pod name is its worker id. */
+  AutoCloseable replicaInPod(String pod, Backend taskBackend) {
+    return controller("", taskBackend, Map.of("POD_NAME", pod, "NODE_NAME", "node-1"));
+  }
+
+  AutoCloseable controller(String yaml, Backend taskBackend, Map<String, String> env) {
     WorkerConfig config;
+    Map<String, String> environment = new java.util.HashMap<>(env);
+    environment.put("WARP_API_KEY", "wk_worker");
     try {
-      config =
-          WorkerConfigs.resolve(
-              yaml + "\nbackend:\n  direct: {}\n", Map.of("WARP_API_KEY", "wk_worker"));
+      config = WorkerConfigs.resolve(yaml + "\nbackend:\n  direct: {}\n", environment);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

@@ -157,6 +157,7 @@ class ManifestsTest {
                     List.of("get", "list", "watch", "create", "update", "patch", "delete"),
                 "ozworker.dev/agenttasks/status", List.of("update"),
                 "/secrets", List.of("get", "create", "patch", "delete"),
+                "/pods", List.of("get"),
                 "/events", List.of("create")));
     assertThat(role.getMetadata().getNamespace()).isEqualTo(Manifests.NAMESPACE);
     assertThat(binding.getSubjects())
