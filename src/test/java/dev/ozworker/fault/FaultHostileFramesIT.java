@@ -16,7 +16,6 @@ import dev.ozworker.observe.LogCapture;
 import dev.ozworker.oz.fake.FakeOzServer;
 import dev.ozworker.oz.fake.FakeOzServer.Frame;
 import java.io.InputStream;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,24 +47,6 @@ class FaultHostileFramesIT {
   static final int FRAMES = 10_000;
   static final int VALID_EVERY = 400;
   static final Duration WAIT = Duration.ofSeconds(60);
-
-  /**
-   * Pools that start threads lazily up to a size, with how far each may grow: the operator
-   * framework's fixed workflow pool (50 by default, one new thread per task until full), the cached
-   * pools of the JDK (process exits, HTTP, the common pool), of the Direct backend (a thread per
-   * running task, ended after a minute idle) and of the Kubernetes client, and the test's own
-   * waits. Growth within these is filling up, not a leak: a leak per frame or per reconnect would
-   * pass these caps many times over. Any other group of threads must end where it began.
-   */
-  static final Map<String, Long> FILLING_POOLS =
-      Map.of(
-          "pool-#-thread-#", 50L,
-          "process reaper", 4L,
-          "HttpClient-#-Worker-#", 4L,
-          "JdkHttpClientFactory-#-pool-#-thread-#", 4L,
-          "ForkJoinPool.commonPool-worker-#", 4L,
-          "direct-backend-#", 8L,
-          "awaitility-thread", 2L);
 
   @TempDir Path root;
 
@@ -99,9 +80,9 @@ class FaultHostileFramesIT {
         link.send(() -> oz.assign(WORKER, valid(id, 0, records)));
         expectedExit.put(id, 0);
       }
-      await().atMost(WAIT).until(() -> resultsFor(oz, expectedExit.keySet()) == 3);
-      int threadsBefore = settledThreadCount(Integer.MAX_VALUE);
-      Map<String, Long> groupsBefore = threadGroups();
+      await().atMost(WAIT).until(() -> FaultResults.resultsFor(oz, expectedExit.keySet()) == 3);
+      int threadsBefore = FaultThreads.settledThreadCount();
+      Map<String, Long> groupsBefore = FaultThreads.threadGroups();
 
       Map<String, Integer> expectedRejections = new HashMap<>();
       Map<String, Integer> kinds = new TreeMap<>();
@@ -111,7 +92,7 @@ class FaultHostileFramesIT {
           // Valid work among the garbage, one at a time, each served before the next is sent.
           String last = previousValid;
           if (last != null) {
-            await().atMost(WAIT).until(() -> !results(oz, last).isEmpty());
+            await().atMost(WAIT).until(() -> !FaultResults.results(oz, last).isEmpty());
           }
           String id = "ok-" + n;
           int exit = (n / VALID_EVERY) % 4;
@@ -150,10 +131,11 @@ class FaultHostileFramesIT {
 
       await()
           .atMost(WAIT)
-          .until(() -> resultsFor(oz, expectedExit.keySet()) >= expectedExit.size());
+          .until(() -> FaultResults.resultsFor(oz, expectedExit.keySet()) >= expectedExit.size());
       await().atMost(WAIT).until(() -> worker.unreportedResults() == 0);
-      int threadsAfter = settledThreadCount(Integer.MAX_VALUE);
-      Map<String, Long> threadsGrown = grown(groupsBefore, threadGroups());
+      int threadsAfter = FaultThreads.settledThreadCount();
+      Map<String, Long> threadsGrown =
+          FaultThreads.grown(groupsBefore, FaultThreads.threadGroups());
 
       // Count what came back against what was due.
       int failures = 0;
@@ -161,10 +143,10 @@ class FaultHostileFramesIT {
       int duplicates = 0;
       List<String> wrong = new ArrayList<>();
       for (var due : expectedExit.entrySet()) {
-        List<Frame> results = results(oz, due.getKey());
+        List<Frame> results = FaultResults.results(oz, due.getKey());
         lost += results.isEmpty() ? 1 : 0;
         duplicates += Math.max(0, results.size() - 1);
-        if (!results.isEmpty() && !hasExit(results.getFirst(), due.getValue())) {
+        if (!results.isEmpty() && !FaultResults.hasExit(results.getFirst(), due.getValue())) {
           wrong.add(due.getKey() + ": " + results.getFirst().text());
         }
       }
@@ -211,11 +193,7 @@ class FaultHostileFramesIT {
               + internalErrors.size()
               + outOfOrder.problems().size()
               + (worker.isConnected() ? 0 : 1);
-      long threadLeaks =
-          threadsGrown.entrySet().stream()
-              .mapToLong(
-                  e -> Math.max(0, e.getValue() - FILLING_POOLS.getOrDefault(e.getKey(), 0L)))
-              .sum();
+      long threadLeaks = FaultThreads.leaks(threadsGrown);
       int leaks = (int) threadLeaks + touched.size();
       FaultReport report =
           new FaultReport(
@@ -260,29 +238,6 @@ class FaultHostileFramesIT {
             "STANDIN_EXIT", Integer.toString(exit)));
   }
 
-  static List<Frame> results(FakeOzServer oz, String id) {
-    return Stream.concat(
-            oz.framesAbout(id, "task_completed").stream(),
-            oz.framesAbout(id, "task_failed").stream())
-        .toList();
-  }
-
-  static long resultsFor(FakeOzServer oz, java.util.Collection<String> ids) {
-    return ids.stream().filter(id -> !results(oz, id).isEmpty()).count();
-  }
-
-  static boolean hasExit(Frame result, int exit) {
-    if (exit == FaultOutOfOrder.CANCELLED) {
-      return result.type().equals("task_completed")
-          && result.data().path("task_state").asText().equals("CANCELLED");
-    }
-    return exit == 0
-        ? result.type().equals("task_completed") && !result.data().has("task_state")
-        : result.type().equals("task_failed")
-            && result.data().path("exit_code").asInt() == exit
-            && result.data().path("failure_reason").asText().equals("agent_invocation");
-  }
-
   /** Files the shell syntax would have made, anywhere under the test's directory or the cwd. */
   static List<Path> touchedMarkers(Path marker) throws Exception {
     List<Path> found = new ArrayList<>();
@@ -292,49 +247,6 @@ class FaultHostileFramesIT {
       }
     }
     return found;
-  }
-
-  /** Live platform threads by name with the numbers taken out, to see which group grew. */
-  static Map<String, Long> threadGroups() {
-    return Thread.getAllStackTraces().keySet().stream()
-        .collect(
-            java.util.stream.Collectors.groupingBy(
-                t -> t.getName().replaceAll("[0-9]+", "#"),
-                TreeMap::new,
-                java.util.stream.Collectors.counting()));
-  }
-
-  static Map<String, Long> grown(Map<String, Long> before, Map<String, Long> after) {
-    Map<String, Long> grown = new TreeMap<>();
-    after.forEach(
-        (group, count) -> {
-          long was = before.getOrDefault(group, 0L);
-          if (count > was) {
-            grown.put(group, count - was);
-          }
-        });
-    return grown;
-  }
-
-  /** The platform threads once two counts half a second apart agree (10 s at most). */
-  static int settledThreadCount(int target) {
-    var threads = ManagementFactory.getThreadMXBean();
-    int[] last = {threads.getThreadCount()};
-    try {
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .pollInterval(Duration.ofMillis(500))
-          .until(
-              () -> {
-                int now = threads.getThreadCount();
-                boolean settled = now <= target || (target == Integer.MAX_VALUE && now == last[0]);
-                last[0] = now;
-                return settled;
-              });
-    } catch (org.awaitility.core.ConditionTimeoutException e) {
-      // not settled: the caller compares the count it gets and reports the groups that grew
-    }
-    return threads.getThreadCount();
   }
 
   WorkerConfig config(FakeOzServer oz) throws Exception {

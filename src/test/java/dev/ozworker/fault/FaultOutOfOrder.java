@@ -59,9 +59,9 @@ final class FaultOutOfOrder {
     link.send(() -> oz.cancel(workerId, "ooo-cancel"));
 
     link.send(() -> oz.cancel(workerId, "ooo-never-assigned"));
-    await().atMost(WAIT).until(() -> !FaultHostileFramesIT.results(oz, "ooo-early").isEmpty());
+    await().atMost(WAIT).until(() -> !FaultResults.results(oz, "ooo-early").isEmpty());
     link.send(() -> oz.cancel(workerId, "ooo-early"));
-    await().atMost(WAIT).until(() -> !FaultHostileFramesIT.results(oz, "ooo-twice").isEmpty());
+    await().atMost(WAIT).until(() -> !FaultResults.results(oz, "ooo-twice").isEmpty());
     link.roundTrip();
 
     int twiceClaims = oz.framesAbout("ooo-twice", "task_claimed").size();

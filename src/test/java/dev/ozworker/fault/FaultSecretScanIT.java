@@ -6,10 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Container;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.backend.Backend;
 import dev.ozworker.backend.direct.DirectBackend;
@@ -33,12 +29,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
@@ -55,27 +49,6 @@ import org.slf4j.LoggerFactory;
 class FaultSecretScanIT {
   static final String API_KEY = "wk-fault-secrets-3d9";
   static final Duration WAIT = Duration.ofSeconds(90);
-
-  /**
-   * The agent: proves it got the secret (a file only the test reads), prints it whole and split on
-   * both streams, says it is ready, and runs until released, so the scan sees it live.
-   */
-  static final String AGENT =
-      """
-      #!/bin/sh
-      rest="${FAULT_SECRET#????????}"
-      head="${FAULT_SECRET%"$rest"}"
-      printf '%s' "$FAULT_SECRET" >"$FAULT_DIR/seen-$FAULT_NAME"
-      printf 'out: %s\\n' "$FAULT_SECRET"
-      printf 'err: %s\\n' "$FAULT_SECRET" >&2
-      printf 'split: %s' "$head"
-      printf '%s\\n' "$rest"
-      printf 'split-err: %s' "$head" >&2
-      printf '%s\\n' "$rest" >&2
-      : >"$FAULT_DIR/ready-$FAULT_NAME"
-      while [ ! -e "$FAULT_DIR/go" ]; do sleep 0.05; done
-      exit "${FAULT_EXIT:-0}"
-      """;
 
   @TempDir Path root;
 
@@ -96,7 +69,11 @@ class FaultSecretScanIT {
     Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
     Path agent = root.resolve("bin/oz");
     Files.createDirectories(agent.getParent());
-    Files.writeString(agent, AGENT);
+    String agentScript;
+    try (var script = getClass().getResourceAsStream("/dev/ozworker/fault/secret-agent.sh")) {
+      agentScript = new String(script.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    Files.writeString(agent, agentScript);
     Files.setPosixFilePermissions(agent, PosixFilePermissions.fromString("rwx------"));
     ch.qos.logback.classic.Logger ours =
         (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.ozworker");
@@ -106,7 +83,7 @@ class FaultSecretScanIT {
         FakeOzServer oz = FakeOzServer.start(API_KEY);
         LogCapture logs = LogCapture.start()) {
       ours.setLevel(Level.TRACE);
-      String image = docker.busyboxWithEntrypoint(AGENT);
+      String image = docker.busyboxWithEntrypoint(agentScript);
       try {
         String directWorker = "fault-sec-direct-" + run;
         String dockerWorker = "fault-sec-docker-" + run;
@@ -166,8 +143,8 @@ class FaultSecretScanIT {
 
         // While the agents run: their argv, every process's argv, every container's inspect.
         List<String> found = new ArrayList<>();
-        found.addAll(scanProcesses(secret));
-        found.addAll(scanContainers(docker.client(), image, secret));
+        found.addAll(FaultSecretScanner.scanProcesses(secret));
+        found.addAll(FaultSecretScanner.scanContainers(docker.client(), image, secret));
         int liveScans = found.size();
         long taskContainersWithSecret =
             docker.client().listContainersCmd().exec().stream()
@@ -188,7 +165,7 @@ class FaultSecretScanIT {
             .until(
                 () ->
                     tasks.keySet().stream()
-                        .allMatch(id -> !FaultHostileFramesIT.results(oz, id).isEmpty()));
+                        .allMatch(id -> !FaultResults.results(oz, id).isEmpty()));
         await()
             .atMost(WAIT)
             .until(
@@ -207,31 +184,16 @@ class FaultSecretScanIT {
         // Afterwards: everything stored, logged or sent.
         List<AgentTask> agentTasks =
             client.resources(AgentTask.class).inNamespace(namespace).list().getItems();
-        found.addAll(scan("AgentTask", Serialization.asYaml(agentTasks), secret));
+        found.addAll(FaultSecretScanner.scanNamespace(client, namespace, secret));
+        found.addAll(FaultSecretScanner.scan("worker log", logs.text(), secret));
+        found.addAll(FaultSecretScanner.scanFiles(root.resolve("logs"), secret));
         found.addAll(
-            scan(
-                "Event",
-                Serialization.asYaml(client.v1().events().inNamespace(namespace).list()),
-                secret));
-        found.addAll(
-            scan(
-                "events.k8s.io Event",
-                Serialization.asYaml(client.events().v1().events().inNamespace(namespace).list()),
-                secret));
-        found.addAll(
-            scan(
-                "ConfigMap",
-                Serialization.asYaml(client.configMaps().inNamespace(namespace).list()),
-                secret));
-        found.addAll(scan("worker log", logs.text(), secret));
-        found.addAll(scanFiles(root.resolve("logs"), secret));
-        found.addAll(
-            scan(
+            FaultSecretScanner.scan(
                 "frame to Oz",
                 String.join("\n", oz.received().stream().map(Frame::text).toList()),
                 secret));
-        found.addAll(scanProcesses(secret));
-        found.addAll(scanContainers(docker.client(), image, secret));
+        found.addAll(FaultSecretScanner.scanProcesses(secret));
+        found.addAll(FaultSecretScanner.scanContainers(docker.client(), image, secret));
 
         // Controls: the secret did reach each agent and the stored Secret, and the output was kept.
         List<String> controls = new ArrayList<>();
@@ -257,7 +219,7 @@ class FaultSecretScanIT {
                   + taskContainersWithSecret
                   + " of 2");
         }
-        if (scan(
+        if (FaultSecretScanner.scan(
                 "Secret",
                 Serialization.asYaml(client.secrets().inNamespace(namespace).list()),
                 secret)
@@ -271,11 +233,11 @@ class FaultSecretScanIT {
         int lost =
             (int)
                 tasks.keySet().stream()
-                    .filter(id -> FaultHostileFramesIT.results(oz, id).isEmpty())
+                    .filter(id -> FaultResults.results(oz, id).isEmpty())
                     .count();
         int duplicates =
             tasks.keySet().stream()
-                .mapToInt(id -> Math.max(0, FaultHostileFramesIT.results(oz, id).size() - 1))
+                .mapToInt(id -> Math.max(0, FaultResults.results(oz, id).size() - 1))
                 .sum();
         FaultReport report =
             new FaultReport(
@@ -296,7 +258,7 @@ class FaultSecretScanIT {
         assertThat(report.clean()).as(report.line()).isTrue();
       } finally {
         // The workers release their tasks' finalizers, so the tasks go before the workers do.
-        deleteTasks(client, namespace);
+        FaultSecretScanner.deleteTasks(client, namespace);
         for (AutoCloseable closeable : started.reversed()) {
           closeable.close();
         }
@@ -304,7 +266,7 @@ class FaultSecretScanIT {
       }
     } finally {
       ours.setLevel(level);
-      removeNamespace(client, namespace);
+      FaultSecretScanner.removeNamespace(client, namespace);
       if (createdCrd) {
         TestCluster.removeCrd(client);
       }
@@ -342,96 +304,5 @@ class FaultSecretScanIT {
         "TMPDIR", root.toString(),
         "PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"),
         "WARP_API_KEY", API_KEY);
-  }
-
-  /** The place, when {@code text} holds the secret as it is or base64-encoded (as in a Secret). */
-  static List<String> scan(String place, String text, String secret) {
-    String encoded = Base64.getEncoder().encodeToString(secret.getBytes(StandardCharsets.UTF_8));
-    return text.contains(secret) || text.contains(encoded) ? List.of(place) : List.of();
-  }
-
-  static List<String> scanFiles(Path dir, String secret) throws IOException {
-    List<String> found = new ArrayList<>();
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path file : files.filter(Files::isRegularFile).toList()) {
-        if (Files.readString(file, StandardCharsets.ISO_8859_1).contains(secret)) {
-          found.add("task log file " + file);
-        }
-      }
-    }
-    return found;
-  }
-
-  /** Every process's argv; a process that ends while being read is skipped. */
-  static List<String> scanProcesses(String secret) throws IOException {
-    List<String> found = new ArrayList<>();
-    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-      for (Path proc : procs.filter(p -> p.getFileName().toString().matches("[0-9]+")).toList()) {
-        try {
-          String argv =
-              new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.ISO_8859_1);
-          if (argv.contains(secret)) {
-            found.add("argv of pid " + proc.getFileName() + ": " + argv.replace('\0', ' '));
-          }
-        } catch (IOException ended) {
-          // gone, or not ours to read
-        }
-      }
-    }
-    return found;
-  }
-
-  /** Every container's inspect output; the env of the task containers is theirs to hold. */
-  static List<String> scanContainers(DockerClient docker, String image, String secret) {
-    List<String> found = new ArrayList<>();
-    for (Container container : docker.listContainersCmd().withShowAll(true).exec()) {
-      InspectContainerResponse inspect;
-      try {
-        inspect = docker.inspectContainerCmd(container.getId()).exec();
-      } catch (NotFoundException gone) {
-        continue;
-      }
-      if (image.equals(inspect.getConfig().getImage())) {
-        inspect.getConfig().withEnv(new String[0]);
-      }
-      if (inspect.toString().contains(secret)) {
-        found.add("inspect of container " + container.getId());
-      }
-    }
-    return found;
-  }
-
-  static void deleteTasks(KubernetesClient client, String namespace) {
-    client.resources(AgentTask.class).inNamespace(namespace).delete();
-    try {
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(
-              () ->
-                  client
-                      .resources(AgentTask.class)
-                      .inNamespace(namespace)
-                      .list()
-                      .getItems()
-                      .isEmpty());
-    } catch (org.awaitility.core.ConditionTimeoutException e) {
-      for (AgentTask task :
-          client.resources(AgentTask.class).inNamespace(namespace).list().getItems()) {
-        client
-            .resources(AgentTask.class)
-            .inNamespace(namespace)
-            .withName(task.getMetadata().getName())
-            .edit(
-                t -> {
-                  t.getMetadata().setFinalizers(List.of());
-                  return t;
-                });
-      }
-    }
-  }
-
-  static void removeNamespace(KubernetesClient client, String namespace) {
-    deleteTasks(client, namespace);
-    client.namespaces().withName(namespace).delete();
   }
 }
