@@ -26,13 +26,19 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * The Docker engine of the machine running the tests, and a busybox image made on it with {@code
  * docker import} of a rootfs tarball around the host's static busybox: no registry is needed.
  */
-final class TestDocker implements AutoCloseable {
+public final class TestDocker implements AutoCloseable {
   static final Path BUSYBOX = Path.of("/bin/busybox");
   private static final String REPOSITORY = "ozworker-test/busybox";
   private static final String SIDECAR_REPOSITORY = "ozworker-test/agent-sidecar";
   private static final List<String> APPLETS = List.of("sh", "echo", "cat", "env", "sleep", "true");
 
   final DockerClient client;
+
+  /** The engine's client, for what a test inspects beyond the helpers here. */
+  public DockerClient client() {
+    return client;
+  }
+
   private final DockerHttpClient http;
 
   private TestDocker(DockerClient client, DockerHttpClient http) {
@@ -41,7 +47,7 @@ final class TestDocker implements AutoCloseable {
   }
 
   /** The engine configured by the environment (DOCKER_HOST etc.), checked with a ping. */
-  static TestDocker connect() {
+  public static TestDocker connect() {
     DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().build();
     DockerHttpClient http =
         new ZerodepDockerHttpClient.Builder()
@@ -115,7 +121,7 @@ final class TestDocker implements AutoCloseable {
    *
    * @return the image's reference; remove it by {@link #removeImage}
    */
-  String busyboxWithEntrypoint(String entrypoint) throws IOException {
+  public String busyboxWithEntrypoint(String entrypoint) throws IOException {
     byte[] rootfs =
         rootfs(
             Files.readAllBytes(BUSYBOX),
@@ -205,7 +211,7 @@ final class TestDocker implements AutoCloseable {
   }
 
   /** Removes an image this test made, by its reference. */
-  void removeImage(String reference) {
+  public void removeImage(String reference) {
     try {
       client.removeImageCmd(reference).withForce(true).exec();
     } catch (NotFoundException gone) {

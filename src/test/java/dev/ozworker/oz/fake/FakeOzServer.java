@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,7 @@ import org.java_websocket.drafts.Draft;
 import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.framing.Framedata;
+import org.java_websocket.framing.TextFrame;
 import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.handshake.ServerHandshakeBuilder;
 import org.java_websocket.server.WebSocketServer;
@@ -127,6 +129,17 @@ public final class FakeOzServer implements AutoCloseable {
   /** Sends {@code text} as it is, one text frame: garbage, huge or hand-written frames. */
   public void sendRaw(String workerId, String text) {
     socket(workerId).send(text);
+  }
+
+  /**
+   * Sends {@code payload} as one text frame without checking it is UTF-8, as a broken server could:
+   * the library refuses to encode such text itself.
+   */
+  public void sendTextBytes(String workerId, byte[] payload) {
+    TextFrame frame = new TextFrame();
+    frame.setPayload(ByteBuffer.wrap(payload));
+    frame.setFin(true);
+    socket(workerId).sendFrame(frame);
   }
 
   /** Sends a binary frame, which the protocol never uses. */
