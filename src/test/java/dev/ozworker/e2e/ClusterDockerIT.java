@@ -112,7 +112,7 @@ class ClusterDockerIT {
     String container = awaitContainer(taskId);
 
     long deleting = System.nanoTime();
-    Exec.kubectl("delete", "pod", worker, "-n", pool.namespace, "--wait=true", "--timeout=60s")
+    Exec.kubectl("delete", "pod", worker, "-n", pool.namespace, "--wait=true", "--timeout=150s")
         .ok();
     // The hand-off: the worker exits and leaves its task's container running.
     assertThat(inspect(container, "{{.State.Running}}")).isEqualTo("true");

@@ -88,7 +88,7 @@ class ClusterKubectlIT {
     assertThat(pool.exec(worker, "ps").ok().out()).contains("sleep 300");
 
     long deleting = System.nanoTime();
-    Exec.kubectl("delete", "agenttask", "long-hello", "-n", pool.namespace, "--timeout=60s").ok();
+    Exec.kubectl("delete", "agenttask", "long-hello", "-n", pool.namespace, "--timeout=150s").ok();
     ClusterTimings.print("kubectl delete agenttask of a running task until it is gone", deleting);
 
     assertThat(task("long-hello")).isNull();

@@ -115,7 +115,7 @@ class ClusterScalingIT {
     await().atMost(WAIT).until(() -> pool.running().contains(shortTask));
 
     long deleting = System.nanoTime();
-    Exec.kubectl("delete", "pod", survivor, "-n", pool.namespace, "--wait=true", "--timeout=60s")
+    Exec.kubectl("delete", "pod", survivor, "-n", pool.namespace, "--wait=true", "--timeout=150s")
         .ok();
     ClusterTimings.print("kubectl delete pod of a busy worker until it is gone", deleting);
 
