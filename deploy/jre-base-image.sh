@@ -13,9 +13,11 @@
 set -euo pipefail
 
 # What the worker's jar needs (jdeps --print-module-deps on the shaded jar, plus what is loaded
-# reflectively or by service lookup: logging, management beans, EC keys for TLS).
+# reflectively or by service lookup: logging, management beans, EC keys for TLS). jdk.httpserver
+# serves /metrics, /healthz and /readyz in `run` mode; jdk.management has the process figures.
 MODULES=java.base,java.compiler,java.desktop,java.logging,java.management,java.naming
-MODULES+=,java.net.http,java.security.jgss,java.sql,java.xml,jdk.crypto.ec,jdk.unsupported
+MODULES+=,java.net.http,java.security.jgss,java.sql,java.xml,jdk.crypto.ec,jdk.httpserver
+MODULES+=,jdk.management,jdk.unsupported
 # Binaries the Direct backend runs by absolute path, copied with their libraries.
 TOOLS=(/usr/bin/setsid /usr/bin/mkfifo /bin/kill)
 BUSYBOX=${BUSYBOX:-/bin/busybox}

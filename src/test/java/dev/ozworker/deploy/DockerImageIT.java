@@ -32,7 +32,19 @@ class DockerImageIT {
     Command made = Command.run(REPO, 600, "bash", "deploy/jre-base-image.sh").succeeded();
     base = made.out().strip();
     String tag = "ozworker-test/worker:" + UUID.randomUUID().toString().substring(0, 8);
-    Command.run(REPO, 600, "docker", "build", "--build-arg", "BASE_IMAGE=" + base, "-t", tag, ".")
+    // No network: the build needs none, and a machine's engine may have lost its default bridge
+    // (docker0), which every build step with a network is attached to.
+    Command.run(
+            REPO,
+            600,
+            "docker",
+            "build",
+            "--network=none",
+            "--build-arg",
+            "BASE_IMAGE=" + base,
+            "-t",
+            tag,
+            ".")
         .succeeded();
     // Removed by id, so that only this build's image goes, whatever else carries the tag later.
     image =

@@ -85,10 +85,12 @@ record ProcessGroup(long id) {
    * @return whether some process received it
    */
   private boolean signal(String signal) {
-    if (run(KILL, "-s", signal, "--", "-" + id)) {
+    // "-TERM", not "-s TERM": procps kill in the worker's image (deploy/jre-base-image.sh) refuses
+    // "-s SIG -- -PGID" with its usage text, so a cancel there never reached the agent.
+    if (run(KILL, "-" + signal, "--", "-" + id)) {
       return true;
     }
-    return !signal.equals("0") && run(KILL, "-s", signal, "--", Long.toString(id));
+    return !signal.equals("0") && run(KILL, "-" + signal, "--", Long.toString(id));
   }
 
   private static boolean run(String... command) {
