@@ -1,6 +1,7 @@
 package dev.ozworker.controller;
 
 import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.api.AgentTaskStatus;
 import dev.ozworker.api.BackendRef;
@@ -11,6 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -24,9 +26,9 @@ import org.slf4j.MDC;
  * Takes over the tasks of a replica whose pod is gone. Pod names are worker ids in a Deployment, so
  * a replacement pod is a new worker and would never see its predecessor's tasks: a run left going,
  * a result not yet delivered or a teardown not yet done would wait forever. Each sweep lists the
- * namespace's tasks owned by other workers and adopts those still owing something whose owner's pod
- * no longer exists (or has ended); the relabelling makes this replica's controller reattach, report
- * and clean up as after its own restart.
+ * namespace's tasks owned by other workers and adopts those still needing a worker whose owner's
+ * pod no longer exists (or has ended); the relabelling makes this replica's controller reattach,
+ * report, clean up and finally delete them as after its own restart.
  *
  * <p>A container run is adopted only by a replica on the node whose Docker engine runs it. A
  * process run died with its pod, so any replica may adopt it and ends it as lost. The relabelling
@@ -94,7 +96,7 @@ final class TaskAdoption {
             || owner.equals(workerId)
             || pod.isEmpty()
             || pod.equals(ownPod)
-            || !owesSomething(task)) {
+            || !needsAWorker(task)) {
           continue;
         }
         if (!reachable(task) || !podGone.computeIfAbsent(pod.get(), this::gone)) {
@@ -144,24 +146,36 @@ final class TaskAdoption {
     }
   }
 
-  /** Whether the task still needs a worker: to run, to be reported or to be torn down. */
-  static boolean owesSomething(AgentTask task) {
+  /**
+   * Whether the task still needs a worker: to run, to be reported, to be torn down, or — settled
+   * but holding the finalizer — to be deleted when its TTL ends or a user deletes it, which would
+   * otherwise wait forever on the finalizer of a worker that is gone.
+   */
+  static boolean needsAWorker(AgentTask task) {
+    List<String> finalizers = task.getMetadata().getFinalizers();
+    return !settled(task) || (finalizers != null && finalizers.contains(AgentTaskKeys.FINALIZER));
+  }
+
+  /** Finished, reported if it came from Oz, and torn down: nothing of its run is left. */
+  private static boolean settled(AgentTask task) {
     AgentTaskStatus status = task.getStatus();
     if (status == null || status.getPhase() == null || !status.getPhase().isTerminal()) {
-      return true;
+      return false;
     }
     boolean reportable = task.getSpec() != null && task.getSpec().getTaskId() != null;
     boolean reported = Boolean.TRUE.equals(status.getReported());
-    boolean tornDown =
-        status.getBackendRef() == null
-            || AgentTaskConditions.find(status.getConditions(), AgentTaskConditions.TORN_DOWN)
-                .isPresent();
-    return (reportable && !reported) || !tornDown;
+    return (reported || !reportable) && tornDown(status);
+  }
+
+  private static boolean tornDown(AgentTaskStatus status) {
+    return status.getBackendRef() == null
+        || AgentTaskConditions.find(status.getConditions(), AgentTaskConditions.TORN_DOWN)
+            .isPresent();
   }
 
   /**
-   * Whether this replica can reach what is left of the run: a container only from its own node;
-   * anything else from anywhere.
+   * Whether this replica can reach what is left of the run: a container not yet torn down only from
+   * its own node; anything else from anywhere.
    */
   private boolean reachable(AgentTask task) {
     AgentTaskStatus status = task.getStatus();
@@ -169,7 +183,8 @@ final class TaskAdoption {
     boolean container =
         ref != null
             && BackendKind.fromConfigName(ref.backend()).orElse(null) == BackendKind.DOCKER
-            && status.getPhase() != AgentTaskPhase.Pending;
+            && status.getPhase() != AgentTaskPhase.Pending
+            && !tornDown(status);
     return !container || (nodeName.isPresent() && nodeName.get().equals(status.getNodeName()));
   }
 

@@ -87,13 +87,24 @@ class TaskAdoptionTest {
   }
 
   @Test
-  void aFinishedTaskIsAdoptedOnlyWhileItsResultOrTeardownIsOwed() {
+  void aFinishedTaskIsAdoptedWhileItsResultTeardownOrDeletionIsOwed() {
     stored("unreported", "pool-a", AgentTaskPhase.Succeeded, "direct", "node-1", false, true);
     stored("not-torn-down", "pool-a", AgentTaskPhase.Failed, "direct", "node-1", true, false);
     stored("settled", "pool-a", AgentTaskPhase.Succeeded, "direct", "node-1", true, true);
+    AgentTask held =
+        stored(
+            "held-by-finalizer",
+            "pool-a",
+            AgentTaskPhase.Succeeded,
+            "docker",
+            "node-9",
+            true,
+            true);
+    held.getMetadata().setFinalizers(List.of(AgentTaskKeys.FINALIZER));
+    client.resource(held).update();
 
     assertThat(adopter("pool-b", "node-1").sweep())
-        .containsExactlyInAnyOrder("unreported", "not-torn-down");
+        .containsExactlyInAnyOrder("unreported", "not-torn-down", "held-by-finalizer");
     assertThat(owner("settled")).isEqualTo("pool-a");
   }
 
