@@ -92,10 +92,14 @@ final class RunCommand implements Callable<Integer> {
               cluster.serverSideApply(),
               LinkTimings.DEFAULT,
               true);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
+      // A LinkageError (a module missing from a trimmed runtime image) must end the process
+      // too: left to propagate, it would stop only this thread while the link's threads live on.
       backend.close();
       cluster.close();
-      err.println("oz-worker-operator: cannot start: " + e.getMessage());
+      err.println(
+          "oz-worker-operator: cannot start: "
+              + (e instanceof LinkageError ? e.toString() : e.getMessage()));
       return CANNOT_START;
     }
     LOG.info(

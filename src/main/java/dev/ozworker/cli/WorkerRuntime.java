@@ -155,7 +155,7 @@ public final class WorkerRuntime implements AutoCloseable {
             Optional.of(
                 WorkerHttpServer.start(
                     config.httpAddress(), config.httpPort(), metrics.registry(), probes));
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | LinkageError e) {
         new WorkerRuntime(
                 controller, tasks, index, reporter, intake, link, metrics, Optional.empty())
             .close();
