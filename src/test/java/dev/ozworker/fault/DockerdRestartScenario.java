@@ -53,6 +53,22 @@ final class DockerdRestartScenario implements Callable<FaultReport> {
         engine.restart();
         long restartMillis = (System.nanoTime() - restartBegan) / 1_000_000;
         rig.awaitSettled(tasks, DependencyRig.WAIT);
+        // live-restore is off: the engine killed the agents, which is what their one result says
+        for (String taskId : tasks) {
+          boolean honest =
+              rig.ledger.results(taskId).stream()
+                  .allMatch(
+                      frame ->
+                          frame.type().equals("task_failed")
+                              && frame
+                                  .data()
+                                  .path("failure_reason")
+                                  .asText()
+                                  .equals("container_exit"));
+          if (!honest) {
+            problems.add(taskId + " did not end as container_exit: " + rig.ledger.results(taskId));
+          }
+        }
 
         String fresh = "dockerd-restart-after";
         tasks.add(fresh);
