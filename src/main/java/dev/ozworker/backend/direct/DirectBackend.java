@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -177,15 +178,18 @@ public final class DirectBackend implements Backend {
    * the run is failed and torn down (teardown may well remove what setup is writing).
    */
   private void stopOrphanedSetup(RunFiles files, String runId) {
-    files
-        .setupProcessId()
-        .filter(id -> SetupCommand.isSetupOf(id, runId))
-        .ifPresent(
-            id -> {
-              log.info(
-                  "run {}: stopping setup process group {} left by the previous worker", runId, id);
-              new ProcessGroup(id).stop(ORPHANED_SETUP_GRACE);
-            });
+    // A worker killed between starting setup and recording its group left no pid: the setup's
+    // environment still names the run, so its group is found by that.
+    List<Long> groups =
+        files
+            .setupProcessId()
+            .filter(id -> SetupCommand.isSetupOf(id, runId))
+            .map(List::of)
+            .orElseGet(() -> SetupCommand.groupsOf(runId));
+    for (long id : groups) {
+      log.info("run {}: stopping setup process group {} left by the previous worker", runId, id);
+      new ProcessGroup(id).stop(ORPHANED_SETUP_GRACE);
+    }
   }
 
   @Override

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -90,6 +91,32 @@ final class SetupCommand {
       } catch (IOException e) {
         output.line("[worker] could not remove the environment file: " + e);
       }
+    }
+  }
+
+  /**
+   * The process groups of the setup commands of run {@code runId} still running, found by the
+   * environment every setup gets ({@code OZ_RUN_ID}, {@code OZ_WORKER_BACKEND=direct}).
+   */
+  static List<Long> groupsOf(String runId) {
+    return ProcessHandle.allProcesses()
+        .map(ProcessHandle::pid)
+        .filter(pid -> isSetupOf(pid, runId))
+        .map(SetupCommand::processGroup)
+        .flatMap(Optional::stream)
+        .distinct()
+        .toList();
+  }
+
+  /** The process group of {@code pid}, from {@code /proc/<pid>/stat}; empty once it is gone. */
+  private static Optional<Long> processGroup(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      // after the command name in parentheses: state, parent pid, process group
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Optional.of(Long.parseLong(fields[2]));
+    } catch (IOException | RuntimeException gone) {
+      return Optional.empty();
     }
   }
 

@@ -108,8 +108,18 @@ public final class DockerBackend implements Backend {
 
   @Override
   public void reattach(TaskSpec spec, BackendRef ref, TaskListener listener) throws TaskFailure {
-    InspectContainerResponse found =
-        containers.find(ref).orElseThrow(() -> containers.notFound(ref));
+    Optional<InspectContainerResponse> lookedUp = containers.find(ref);
+    if (lookedUp.isEmpty() && (ref.containerId() == null || ref.containerId().isBlank())) {
+      // The earlier worker stopped before the container existed (pulling, filling sidecar volumes):
+      // nothing of the task ran, so preparing it again serves it instead of failing it.
+      try (var ignored = MDC.putCloseable("task", spec.runId())) {
+        LOG.info("no container was created before the restart; preparing the task again");
+      }
+      DockerRun run = open(spec, listener);
+      executor.execute(() -> prepareAndRun(run));
+      return;
+    }
+    InspectContainerResponse found = lookedUp.orElseThrow(() -> containers.notFound(ref));
     DockerRun run = open(spec, listener);
     run.log().line("(the worker restarted: the container's output follows again from its start)");
     String id = found.getId();

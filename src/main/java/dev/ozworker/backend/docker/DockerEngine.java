@@ -38,11 +38,12 @@ public record DockerEngine(DockerClient client, String platform, Path dockerConf
     DockerClient client =
         DockerClientImpl.getInstance(
             config,
-            new ZerodepDockerHttpClient.Builder()
-                .dockerHost(config.getDockerHost())
-                .sslConfig(config.getSSLConfig())
-                .connectionTimeout(Duration.ofSeconds(5))
-                .build());
+            new StaleConnectionRetry(
+                new ZerodepDockerHttpClient.Builder()
+                    .dockerHost(config.getDockerHost())
+                    .sslConfig(config.getSSLConfig())
+                    .connectionTimeout(Duration.ofSeconds(5))
+                    .build()));
     Version version;
     try {
       client.pingCmd().exec();

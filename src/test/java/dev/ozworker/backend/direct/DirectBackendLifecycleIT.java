@@ -292,6 +292,46 @@ class DirectBackendLifecycleIT {
   }
 
   @Test
+  void afterARestartASetupWhosePidWasNeverRecordedIsFoundByItsEnvironmentAndStopped()
+      throws Exception {
+    Path setupPid = rig.records.resolve("setup-pid");
+    String setup =
+        "echo $$ >"
+            + setupPid
+            + ".part; mv "
+            + setupPid
+            + ".part "
+            + setupPid
+            + "; "
+            + "while [ ! -e "
+            + release
+            + " ]; do sleep 0.05; done";
+    DirectBackend first = rig.backend(rig.config(setup, "echo td >>" + teardowns, null), true);
+    first.start(rig.task("t-unrecorded", Map.of()), new DirectRig.Listener());
+    await().atMost(DirectRig.DEADLINE).until(() -> Files.exists(setupPid));
+    long pid = Long.parseLong(Files.readString(setupPid).strip());
+    first.close();
+    // as if the worker had been killed after starting setup and before recording its group
+    Path recorded = rig.logs.resolve(".direct").resolve("t-unrecorded").resolve("setup-pid");
+    await().atMost(DirectRig.DEADLINE).until(() -> Files.exists(recorded));
+    Files.delete(recorded);
+
+    DirectBackend second = rig.backend(rig.config(setup, "echo td >>" + teardowns, null), true);
+    assertThatThrownBy(
+            () ->
+                second.reattach(
+                    rig.task("t-unrecorded", Map.of()),
+                    DirectRig.planned("t-unrecorded"),
+                    new DirectRig.Listener()))
+        .isInstanceOf(TaskFailure.class)
+        .hasMessageContaining("never started");
+
+    await().atMost(DirectRig.DEADLINE).until(() -> DirectRig.isGone(pid));
+    assertThat(second.cleanup(DirectRig.planned("t-unrecorded")).toCompletableFuture().get())
+        .isEmpty();
+  }
+
+  @Test
   void afterARestartARunThatNeverGotAWorkspaceCannotBeFound() {
     DirectBackend backend = rig.backend(rig.config(), true);
 

@@ -421,17 +421,32 @@ class DockerBackendIT {
   }
 
   @Test
-  void reattachingToARunWithoutAContainerSaysWhatWasLookedFor() {
+  void reattachingToARunWhoseContainerVanishedSaysWhatWasLookedFor() {
     DockerBackend backend = backend(true, List.of(), ImagePullPolicy.Never, Clock.systemUTC());
     String runId = newRunId();
     TaskSpec spec = spec(runId, agentDoes("true"));
+    BackendRef ref = new BackendRef("docker", runId, "0123456789ab", null, null);
 
-    assertThatThrownBy(
-            () ->
-                backend.reattach(
-                    spec, BackendRef.planned("docker", runId), new RecordingListener()))
+    assertThatThrownBy(() -> backend.reattach(spec, ref, new RecordingListener()))
         .isInstanceOf(TaskFailure.class)
+        .hasMessageContaining("0123456789ab")
         .hasMessageContaining("ozworker.dev/run-id=" + runId);
+  }
+
+  @Test
+  void aRunStoppedBeforeItsContainerExistedIsPreparedAgainOnReattach() throws Exception {
+    DockerBackend backend = backend(true, List.of(), ImagePullPolicy.Never, Clock.systemUTC());
+    String runId = newRunId();
+    TaskSpec spec = spec(runId, agentDoes("echo prepared again"));
+    RecordingListener listener = new RecordingListener();
+
+    backend.reattach(spec, BackendRef.planned("docker", runId), listener);
+
+    assertThat(awaitOutcome(listener)).isInstanceOf(TaskOutcome.Succeeded.class);
+    assertThat(listener.running).hasValue(1);
+    assertThat(listener.outcomes).hasSize(1);
+    backend.cleanup(BackendRef.planned("docker", runId)).toCompletableFuture().get();
+    backend.close();
   }
 
   @Test

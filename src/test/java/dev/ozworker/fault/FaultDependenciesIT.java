@@ -1,0 +1,74 @@
+package dev.ozworker.fault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ozworker.kube.TestCluster;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The worker's dependencies fail under it, each in a world of its own and all three at once (they
+ * share nothing, so running them in parallel is honest and bounds the suite's time): a private
+ * dockerd restarted mid-task, the Kubernetes API unavailable for 30 s, the Oz server refusing
+ * connections for a minute. Every task ends with one result, the worker recovers without a restart,
+ * nothing is left behind.
+ */
+class FaultDependenciesIT {
+  static KubernetesClient client;
+  static boolean createdCrd;
+
+  @TempDir Path root;
+
+  @BeforeAll
+  static void installCrd() throws Exception {
+    client = TestCluster.connectOrSkip();
+    createdCrd = TestCluster.installCrd(client);
+  }
+
+  @AfterAll
+  static void removeTheCrdIfThisTestCreatedIt() {
+    if (client == null) {
+      return;
+    }
+    if (createdCrd) {
+      TestCluster.removeCrd(client);
+    }
+    client.close();
+  }
+
+  @Test
+  void tasksContinueAndResultsArriveOnceWhileDockerdTheApiAndOzFailAtOnce() throws Exception {
+    long began = System.nanoTime();
+    List<Future<FaultReport>> running = new ArrayList<>();
+    try (ExecutorService scenarios = Executors.newCachedThreadPool()) {
+      running.add(
+          scenarios.submit(
+              new DockerdRestartScenario(
+                  client, Files.createDirectories(root.resolve("dockerd")))));
+      running.add(
+          scenarios.submit(
+              new ApiOutageScenario(client, Files.createDirectories(root.resolve("api")))));
+      running.add(
+          scenarios.submit(
+              new OzRefusalScenario(client, Files.createDirectories(root.resolve("oz")))));
+    }
+    List<FaultReport> reports = new ArrayList<>();
+    for (Future<FaultReport> scenario : running) {
+      reports.add(scenario.get().print());
+    }
+    System.out.printf(
+        "fault-suite dependencies: all three in %d s%n",
+        (System.nanoTime() - began) / 1_000_000_000);
+    assertThat(reports).allSatisfy(report -> assertThat(report.clean()).as(report.line()).isTrue());
+  }
+}
