@@ -11,26 +11,46 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A Docker engine of the test's own, to restart at will (the machine's shared engine is never
- * touched): its own data root, exec root (with its own managed containerd), pid file and socket, no
- * bridge and no iptables, and {@code --live-restore} off, so that stopping it stops its containers
- * as a real engine restart does. Stopped by its recorded pid.
+ * touched): its own data root, exec root (with its own managed containerd), pid file and socket, a
+ * bridge of its own and no iptables, and {@code --live-restore} off, so that stopping it stops its
+ * containers as a real engine restart does. Stopped by its recorded pid.
+ *
+ * <p>Not {@code --bridge=none}: an engine started with the bridge disabled deletes the interface
+ * {@code docker0} on start, which belongs to the shared engine and breaks every container and build
+ * step there that has a network. The bridge made here carries a TEST-NET-1 address (RFC 5737) and
+ * no container of this engine uses it: its tasks run with {@code --network none}.
  */
 final class PrivateDockerd implements AutoCloseable {
   static final Duration READY = Duration.ofSeconds(90);
+  private static final java.util.concurrent.atomic.AtomicInteger SEQUENCE =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   private final Path dir;
+  private final String bridge;
   private Process process;
   private int starts;
 
-  private PrivateDockerd(Path dir) {
+  private PrivateDockerd(Path dir, String bridge) {
     this.dir = dir;
+    this.bridge = bridge;
   }
 
   /** Starts an engine under a fresh short directory (socket paths are limited to 108 bytes). */
-  static PrivateDockerd start() throws IOException {
+  static PrivateDockerd start() throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "ozfd");
-    PrivateDockerd engine = new PrivateDockerd(dir);
-    engine.startEngine();
+    // Interface names hold at most 15 bytes.
+    String bridge =
+        "ozfd%x-%d"
+            .formatted(ProcessHandle.current().pid() & 0xfffff, SEQUENCE.incrementAndGet() % 100);
+    ip("link", "add", "name", bridge, "type", "bridge");
+    PrivateDockerd engine = new PrivateDockerd(dir, bridge);
+    try {
+      ip("addr", "add", "192.0.2.1/24", "dev", bridge);
+      engine.startEngine();
+    } catch (IOException | RuntimeException e) {
+      engine.close();
+      throw e;
+    }
     return engine;
   }
 
@@ -53,7 +73,8 @@ final class PrivateDockerd implements AutoCloseable {
             "--exec-root=" + dir.resolve("exec"),
             "--pidfile=" + dir.resolve("dockerd.pid"),
             "--host=" + host(),
-            "--bridge=none",
+            "--bridge=" + bridge,
+            "--ip-masq=false",
             "--iptables=false",
             "--ip6tables=false",
             "--storage-driver=vfs",
@@ -96,10 +117,27 @@ final class PrivateDockerd implements AutoCloseable {
     return starts;
   }
 
-  /** Stops the engine and removes its directories. */
+  private static void ip(String... args) throws IOException {
+    List<String> command = new java.util.ArrayList<>(List.of("ip"));
+    command.addAll(List.of(args));
+    Process ip = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output =
+        new String(ip.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    try {
+      if (!ip.waitFor(30, TimeUnit.SECONDS) || ip.exitValue() != 0) {
+        throw new IOException(String.join(" ", command) + " failed: " + output.strip());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted: " + String.join(" ", command), e);
+    }
+  }
+
+  /** Stops the engine, removes its bridge and its directories. */
   @Override
   public void close() throws IOException, InterruptedException {
     stopEngine();
+    ip("link", "delete", bridge);
     // the engine's mounts under the exec root are gone with it; vfs layers are plain files
     new ProcessBuilder("rm", "-rf", dir.toString())
         .inheritIO()
