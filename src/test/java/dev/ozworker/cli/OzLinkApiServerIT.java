@@ -12,23 +12,21 @@ import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskOutcome;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.controller.ScriptedBackend;
+import dev.ozworker.kube.ClusterWithCrd;
 import dev.ozworker.kube.TestCluster;
 import dev.ozworker.oz.LinkTimings;
 import dev.ozworker.oz.fake.FakeOzServer;
 import dev.ozworker.oz.fake.FakeOzServer.Frame;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Oz link on a real API server (kube-local in CI): assignments stored as a Secret and an
@@ -41,30 +39,12 @@ class OzLinkApiServerIT {
   static final String API_KEY = "wk-apiserver-it";
   static final String SECRET = "ghs_apiserverITsecret992";
 
-  static KubernetesClient client;
-  static boolean createdCrd;
+  @RegisterExtension static final ClusterWithCrd cluster = new ClusterWithCrd();
 
   String workerId;
   FakeOzServer oz;
   ScriptedBackend backend;
   WorkerRuntime worker;
-
-  @BeforeAll
-  static void installCrd() throws IOException {
-    client = TestCluster.connectOrSkip();
-    createdCrd = TestCluster.installCrd(client);
-  }
-
-  @AfterAll
-  static void removeTheCrdIfThisTestCreatedIt() {
-    if (client == null) {
-      return;
-    }
-    if (createdCrd) {
-      TestCluster.removeCrd(client);
-    }
-    client.close();
-  }
 
   @BeforeEach
   void startWorker() throws Exception {
@@ -81,7 +61,12 @@ class OzLinkApiServerIT {
             oz.webSocketUrl().toString());
     worker =
         WorkerRuntime.start(
-            client, config, List.of(backend), Clock.systemUTC(), true, LinkTimings.DEFAULT);
+            cluster.client(),
+            config,
+            List.of(backend),
+            Clock.systemUTC(),
+            true,
+            LinkTimings.DEFAULT);
     await().atMost(WAIT).until(() -> oz.isConnected(workerId));
   }
 
@@ -89,7 +74,8 @@ class OzLinkApiServerIT {
   @AfterEach
   void removeWhatThisTestCreated() throws Exception {
     try {
-      client
+      cluster
+          .client()
           .resources(AgentTask.class)
           .inNamespace(TestCluster.NAMESPACE)
           .withLabel(AgentTaskKeys.WORKER_ID_LABEL, workerId)
@@ -98,7 +84,8 @@ class OzLinkApiServerIT {
           .atMost(WAIT)
           .until(
               () ->
-                  client
+                  cluster
+                      .client()
                       .resources(AgentTask.class)
                       .inNamespace(TestCluster.NAMESPACE)
                       .withLabel(AgentTaskKeys.WORKER_ID_LABEL, workerId)
@@ -107,7 +94,8 @@ class OzLinkApiServerIT {
                       .isEmpty());
     } finally {
       // Only the API server runs in CI: no garbage collector deletes the owned Secrets.
-      client
+      cluster
+          .client()
           .secrets()
           .inNamespace(TestCluster.NAMESPACE)
           .withLabel(AgentTaskKeys.WORKER_ID_LABEL, workerId)
@@ -145,7 +133,12 @@ class OzLinkApiServerIT {
         .containsEntry(AgentTaskKeys.WORKER_ID_LABEL, workerId);
     assertThat(task.getStatus().getLogTail()).isEqualTo("token [REDACTED]\n");
     Secret secret =
-        client.secrets().inNamespace(TestCluster.NAMESPACE).withName(taskId + "-env").get();
+        cluster
+            .client()
+            .secrets()
+            .inNamespace(TestCluster.NAMESPACE)
+            .withName(taskId + "-env")
+            .get();
     assertThat(secret.getImmutable()).isTrue();
     assertThat(secret.getMetadata().getOwnerReferences())
         .extracting(owner -> owner.getUid())
@@ -154,7 +147,8 @@ class OzLinkApiServerIT {
     assertThat(
             new ObjectMapper()
                 .writeValueAsString(
-                    client
+                    cluster
+                        .client()
                         .v1()
                         .events()
                         .inNamespace(TestCluster.NAMESPACE)
@@ -182,7 +176,8 @@ class OzLinkApiServerIT {
   }
 
   AgentTask task(String name) {
-    return client
+    return cluster
+        .client()
         .resources(AgentTask.class)
         .inNamespace(TestCluster.NAMESPACE)
         .withName(name)

@@ -2,8 +2,7 @@ package dev.ozworker.fault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ozworker.kube.TestCluster;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import dev.ozworker.kube.ClusterWithCrd;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,9 +10,8 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,27 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * nothing is left behind.
  */
 class FaultDependenciesIT {
-  static KubernetesClient client;
-  static boolean createdCrd;
+  @RegisterExtension static final ClusterWithCrd cluster = new ClusterWithCrd();
 
   @TempDir Path root;
-
-  @BeforeAll
-  static void installCrd() throws Exception {
-    client = TestCluster.connectOrSkip();
-    createdCrd = TestCluster.installCrd(client);
-  }
-
-  @AfterAll
-  static void removeTheCrdIfThisTestCreatedIt() {
-    if (client == null) {
-      return;
-    }
-    if (createdCrd) {
-      TestCluster.removeCrd(client);
-    }
-    client.close();
-  }
 
   @Test
   void tasksContinueAndResultsArriveOnceWhileDockerdTheApiAndOzFailAtOnce() throws Exception {
@@ -54,13 +34,15 @@ class FaultDependenciesIT {
       running.add(
           scenarios.submit(
               new DockerdRestartScenario(
-                  client, Files.createDirectories(root.resolve("dockerd")))));
+                  cluster.client(), Files.createDirectories(root.resolve("dockerd")))));
       running.add(
           scenarios.submit(
-              new ApiOutageScenario(client, Files.createDirectories(root.resolve("api")))));
+              new ApiOutageScenario(
+                  cluster.client(), Files.createDirectories(root.resolve("api")))));
       running.add(
           scenarios.submit(
-              new OzRefusalScenario(client, Files.createDirectories(root.resolve("oz")))));
+              new OzRefusalScenario(
+                  cluster.client(), Files.createDirectories(root.resolve("oz")))));
     }
     List<FaultReport> reports = new ArrayList<>();
     for (Future<FaultReport> scenario : running) {

@@ -2,17 +2,15 @@ package dev.ozworker.fault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ozworker.kube.TestCluster;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import dev.ozworker.kube.ClusterWithCrd;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,27 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 class FaultKillIT {
   static final int KILLS = Integer.getInteger("fault.kills", 25);
 
-  static KubernetesClient client;
-  static boolean createdCrd;
+  @RegisterExtension static final ClusterWithCrd cluster = new ClusterWithCrd();
 
   @TempDir Path root;
-
-  @BeforeAll
-  static void installCrd() throws Exception {
-    client = TestCluster.connectOrSkip();
-    createdCrd = TestCluster.installCrd(client);
-  }
-
-  @AfterAll
-  static void removeTheCrdIfThisTestCreatedIt() {
-    if (client == null) {
-      return;
-    }
-    if (createdCrd) {
-      TestCluster.removeCrd(client);
-    }
-    client.close();
-  }
 
   @Test
   void tasksSurviveKillsAtEveryPointWithOneResultEachAndNothingLeftOnBothBackends()
@@ -64,7 +44,7 @@ class FaultKillIT {
           campaigns.submit(
               () -> {
                 DirectKillStage stage = new DirectKillStage(directRoot);
-                return new KillCampaign(client, directRoot, KILLS, seed)
+                return new KillCampaign(cluster.client(), directRoot, KILLS, seed)
                     .run("kill-9 direct", "fault-kill-direct", stage, stage::finishAgent);
               });
       docker =
@@ -72,7 +52,8 @@ class FaultKillIT {
               () -> {
                 String workerId =
                     "fault-kill-docker-" + UUID.randomUUID().toString().substring(0, 6);
-                KillCampaign campaign = new KillCampaign(client, dockerRoot, KILLS, seed + 1);
+                KillCampaign campaign =
+                    new KillCampaign(cluster.client(), dockerRoot, KILLS, seed + 1);
                 DockerKillStage stage =
                     new DockerKillStage(dockerRoot, image, workerId, campaign::reached);
                 return campaign.run("kill-9 docker", workerId, stage, stage::finishAgent);
