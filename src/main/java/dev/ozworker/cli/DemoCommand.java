@@ -194,6 +194,8 @@ final class DemoCommand implements Callable<Integer> {
               crd ->
                   crd != null
                       && crd.getStatus() != null
+                      // The API server writes a status before it has conditions in it.
+                      && crd.getStatus().getConditions() != null
                       && crd.getStatus().getConditions().stream()
                           .anyMatch(
                               c ->
