@@ -24,6 +24,7 @@ import java.util.function.Consumer;
 import org.java_websocket.WebSocket;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.exceptions.InvalidDataException;
+import org.java_websocket.exceptions.WebsocketNotConnectedException;
 import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.framing.TextFrame;
@@ -100,14 +101,15 @@ public final class FakeOzServer implements AutoCloseable {
 
   /** Sends {@code {"type": type, "data": data}} as one text frame to a connected worker. */
   public void send(String workerId, String type, JsonNode data) {
-    WebSocket socket = socket(workerId);
     ObjectNode envelope = JSON.createObjectNode().put("type", type);
     envelope.set("data", data);
+    String text;
     try {
-      socket.send(JSON.writeValueAsString(envelope));
+      text = JSON.writeValueAsString(envelope);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    deliver(workerId, socket -> socket.send(text));
   }
 
   /**
@@ -128,7 +130,7 @@ public final class FakeOzServer implements AutoCloseable {
 
   /** Sends {@code text} as it is, one text frame: garbage, huge or hand-written frames. */
   public void sendRaw(String workerId, String text) {
-    socket(workerId).send(text);
+    deliver(workerId, socket -> socket.send(text));
   }
 
   /**
@@ -139,12 +141,12 @@ public final class FakeOzServer implements AutoCloseable {
     TextFrame frame = new TextFrame();
     frame.setPayload(ByteBuffer.wrap(payload));
     frame.setFin(true);
-    socket(workerId).sendFrame(frame);
+    deliver(workerId, socket -> socket.sendFrame(frame));
   }
 
   /** Sends a binary frame, which the protocol never uses. */
   public void sendBinary(String workerId, byte[] bytes) {
-    socket(workerId).send(bytes);
+    deliver(workerId, socket -> socket.send(bytes));
   }
 
   /** Sends a task assignment. */
@@ -202,6 +204,18 @@ public final class FakeOzServer implements AutoCloseable {
   /** Why handshakes were refused (wrong path, key or worker id), in order. */
   public List<String> refusedHandshakes() {
     return List.copyOf(refusedHandshakes);
+  }
+
+  /**
+   * Sends on the worker's connection; a connection that closes between the check and the send is
+   * reported as not connected, like one that was closed before.
+   */
+  private void deliver(String workerId, Consumer<WebSocket> send) {
+    try {
+      send.accept(socket(workerId));
+    } catch (WebsocketNotConnectedException e) {
+      throw new IllegalStateException("worker " + workerId + " is not connected", e);
+    }
   }
 
   private WebSocket socket(String workerId) {
