@@ -91,17 +91,7 @@ final class DependencyRig implements AutoCloseable {
     closed = true;
     try {
       if (worker.isAlive()) {
-        client.resources(AgentTask.class).inNamespace(namespace).delete();
-        await()
-            .atMost(Duration.ofSeconds(60))
-            .until(
-                () ->
-                    client
-                        .resources(AgentTask.class)
-                        .inNamespace(namespace)
-                        .list()
-                        .getItems()
-                        .isEmpty());
+        FaultCleanup.deleteTasks(client, namespace, Duration.ofSeconds(60));
         worker.stop(Duration.ofSeconds(60));
       }
     } finally {

@@ -1,7 +1,5 @@
 package dev.ozworker.fault;
 
-import static org.awaitility.Awaitility.await;
-
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
@@ -110,18 +108,8 @@ final class FaultSecretScanner {
   }
 
   static void deleteTasks(KubernetesClient client, String namespace) {
-    client.resources(AgentTask.class).inNamespace(namespace).delete();
     try {
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(
-              () ->
-                  client
-                      .resources(AgentTask.class)
-                      .inNamespace(namespace)
-                      .list()
-                      .getItems()
-                      .isEmpty());
+      FaultCleanup.deleteTasks(client, namespace, Duration.ofSeconds(30));
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       for (AgentTask task :
           client.resources(AgentTask.class).inNamespace(namespace).list().getItems()) {

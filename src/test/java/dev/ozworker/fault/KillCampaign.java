@@ -150,17 +150,7 @@ final class KillCampaign {
                 tasks.stream().allMatch(id -> !ledger.results(id).isEmpty() && settled(task(id))));
     List<String> notTornDown = tasks.stream().filter(id -> !tornDown(task(id))).toList();
     // Deleting the tasks while the worker runs lets it remove its finalizers, as in production.
-    client.resources(AgentTask.class).inNamespace(namespace).delete();
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () ->
-                client
-                    .resources(AgentTask.class)
-                    .inNamespace(namespace)
-                    .list()
-                    .getItems()
-                    .isEmpty());
+    FaultCleanup.deleteTasks(client, namespace, Duration.ofSeconds(60));
     int exit = worker.stop(Duration.ofSeconds(60));
     Duration took = Duration.ofNanos(System.nanoTime() - began);
     List<String> leftovers = new ArrayList<>(stage.leftovers());
