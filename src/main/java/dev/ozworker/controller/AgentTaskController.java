@@ -137,16 +137,8 @@ public final class AgentTaskController implements AutoCloseable {
 
   /**
    * Starts no more tasks: unclaimed ones are left to other replicas; this worker's tasks not yet
-   * handed to a backend end as {@code graceful_shutdown}. Running tasks go on.
-   */
-  public void drain() {
-    adoption.ifPresent(TaskAdoption::stop);
-    reconciler.drain();
-  }
-
-  /**
-   * Drains as {@link #drain()}, but leaves running containers going: the replica that adopts this
-   * worker's tasks reattaches to them. Runs still preparing, and process runs, drain as usual.
+   * handed to a backend end as {@code graceful_shutdown}. Running containers are left going for the
+   * replica that adopts this worker's tasks; other runs go on until {@link #stopRuns}.
    */
   public void handOver() {
     adoption.ifPresent(TaskAdoption::stop);
