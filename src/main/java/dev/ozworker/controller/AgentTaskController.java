@@ -7,6 +7,7 @@ import dev.ozworker.observe.WorkerMetrics;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.RuntimeInfo;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,6 +25,9 @@ import java.util.concurrent.TimeUnit;
 public final class AgentTaskController implements AutoCloseable {
   /** How often a replica running in a pod looks for tasks of replicas whose pod is gone. */
   static final Duration ADOPTION_PERIOD = Duration.ofSeconds(10);
+
+  /** The longest wait between two attempts at a reconcile that keeps failing. */
+  static final Duration RETRY_CEILING = Duration.ofSeconds(30);
 
   private final Operator operator;
   private final AgentTaskReconciler reconciler;
@@ -50,6 +54,21 @@ public final class AgentTaskController implements AutoCloseable {
                   sweep::sweep, 0, ADOPTION_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
               return executor;
             });
+  }
+
+  /**
+   * How a failed reconcile is tried again: 1 s, 1 s, then doubling up to {@link #RETRY_CEILING};
+   * never given up. JOSDK's default stops after five attempts (about 18 s) and then waits for
+   * something else to change the task, or for its ten-hour maximum reconciliation interval: an API
+   * server or a Docker engine away for longer would hold back a finished run's status, result,
+   * teardown and finalizer for hours.
+   */
+  static GenericRetry retry() {
+    return new GenericRetry()
+        .withoutMaxAttempts()
+        .setInitialInterval(Duration.ofSeconds(1).toMillis())
+        .setIntervalMultiplier(2)
+        .setMaxInterval(RETRY_CEILING.toMillis());
   }
 
   /**
@@ -105,6 +124,7 @@ public final class AgentTaskController implements AutoCloseable {
                 // Status changes written by others (the reporter's `reported`) and label changes
                 // (claims) must reach the reconciler; it ignores what it has seen already.
                 .withGenerationAware(false)
+                .withRetry(retry())
                 .settingNamespace(namespace)
                 .withGenericFilter(reconciler::concernsThisWorker));
     operator.start();

@@ -7,12 +7,15 @@ import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.oz.fake.FakeOzServer;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * One dependency-failure scenario's own world: a namespace on the real API server, a fake Oz
@@ -24,6 +27,7 @@ final class DependencyRig implements AutoCloseable {
   static final Duration WAIT = Duration.ofSeconds(120);
 
   final KubernetesClient client;
+  final String name;
   final String namespace;
   final FakeOzServer oz;
   final FaultWorker worker;
@@ -39,6 +43,7 @@ final class DependencyRig implements AutoCloseable {
       Path kubeconfig)
       throws Exception {
     this.client = client;
+    this.name = name;
     this.namespace = "fault-" + name + "-" + UUID.randomUUID().toString().substring(0, 6);
     client
         .namespaces()
@@ -74,13 +79,56 @@ final class DependencyRig implements AutoCloseable {
 
   /** Waits until each task has a result at Oz, is marked reported and is torn down. */
   void awaitSettled(List<String> taskIds, Duration within) {
-    await()
-        .atMost(within)
-        .until(
-            () ->
-                taskIds.stream()
-                    .allMatch(
-                        id -> !ledger.results(id).isEmpty() && KillCampaign.settled(task(id))));
+    try {
+      await().atMost(within).until(() -> taskIds.stream().allMatch(this::settled));
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(
+          "%s: not settled within %s: %s; the worker's log is kept at %s"
+              .formatted(
+                  name,
+                  within,
+                  taskIds.stream().filter(id -> !settled(id)).map(this::describe).toList(),
+                  keepLog()),
+          e);
+    }
+  }
+
+  private boolean settled(String taskId) {
+    return !ledger.results(taskId).isEmpty() && KillCampaign.settled(task(taskId));
+  }
+
+  private String describe(String taskId) {
+    AgentTask task = task(taskId);
+    if (task == null || task.getStatus() == null) {
+      return taskId + (task == null ? " (no AgentTask)" : " (no status)");
+    }
+    return "%s (phase %s, reported %s, torn down %s, results at Oz %d, connected %s)"
+        .formatted(
+            taskId,
+            task.getStatus().getPhase(),
+            task.getStatus().getReported(),
+            KillCampaign.tornDown(task),
+            ledger.results(taskId).size(),
+            oz.isConnected(worker.workerId()));
+  }
+
+  /**
+   * Copies the worker's log out of the scenario's temporary folder, which JUnit deletes, and prints
+   * its end, so that a CI log shows why.
+   */
+  private Path keepLog() {
+    Path kept = FaultReport.DIR.resolve(name + "-worker.log");
+    try {
+      Files.createDirectories(kept.getParent());
+      Files.copy(worker.log(), kept, StandardCopyOption.REPLACE_EXISTING);
+      List<String> lines = Files.readAllLines(kept);
+      System.err.printf(
+          "--- %s: the last lines of the worker's log ---%n%s%n",
+          name, String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size())));
+      return kept.toAbsolutePath();
+    } catch (IOException e) {
+      return worker.log();
+    }
   }
 
   @Override

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -45,8 +46,23 @@ class FaultDependenciesIT {
                   cluster.client(), Files.createDirectories(root.resolve("oz")))));
     }
     List<FaultReport> reports = new ArrayList<>();
+    List<Throwable> unfinished = new ArrayList<>();
     for (Future<FaultReport> scenario : running) {
-      reports.add(scenario.get().print());
+      try {
+        reports.add(scenario.get().print());
+      } catch (ExecutionException e) {
+        unfinished.add(e.getCause());
+      }
+    }
+    if (!unfinished.isEmpty()) {
+      // every scenario's failure, not just the first one's: they run side by side
+      AssertionError error =
+          new AssertionError(
+              unfinished.size()
+                  + " of 3 scenarios did not finish: "
+                  + unfinished.stream().map(Throwable::getMessage).toList());
+      unfinished.forEach(error::addSuppressed);
+      throw error;
     }
     System.out.printf(
         "fault-suite dependencies: all three in %d s%n",

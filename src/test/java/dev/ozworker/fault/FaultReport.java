@@ -17,7 +17,10 @@ import java.nio.file.StandardOpenOption;
 public record FaultReport(
     String scenario, int runs, int failures, int lost, int duplicates, int leaks, String detail) {
 
-  private static final Path SUMMARY = Path.of("target", "fault-suite", "summary.txt");
+  /** Where the suite keeps what outlives a scenario: the summary, the logs of failed ones. */
+  static final Path DIR = Path.of("target", "fault-suite");
+
+  private static final Path SUMMARY = DIR.resolve("summary.txt");
 
   /** Whether the scenario met its promise: nothing failed, lost, duplicated or leaked. */
   public boolean clean() {
