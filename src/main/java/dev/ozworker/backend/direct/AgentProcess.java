@@ -18,22 +18,25 @@ import java.util.concurrent.TimeUnit;
  * <p>The wrapper writes its pid (the group's id) to {@link RunFiles#pid()}, sends the agent's
  * output into the FIFO {@link RunFiles#output()}, and when the agent ends writes its exit status
  * (128+N for signal N) to {@link RunFiles#exit()} and exits with it. So the worker that started the
- * run and a worker restarted meanwhile read the result the same way. The wrapper keeps the FIFO
- * open for reading itself, so a worker that dies never makes the agent's writes fail (SIGPIPE);
- * while no worker reads, output waits in the FIFO and the agent blocks once it is full. It traps
- * SIGTERM so that a cancelled agent's status is still written.
+ * run and a worker restarted meanwhile read the result the same way. Both files are written by the
+ * shell's own {@code printf}, one line each: a reader takes only a complete line (see {@link
+ * RunFiles}), so they need no {@code mv} process to appear whole: that exec cost several
+ * milliseconds of every agent's start. The wrapper keeps the FIFO open for reading itself, so a
+ * worker that dies never makes the agent's writes fail (SIGPIPE); while no worker reads, output
+ * waits in the FIFO and the agent blocks once it is full. It traps SIGTERM so that a cancelled
+ * agent's status is still written.
  */
 final class AgentProcess {
   static final String WRAPPER =
       """
       pid_file=$1 exit_file=$2 out=$3
       shift 3
-      printf '%s\\n' "$$" >"$pid_file.tmp" && mv "$pid_file.tmp" "$pid_file"
+      printf '%s\\n' "$$" >"$pid_file"
       exec 3<>"$out" >"$out" 2>&1
       trap : TERM INT HUP
       "$@" 3>&-
       code=$?
-      printf '%s\\n' "$code" >"$exit_file.tmp" && mv "$exit_file.tmp" "$exit_file"
+      printf '%s\\n' "$code" >"$exit_file"
       exit "$code"
       """;
 
@@ -58,13 +61,13 @@ final class AgentProcess {
     return command;
   }
 
-  /** Makes the output FIFO, readable and writable by the worker's user only. */
-  static void makeOutputFifo(RunFiles files) throws IOException {
-    Files.deleteIfExists(files.output());
+  /**
+   * Makes a FIFO at {@code path}, readable and writable by the worker's user only; runs get theirs
+   * from {@link SpareFifos}.
+   */
+  static void makeFifo(Path path) throws IOException {
     Process mkfifo =
-        new ProcessBuilder(MKFIFO, "-m", "600", files.output().toString())
-            .redirectErrorStream(true)
-            .start();
+        new ProcessBuilder(MKFIFO, "-m", "600", path.toString()).redirectErrorStream(true).start();
     try {
       if (!mkfifo.waitFor(30, TimeUnit.SECONDS)) {
         mkfifo.destroyForcibly();

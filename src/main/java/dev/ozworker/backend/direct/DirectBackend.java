@@ -52,6 +52,7 @@ public final class DirectBackend implements Backend {
   private final Map<String, CompletableFuture<Optional<TaskFailure>>> cleanups =
       new ConcurrentHashMap<>();
   private final RunCleanup runCleanup;
+  private final SpareFifos spares;
   private volatile boolean closed;
 
   DirectBackend(DirectSettings settings) {
@@ -59,6 +60,7 @@ public final class DirectBackend implements Backend {
     this.workspaces =
         new Workspaces(settings.config().workspaceRoot(), settings.config().targetDir());
     this.runCleanup = new RunCleanup(settings, workspaces, executor);
+    this.spares = SpareFifos.open(settings.taskLogDir(), executor);
   }
 
   /** The backend for a worker configured with {@code backend.direct}, in the worker's env. */
@@ -246,6 +248,7 @@ public final class DirectBackend implements Backend {
     live.values().forEach(DirectRun::detach);
     live.clear();
     runCleanup.retryRemovals();
+    spares.close();
     executor.shutdown();
   }
 
@@ -262,6 +265,7 @@ public final class DirectBackend implements Backend {
         output,
         listener,
         executor,
+        spares,
         run -> live.remove(run.runId(), run));
   }
 

@@ -41,6 +41,7 @@ final class DirectRun {
   private final TaskLog output;
   private final TaskListener listener;
   private final Executor executor;
+  private final SpareFifos spares;
   private final Consumer<DirectRun> onEnd;
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile boolean detached;
@@ -65,6 +66,7 @@ final class DirectRun {
       TaskLog output,
       TaskListener listener,
       Executor executor,
+      SpareFifos spares,
       Consumer<DirectRun> onEnd) {
     this.spec = spec;
     this.files = files;
@@ -73,6 +75,7 @@ final class DirectRun {
     this.output = output;
     this.listener = listener;
     this.executor = executor;
+    this.spares = spares;
     this.onEnd = onEnd;
     this.env =
         new AgentEnvironment(
@@ -183,7 +186,7 @@ final class DirectRun {
     }
     Process process;
     try {
-      AgentProcess.makeOutputFifo(files);
+      spares.place(files.output());
       process =
           ProcessGroup.start(
               AgentProcess.command(settings.oz(), spec.ozArgs(), files),
@@ -196,6 +199,7 @@ final class DirectRun {
               FailureReason.AGENT_INVOCATION, null, "the oz CLI could not start: " + e, e));
     }
     processId = process.pid();
+    spares.restock();
     useGroup(new ProcessGroup(process.pid()));
     note("run {}: agent started as process {}", process.pid());
     // started after setup, so start() returned without the pid: the status should show it

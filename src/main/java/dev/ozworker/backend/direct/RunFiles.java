@@ -170,7 +170,14 @@ record RunFiles(Path dir) {
     }
   }
 
+  /**
+   * The number on the file's one line; nothing while the line is not complete (its writer, the
+   * wrapper's {@code printf}, has opened the file and not yet written it).
+   */
   private static Optional<Long> number(String text) {
+    if (!text.endsWith("\n")) {
+      return Optional.empty();
+    }
     try {
       return Optional.of(Long.parseLong(text.strip()));
     } catch (NumberFormatException e) {

@@ -1,0 +1,179 @@
+package dev.ozworker.backend.direct;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Queue;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Output FIFOs made ahead of time. Java cannot make a FIFO, so each one takes an {@code mkfifo}
+ * process, which cost about 14 ms of every agent's start on a 2-CPU machine. A run instead gets a
+ * spare renamed into place, and the stock is made up again in the background; when several runs
+ * start at once and the stock is empty, the FIFO is made on the spot as before.
+ *
+ * <p>The spares live in a folder of this process's own under {@code <task_log_dir>/.direct-fifos}
+ * (the file system of the runs' files, so the rename is atomic), locked while the process lives.
+ * Folders nobody holds are what dead workers left; they are removed when the stock is opened.
+ */
+final class SpareFifos implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SpareFifos.class);
+  static final int STOCK = 2;
+  private static final String LOCK = "lock";
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rwx------");
+
+  /**
+   * Folders of this JVM's stocks: never opened to test their lock, since closing any channel on a
+   * file drops every lock the JVM holds on it.
+   */
+  private static final Set<Path> OPEN = ConcurrentHashMap.newKeySet();
+
+  private final Path folder;
+  private final FileChannel lockChannel;
+  private final Executor executor;
+  private final Queue<Path> ready = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean refilling = new AtomicBoolean();
+  private final AtomicLong made = new AtomicLong();
+  private volatile boolean closed;
+
+  private SpareFifos(Path folder, FileChannel lockChannel, Executor executor) {
+    this.folder = folder;
+    this.lockChannel = lockChannel;
+    this.executor = executor;
+  }
+
+  /**
+   * Opens a stock under {@code taskLogDir}, removes what dead workers left and starts filling. When
+   * the folder cannot be made, every FIFO is made on the spot, as without a stock.
+   */
+  static SpareFifos open(Path taskLogDir, Executor executor) {
+    Path root = taskLogDir.resolve(".direct-fifos");
+    try {
+      // like the task logs and the runs' files: the worker's user only
+      FileAttribute<?> ownerOnly = PosixFilePermissions.asFileAttribute(OWNER_ONLY);
+      Files.createDirectories(root, ownerOnly);
+      removeAbandoned(root);
+      Path folder = Files.createDirectories(root.resolve(UUID.randomUUID().toString()), ownerOnly);
+      FileChannel channel =
+          FileChannel.open(
+              folder.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      channel.lock();
+      OPEN.add(folder);
+      SpareFifos spares = new SpareFifos(folder, channel, executor);
+      spares.restock();
+      return spares;
+    } catch (IOException e) {
+      log.warn("no spare FIFOs in {}, each run makes its own: {}", root, e.toString());
+      SpareFifos none = new SpareFifos(null, null, executor);
+      none.closed = true;
+      return none;
+    }
+  }
+
+  /**
+   * Puts a FIFO at {@code target}: a spare when one is left, else one made now. The caller calls
+   * {@link #restock()} once its agent is started, so making spares does not slow that start.
+   */
+  void place(Path target) throws IOException {
+    Files.deleteIfExists(target);
+    Path spare;
+    while ((spare = ready.poll()) != null) {
+      try {
+        Files.move(spare, target, StandardCopyOption.ATOMIC_MOVE);
+        return;
+      } catch (NoSuchFileException gone) {
+        // removed under us (say, the task log dir was cleaned): try the next one
+      }
+    }
+    AgentProcess.makeFifo(target);
+  }
+
+  /** Spares ready now. */
+  int stocked() {
+    return ready.size();
+  }
+
+  /** Makes spares up to {@link #STOCK} on the executor, one filler at a time. */
+  void restock() {
+    if (closed || ready.size() >= STOCK || !refilling.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      executor.execute(
+          () -> {
+            try {
+              while (!closed && ready.size() < STOCK) {
+                Path next = folder.resolve("fifo-" + made.incrementAndGet());
+                AgentProcess.makeFifo(next);
+                ready.add(next);
+              }
+            } catch (IOException e) {
+              log.debug("cannot make a spare FIFO in {}: {}", folder, e.getMessage());
+            } finally {
+              refilling.set(false);
+            }
+          });
+    } catch (RejectedExecutionException shutDown) {
+      refilling.set(false);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (folder == null) {
+      return;
+    }
+    closed = true;
+    ready.clear();
+    try {
+      RunFiles.deleteTree(folder);
+      lockChannel.close();
+    } catch (IOException e) {
+      log.debug("cannot remove the spare FIFOs in {}: {}", folder, e.getMessage());
+    } finally {
+      OPEN.remove(folder);
+    }
+  }
+
+  /** Removes the folders of stocks whose process is gone: no one holds their lock. */
+  private static void removeAbandoned(Path root) throws IOException {
+    try (DirectoryStream<Path> folders = Files.newDirectoryStream(root)) {
+      for (Path folder : folders) {
+        if (!OPEN.contains(folder) && isAbandoned(folder)) {
+          RunFiles.deleteTree(folder);
+        }
+      }
+    }
+  }
+
+  private static boolean isAbandoned(Path folder) {
+    try (FileChannel channel =
+        FileChannel.open(
+            folder.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      FileLock lock = channel.tryLock();
+      return lock != null;
+    } catch (OverlappingFileLockException | IOException e) {
+      return false;
+    }
+  }
+}
