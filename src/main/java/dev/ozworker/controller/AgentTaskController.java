@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +27,9 @@ public final class AgentTaskController implements AutoCloseable {
   /** How often a replica running in a pod looks for tasks of replicas whose pod is gone. */
   static final Duration ADOPTION_PERIOD = Duration.ofSeconds(10);
 
+  /** How long closing waits for the Events still being sent. */
+  static final Duration EVENTS_ON_CLOSE = Duration.ofSeconds(5);
+
   /** The longest wait between two attempts at a reconcile that keeps failing. */
   static final Duration RETRY_CEILING = Duration.ofSeconds(30);
 
@@ -34,13 +38,16 @@ public final class AgentTaskController implements AutoCloseable {
   private final String namespace;
   private final Optional<TaskAdoption> adoption;
   private final Optional<ScheduledExecutorService> sweeper;
+  private final ExecutorService eventSender;
 
   private AgentTaskController(
       Operator operator,
       AgentTaskReconciler reconciler,
       String namespace,
-      Optional<TaskAdoption> adoption) {
+      Optional<TaskAdoption> adoption,
+      ExecutorService eventSender) {
     this.operator = operator;
+    this.eventSender = eventSender;
     this.reconciler = reconciler;
     this.namespace = namespace;
     this.adoption = adoption;
@@ -107,7 +114,16 @@ public final class AgentTaskController implements AutoCloseable {
         config
             .namespace()
             .orElse(client.getNamespace() == null ? "default" : client.getNamespace());
-    AgentTaskReconciler reconciler = new AgentTaskReconciler(config, backends, clock, metrics);
+    ExecutorService eventSender =
+        Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("task-events").daemon().factory());
+    AgentTaskReconciler reconciler =
+        new AgentTaskReconciler(
+            config,
+            backends,
+            clock,
+            metrics,
+            new TaskEvents(client, config.workerId(), clock, eventSender));
     Operator operator =
         new Operator(
             overrider ->
@@ -142,7 +158,7 @@ public final class AgentTaskController implements AutoCloseable {
                         config.nodeName(),
                         new TaskOwnership(config.workerId(), config.podName()),
                         clock));
-    return new AgentTaskController(operator, reconciler, namespace, adoption);
+    return new AgentTaskController(operator, reconciler, namespace, adoption, eventSender);
   }
 
   /** The namespace whose AgentTasks this controller runs. */
@@ -211,5 +227,12 @@ public final class AgentTaskController implements AutoCloseable {
     adoption.ifPresent(TaskAdoption::stop);
     sweeper.ifPresent(ScheduledExecutorService::shutdownNow);
     operator.stop();
+    // the Events already due still go out, unless the API server keeps them waiting
+    eventSender.shutdown();
+    try {
+      eventSender.awaitTermination(EVENTS_ON_CLOSE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -73,21 +75,25 @@ final class EnvSecrets {
             .withUid(task.getMetadata().getUid())
             .withController(true)
             .build();
+    List<OwnerReference> owners =
+        new ArrayList<>(
+            secret.getMetadata().getOwnerReferences() == null
+                ? List.of()
+                : secret.getMetadata().getOwnerReferences());
+    owners.add(owner);
+    // One request on the task's way to its backend: a merge patch of the owners, built on the
+    // Secret just read and checked against the version read (a conflict retries the reconcile),
+    // instead of reading the Secret a second time to edit it.
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("resourceVersion", secret.getMetadata().getResourceVersion());
+    metadata.put("ownerReferences", owners);
     client
         .secrets()
         .inNamespace(task.getMetadata().getNamespace())
         .withName(secret.getMetadata().getName())
-        .edit(
-            s -> {
-              List<OwnerReference> owners =
-                  new ArrayList<>(
-                      s.getMetadata().getOwnerReferences() == null
-                          ? List.of()
-                          : s.getMetadata().getOwnerReferences());
-              owners.add(owner);
-              s.getMetadata().setOwnerReferences(owners);
-              return s;
-            });
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            client.getKubernetesSerialization().asJson(Map.of("metadata", metadata)));
   }
 
   private Secret secret(AgentTask task, String name) {

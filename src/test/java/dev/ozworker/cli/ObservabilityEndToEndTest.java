@@ -245,11 +245,16 @@ class ObservabilityEndToEndTest {
     }
     await().atMost(WAIT).until(() -> names.stream().allMatch(this::reported));
 
+    // Events are sent after the status, on a thread of their own: wait for the last one to arrive
     for (String name : names) {
-      assertThat(events(name).stream().map(Event::getReason).toList())
-          .as(name)
-          .containsOnlyOnce("Preparing", "Succeeded")
-          .doesNotHaveDuplicates();
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(events(name).stream().map(Event::getReason).toList())
+                      .as(name)
+                      .containsOnlyOnce("Preparing", "Succeeded")
+                      .doesNotHaveDuplicates());
     }
     assertThat(scrape().value("oz_worker_tasks_completed_total", Map.of("result", "succeeded")))
         .contains(12.0);

@@ -562,7 +562,7 @@ class AgentTaskControllerTest {
     assertThat(get(waiting).getStatus().getMessage())
         .isEqualTo("queued: 2/2 tasks running on worker w1");
     assertThat(get(waiting).getStatus().getPhase()).isEqualTo(AgentTaskPhase.Pending);
-    assertThat(eventReasons(waiting)).contains("Queued");
+    await().atMost(WAIT).untilAsserted(() -> assertThat(eventReasons(waiting)).contains("Queued"));
 
     for (int round = 0; round < names.size(); round++) {
       String running =
