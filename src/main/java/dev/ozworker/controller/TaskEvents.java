@@ -115,7 +115,10 @@ final class TaskEvents {
     try {
       sender.execute(() -> create(event));
     } catch (RejectedExecutionException stopped) {
-      log.debug("not recording event {} on AgentTask {}: the controller stopped", reason, name);
+      log.debug(
+          "not recording event {} on AgentTask {}: the controller stopped",
+          reason,
+          task.getMetadata().getName());
     }
   }
 
