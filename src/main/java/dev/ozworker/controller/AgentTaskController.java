@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -27,9 +26,6 @@ public final class AgentTaskController implements AutoCloseable {
   /** How often a replica running in a pod looks for tasks of replicas whose pod is gone. */
   static final Duration ADOPTION_PERIOD = Duration.ofSeconds(10);
 
-  /** How long closing waits for the Events still being sent. */
-  static final Duration EVENTS_ON_CLOSE = Duration.ofSeconds(5);
-
   /** The longest wait between two attempts at a reconcile that keeps failing. */
   static final Duration RETRY_CEILING = Duration.ofSeconds(30);
 
@@ -38,16 +34,13 @@ public final class AgentTaskController implements AutoCloseable {
   private final String namespace;
   private final Optional<TaskAdoption> adoption;
   private final Optional<ScheduledExecutorService> sweeper;
-  private final ExecutorService eventSender;
 
   private AgentTaskController(
       Operator operator,
       AgentTaskReconciler reconciler,
       String namespace,
-      Optional<TaskAdoption> adoption,
-      ExecutorService eventSender) {
+      Optional<TaskAdoption> adoption) {
     this.operator = operator;
-    this.eventSender = eventSender;
     this.reconciler = reconciler;
     this.namespace = namespace;
     this.adoption = adoption;
@@ -114,16 +107,7 @@ public final class AgentTaskController implements AutoCloseable {
         config
             .namespace()
             .orElse(client.getNamespace() == null ? "default" : client.getNamespace());
-    ExecutorService eventSender =
-        Executors.newSingleThreadExecutor(
-            Thread.ofPlatform().name("task-events").daemon().factory());
-    AgentTaskReconciler reconciler =
-        new AgentTaskReconciler(
-            config,
-            backends,
-            clock,
-            metrics,
-            new TaskEvents(client, config.workerId(), clock, eventSender));
+    AgentTaskReconciler reconciler = new AgentTaskReconciler(config, backends, clock, metrics);
     Operator operator =
         new Operator(
             overrider ->
@@ -158,7 +142,7 @@ public final class AgentTaskController implements AutoCloseable {
                         config.nodeName(),
                         new TaskOwnership(config.workerId(), config.podName()),
                         clock));
-    return new AgentTaskController(operator, reconciler, namespace, adoption, eventSender);
+    return new AgentTaskController(operator, reconciler, namespace, adoption);
   }
 
   /** The namespace whose AgentTasks this controller runs. */
@@ -227,12 +211,5 @@ public final class AgentTaskController implements AutoCloseable {
     adoption.ifPresent(TaskAdoption::stop);
     sweeper.ifPresent(ScheduledExecutorService::shutdownNow);
     operator.stop();
-    // the Events already due still go out, unless the API server keeps them waiting
-    eventSender.shutdown();
-    try {
-      eventSender.awaitTermination(EVENTS_ON_CLOSE.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

@@ -59,7 +59,6 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   private final TaskStatuses statuses;
   private final TaskSlots slots;
   private final StatusWriter writer;
-  private final TaskEvents events;
   private final TaskRecovery recovery;
   private final Map<ResourceID, TaskRun> runs = new ConcurrentHashMap<>();
   private final SimpleInboundEventSource<AgentTask> wakeups =
@@ -69,11 +68,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   private volatile Duration shutdownGrace;
 
   AgentTaskReconciler(
-      WorkerConfig config,
-      List<Backend> backends,
-      Clock clock,
-      WorkerMetrics metrics,
-      TaskEvents events) {
+      WorkerConfig config, List<Backend> backends, Clock clock, WorkerMetrics metrics) {
     this.config = config;
     this.backends = new ConcurrentHashMap<>();
     backends.forEach(backend -> this.backends.put(backend.kind(), backend));
@@ -82,9 +77,11 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     this.ownership = new TaskOwnership(config.workerId(), config.podName());
     this.statuses = new TaskStatuses(config.workerId(), config.podName(), config.nodeName(), clock);
     this.slots = new TaskSlots(config.maxConcurrentTasks());
-    this.events = events;
     this.writer =
-        new StatusWriter(new TaskMetrics(metrics, config.backend().kind().configName()), events);
+        new StatusWriter(
+            config.workerId(),
+            clock,
+            new TaskMetrics(metrics, config.backend().kind().configName()));
     this.recovery =
         new TaskRecovery(this.backends, resolver, statuses, writer, wakeups::propagateEvent, clock);
   }
@@ -216,7 +213,8 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     if (ownership.claim(context.getClient(), task)) {
       log.info(
           "claimed AgentTask {} for worker {}", task.getMetadata().getName(), config.workerId());
-      events.record(task, "Normal", "Claimed", "worker " + config.workerId() + " runs this task");
+      new TaskEvents(context.getClient(), config.workerId(), clock)
+          .record(task, "Normal", "Claimed", "worker " + config.workerId() + " runs this task");
     } else {
       // Another replica labelled it first; its next event shows whose it is.
       wake(slots.release(id));

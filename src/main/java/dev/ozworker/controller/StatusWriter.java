@@ -4,6 +4,7 @@ import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskStatus;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
+import java.time.Clock;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,12 +21,14 @@ import org.slf4j.LoggerFactory;
 final class StatusWriter {
   private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
 
+  private final String workerId;
+  private final Clock clock;
   private final TaskMetrics metrics;
-  private final TaskEvents events;
 
-  StatusWriter(TaskMetrics metrics, TaskEvents events) {
+  StatusWriter(String workerId, Clock clock, TaskMetrics metrics) {
+    this.workerId = workerId;
+    this.clock = clock;
     this.metrics = metrics;
-    this.events = events;
   }
 
   /** Returns the task as stored after the write, or as given when nothing changed. */
@@ -62,7 +65,7 @@ final class StatusWriter {
           next.getMessage());
     }
     metrics.changed(task, before, next);
-    events.changed(task, before, next);
+    new TaskEvents(context.getClient(), workerId, clock).changed(task, before, next);
     return updated;
   }
 }

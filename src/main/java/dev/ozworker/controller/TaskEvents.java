@@ -13,8 +13,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,9 +22,6 @@ import org.slf4j.LoggerFactory;
  * them: one per phase change, one when a task queues, one when a condition turns false. Best
  * effort: a failed write is logged and the task goes on. Messages are the status's own, already
  * redacted.
- *
- * <p>The controller's instance sends on a thread of its own, in order: an Event is news about a
- * task, and writing it is no reason to hold the task back on its way to its backend.
  */
 final class TaskEvents {
   static final String COMPONENT = "oz-worker";
@@ -35,20 +30,12 @@ final class TaskEvents {
   private final KubernetesClient client;
   private final String workerId;
   private final Clock clock;
-  private final Executor sender;
   private final AtomicLong sequence = new AtomicLong();
 
-  /** Events written by the caller's thread. */
   TaskEvents(KubernetesClient client, String workerId, Clock clock) {
-    this(client, workerId, clock, Runnable::run);
-  }
-
-  /** Events written by {@code sender}, which keeps their order. */
-  TaskEvents(KubernetesClient client, String workerId, Clock clock, Executor sender) {
     this.client = client;
     this.workerId = workerId;
     this.clock = clock;
-    this.sender = sender;
   }
 
   /** Records what changed between two statuses of the task. */
@@ -113,23 +100,12 @@ final class TaskEvents {
             .withCount(1)
             .build();
     try {
-      sender.execute(() -> create(event));
-    } catch (RejectedExecutionException stopped) {
-      log.debug(
-          "not recording event {} on AgentTask {}: the controller stopped",
-          reason,
-          task.getMetadata().getName());
-    }
-  }
-
-  private void create(Event event) {
-    try {
-      client.v1().events().inNamespace(event.getMetadata().getNamespace()).resource(event).create();
+      client.v1().events().inNamespace(task.getMetadata().getNamespace()).resource(event).create();
     } catch (KubernetesClientException e) {
       log.warn(
           "could not record event {} on AgentTask {}: HTTP {}",
-          event.getReason(),
-          event.getInvolvedObject().getName(),
+          reason,
+          task.getMetadata().getName(),
           e.getCode());
     }
   }
