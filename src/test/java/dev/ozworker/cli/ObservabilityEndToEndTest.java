@@ -208,7 +208,10 @@ class ObservabilityEndToEndTest {
               "token=" + secret + "\n"));
       worker = worker("worker_id: w1");
       oz.assign("w1", assignment("s1", Map.of("GITHUB_ACCESS_TOKEN", secret)));
-      await().atMost(WAIT).until(() -> reported("s1"));
+      // the reporter logs its line once `reported` is written: wait for both
+      await()
+          .atMost(WAIT)
+          .until(() -> reported("s1") && logs.text().contains("reported task_failed"));
       text = logs.text();
     } finally {
       LogSetup.apply(LogLevel.info, LogFormat.text);
