@@ -7,10 +7,8 @@ import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.oz.fake.FakeOzServer;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -88,7 +86,7 @@ final class DependencyRig implements AutoCloseable {
                   name,
                   within,
                   taskIds.stream().filter(id -> !settled(id)).map(this::describe).toList(),
-                  keepLog()),
+                  FaultDiagnosis.keepLog(worker, name)),
           e);
     }
   }
@@ -98,37 +96,7 @@ final class DependencyRig implements AutoCloseable {
   }
 
   private String describe(String taskId) {
-    AgentTask task = task(taskId);
-    if (task == null || task.getStatus() == null) {
-      return taskId + (task == null ? " (no AgentTask)" : " (no status)");
-    }
-    return "%s (phase %s, reported %s, torn down %s, results at Oz %d, connected %s)"
-        .formatted(
-            taskId,
-            task.getStatus().getPhase(),
-            task.getStatus().getReported(),
-            KillCampaign.tornDown(task),
-            ledger.results(taskId).size(),
-            oz.isConnected(worker.workerId()));
-  }
-
-  /**
-   * Copies the worker's log out of the scenario's temporary folder, which JUnit deletes, and prints
-   * its end, so that a CI log shows why.
-   */
-  private Path keepLog() {
-    Path kept = FaultReport.DIR.resolve(name + "-worker.log");
-    try {
-      Files.createDirectories(kept.getParent());
-      Files.copy(worker.log(), kept, StandardCopyOption.REPLACE_EXISTING);
-      List<String> lines = Files.readAllLines(kept);
-      System.err.printf(
-          "--- %s: the last lines of the worker's log ---%n%s%n",
-          name, String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size())));
-      return kept.toAbsolutePath();
-    } catch (IOException e) {
-      return worker.log();
-    }
+    return FaultDiagnosis.describe(taskId, task(taskId), ledger.results(taskId).size());
   }
 
   @Override

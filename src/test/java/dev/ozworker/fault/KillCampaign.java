@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Predicate;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * One backend's kill campaign: the worker jar killed with SIGKILL at seeded random points of its
@@ -143,11 +145,22 @@ final class KillCampaign {
     }
 
     TaskLedger ledger = new TaskLedger(oz, root.resolve("records"));
-    await()
-        .atMost(SETTLE)
-        .until(
-            () ->
-                tasks.stream().allMatch(id -> !ledger.results(id).isEmpty() && settled(task(id))));
+    Predicate<String> done = id -> !ledger.results(id).isEmpty() && settled(task(id));
+    try {
+      await().atMost(SETTLE).until(() -> tasks.stream().allMatch(done));
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(
+          "%s: not settled within %s: %s; the worker's log is kept at %s"
+              .formatted(
+                  scenario,
+                  SETTLE,
+                  tasks.stream()
+                      .filter(done.negate())
+                      .map(id -> FaultDiagnosis.describe(id, task(id), ledger.results(id).size()))
+                      .toList(),
+                  FaultDiagnosis.keepLog(worker, scenario.replace(' ', '-'))),
+          e);
+    }
     List<String> notTornDown = tasks.stream().filter(id -> !tornDown(task(id))).toList();
     // Deleting the tasks while the worker runs lets it remove its finalizers, as in production.
     FaultCleanup.deleteTasks(client, namespace, Duration.ofSeconds(60));

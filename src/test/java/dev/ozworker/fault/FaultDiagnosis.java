@@ -1,0 +1,47 @@
+package dev.ozworker.fault;
+
+import dev.ozworker.api.AgentTask;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/** What a scenario that did not settle tells about itself: its tasks' state, its worker's log. */
+final class FaultDiagnosis {
+  private FaultDiagnosis() {}
+
+  /** A task that has not settled: its phase, whether it was reported and torn down, its results. */
+  static String describe(String taskId, AgentTask task, int resultsAtOz) {
+    if (task == null || task.getStatus() == null) {
+      return taskId + (task == null ? " (no AgentTask)" : " (no status)");
+    }
+    return "%s (phase %s, reported %s, torn down %s, results at Oz %d, message %s)"
+        .formatted(
+            taskId,
+            task.getStatus().getPhase(),
+            task.getStatus().getReported(),
+            KillCampaign.tornDown(task),
+            resultsAtOz,
+            task.getStatus().getMessage());
+  }
+
+  /**
+   * Copies the worker's log out of the scenario's temporary folder, which JUnit deletes, as {@code
+   * target/fault-suite/<name>-worker.log}, and prints its end, so that a CI log shows why.
+   */
+  static Path keepLog(FaultWorker worker, String name) {
+    Path kept = FaultReport.DIR.resolve(name + "-worker.log");
+    try {
+      Files.createDirectories(kept.getParent());
+      Files.copy(worker.log(), kept, StandardCopyOption.REPLACE_EXISTING);
+      List<String> lines = Files.readAllLines(kept);
+      System.err.printf(
+          "--- %s: the last lines of the worker's log ---%n%s%n",
+          name, String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size())));
+      return kept.toAbsolutePath();
+    } catch (IOException e) {
+      return worker.log();
+    }
+  }
+}
