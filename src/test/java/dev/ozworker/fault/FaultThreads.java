@@ -27,6 +27,9 @@ final class FaultThreads {
           "process reaper", 4L,
           "HttpClient-#-Worker-#", 4L,
           "JdkHttpClientFactory-#-pool-#-thread-#", 4L,
+          // the Kubernetes client's daemon pools are named after the class they serve, which for
+          // an anonymous class is empty: "-<hash>-pool-<n>-thread-<m>"
+          "-#-pool-#-thread-#", 4L,
           "ForkJoinPool.commonPool-worker-#", 4L,
           "direct-backend-#", 8L,
           "awaitility-thread", 2L);
