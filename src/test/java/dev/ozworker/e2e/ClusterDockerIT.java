@@ -20,10 +20,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,6 +41,9 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(ClusterImages.Extension.class)
 class ClusterDockerIT {
   static final Duration WAIT = Duration.ofSeconds(120);
+
+  /** The file whose creation ends a held task's stand-in agent, inside its container. */
+  static final String RELEASE = "/tmp/e2e-release";
 
   @TempDir static Path dir;
   static ClusterImages images;
@@ -108,17 +113,53 @@ class ClusterDockerIT {
     String worker = pool.pods().getFirst();
     String node = pool.pod(worker).orElseThrow().getSpec().getNodeName();
     String taskId = UUID.randomUUID().toString();
-    pool.oz.assign(worker, task(taskId, "40"));
+    // Runs until this test releases it, so that it is surely still running when the replacement
+    // takes it over, however long the node takes to delete the pod.
+    ObjectNode held = task(taskId, "300");
+    held.withObject("env_vars").put("E2E_RELEASE", RELEASE);
+    pool.oz.assign(worker, held);
     String container = awaitContainer(taskId);
 
+    // The deleted worker's own account of its shutdown, for when the hand-off goes wrong.
+    Path shutdownLog = dir.resolve(worker + ".log");
+    Process following =
+        new ProcessBuilder("kubectl", "logs", "-f", "-n", pool.namespace, worker, "-c", "worker")
+            .redirectErrorStream(true)
+            .redirectOutput(shutdownLog.toFile())
+            .start();
     long deleting = System.nanoTime();
-    Exec.kubectl("delete", "pod", worker, "-n", pool.namespace, "--wait=true", "--timeout=150s")
-        .ok();
+    try {
+      Exec.kubectl("delete", "pod", worker, "-n", pool.namespace, "--wait=true", "--timeout=150s")
+          .ok();
+      ClusterTimings.print("kubectl delete pod of a busy Docker worker", deleting);
+      following.waitFor(10, TimeUnit.SECONDS);
+    } finally {
+      following.destroyForcibly();
+    }
     // The hand-off: the worker exits and leaves its task's container running.
-    assertThat(inspect(container, "{{.State.Running}}")).isEqualTo("true");
+    assertThat(
+            inspect(
+                container, "{{.State.Status}}, exit {{.State.ExitCode}} at {{.State.FinishedAt}}"))
+        .as(
+            () ->
+                "the task's container after the delete; the deleted worker's last lines:\n"
+                    + lastLines(shutdownLog, 40))
+        .startsWith("running");
     String replacement = pool.awaitWorkers(1).getFirst();
     assertThat(pool.pod(replacement).orElseThrow().getSpec().getNodeName()).isEqualTo(node);
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              AgentTask task = pool.task(taskId);
+              return task.getStatus() != null
+                  && replacement.equals(task.getStatus().getWorkerId())
+                  && task.getStatus().getPhase() == AgentTaskPhase.Running;
+            });
+    ClusterTimings.print("kubectl delete pod of a Docker worker to its task adopted", deleting);
+    assertThat(inspect(container, "{{.State.Status}}")).isEqualTo("running");
 
+    Exec.run(WAIT, "docker", "exec", container, "/bin/sh", "-c", ": > " + RELEASE).ok();
     await().atMost(WAIT).until(() -> !pool.results(taskId).isEmpty());
     ClusterTimings.print(
         "kubectl delete pod of a Docker worker to the adopted task's result", deleting);
@@ -182,6 +223,15 @@ class ClusterDockerIT {
     String container = pool.task(taskId).getStatus().getBackendRef().containerId();
     containers.add(container);
     return container;
+  }
+
+  private static String lastLines(Path file, int count) {
+    try {
+      List<String> lines = Files.readAllLines(file);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - count), lines.size()));
+    } catch (IOException e) {
+      return "(" + file + " unreadable: " + e + ")";
+    }
   }
 
   private static String inspect(String container, String format) throws Exception {

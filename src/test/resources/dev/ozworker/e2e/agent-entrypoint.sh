@@ -3,6 +3,8 @@
 # (/agent/entrypoint.sh, copied from the agent image by the init container) and the Docker backend
 # as the task container's entry point. It does what it is told, then exits:
 #   E2E_SLEEP / E2E_EXIT   seconds to run and exit code, from an Oz assignment's env_vars
+#   E2E_RELEASE            a file: run until it exists (the test makes it with docker exec), for
+#                          at most E2E_SLEEP seconds
 #   "sleep N" / "exit N"   the same, as words of a user-authored task's --prompt
 # It always prints a line: kube-local's API server reads an empty log tail as null (HTTP 422).
 set -f
@@ -22,5 +24,13 @@ while [ $# -gt 1 ]; do
   shift
 done
 echo "agent ${OZ_RUN_ID:-in a container} runs ${seconds}s, then exits ${code}"
-[ "$seconds" = 0 ] || sleep "$seconds"
+if [ -n "${E2E_RELEASE:-}" ]; then
+  ticks=$((seconds * 10))
+  while [ ! -e "$E2E_RELEASE" ] && [ "$ticks" -gt 0 ]; do
+    sleep 0.1
+    ticks=$((ticks - 1))
+  done
+elif [ "$seconds" != 0 ]; then
+  sleep "$seconds"
+fi
 exit "$code"
