@@ -119,6 +119,9 @@ final class RegistryAuth {
     }
     try (OutputStream stdin = process.getOutputStream()) {
       stdin.write(key.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      // A helper that answers without reading the registry may have exited already, and the JDK
+      // then refuses the write ("Stream closed"): its exit status and answer below still decide.
     }
     try {
       if (!process.waitFor(HELPER_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
