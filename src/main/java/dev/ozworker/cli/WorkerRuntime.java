@@ -120,7 +120,8 @@ public final class WorkerRuntime implements AutoCloseable {
             link::reply,
             reporter::connected,
             name -> reporter.resend(namespace, name),
-            metrics);
+            metrics,
+            controller::secretCreated);
     try {
       tasks.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {

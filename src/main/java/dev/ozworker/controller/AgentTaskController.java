@@ -4,6 +4,7 @@ import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.backend.Backend;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.observe.WorkerMetrics;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.RuntimeInfo;
@@ -35,12 +36,16 @@ public final class AgentTaskController implements AutoCloseable {
   private final Optional<TaskAdoption> adoption;
   private final Optional<ScheduledExecutorService> sweeper;
 
+  private final FreshSecrets freshSecrets;
+
   private AgentTaskController(
       Operator operator,
       AgentTaskReconciler reconciler,
       String namespace,
-      Optional<TaskAdoption> adoption) {
+      Optional<TaskAdoption> adoption,
+      FreshSecrets freshSecrets) {
     this.operator = operator;
+    this.freshSecrets = freshSecrets;
     this.reconciler = reconciler;
     this.namespace = namespace;
     this.adoption = adoption;
@@ -107,7 +112,9 @@ public final class AgentTaskController implements AutoCloseable {
         config
             .namespace()
             .orElse(client.getNamespace() == null ? "default" : client.getNamespace());
-    AgentTaskReconciler reconciler = new AgentTaskReconciler(config, backends, clock, metrics);
+    FreshSecrets freshSecrets = new FreshSecrets(clock);
+    AgentTaskReconciler reconciler =
+        new AgentTaskReconciler(config, backends, clock, metrics, freshSecrets);
     Operator operator =
         new Operator(
             overrider ->
@@ -142,7 +149,15 @@ public final class AgentTaskController implements AutoCloseable {
                         config.nodeName(),
                         new TaskOwnership(config.workerId(), config.podName()),
                         clock));
-    return new AgentTaskController(operator, reconciler, namespace, adoption);
+    return new AgentTaskController(operator, reconciler, namespace, adoption, freshSecrets);
+  }
+
+  /**
+   * Told of each Secret the intake creates, as the API server answered: admitting its task then
+   * need not read it back.
+   */
+  public void secretCreated(Secret created) {
+    freshSecrets.offer(created);
   }
 
   /** The namespace whose AgentTasks this controller runs. */

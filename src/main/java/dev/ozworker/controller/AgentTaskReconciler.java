@@ -11,6 +11,7 @@ import dev.ozworker.task.InvalidTaskException;
 import dev.ozworker.task.TaskResolver;
 import dev.ozworker.task.TaskSpec;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
@@ -61,6 +62,13 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   private final StatusWriter writer;
   private final TaskRecovery recovery;
   private final Map<ResourceID, TaskRun> runs = new ConcurrentHashMap<>();
+
+  /** Secrets the intake has just created, for the first admission of their tasks. */
+  private final FreshSecrets freshSecrets;
+
+  /** Secrets of started tasks not yet owned by their task. */
+  private final Map<ResourceID, Secret> unowned = new ConcurrentHashMap<>();
+
   private final SimpleInboundEventSource<AgentTask> wakeups =
       new SimpleInboundEventSource<>("backend-events");
   private volatile boolean draining;
@@ -68,8 +76,13 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   private volatile Duration shutdownGrace;
 
   AgentTaskReconciler(
-      WorkerConfig config, List<Backend> backends, Clock clock, WorkerMetrics metrics) {
+      WorkerConfig config,
+      List<Backend> backends,
+      Clock clock,
+      WorkerMetrics metrics,
+      FreshSecrets freshSecrets) {
     this.config = config;
+    this.freshSecrets = freshSecrets;
     this.backends = new ConcurrentHashMap<>();
     backends.forEach(backend -> this.backends.put(backend.kind(), backend));
     this.resolver = new TaskResolver(config);
@@ -239,7 +252,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
           context);
       return UpdateControl.noUpdate();
     }
-    EnvSecrets secrets = new EnvSecrets(context.getClient());
+    EnvSecrets secrets = new EnvSecrets(context.getClient(), freshSecrets);
     Optional<String> secretName = EnvSecrets.secretName(task);
     Optional<Secret> secret = secrets.read(task);
     if (secretName.isPresent() && secret.isEmpty()) {
@@ -272,7 +285,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       writer.write(task, statuses.queued(task, slots.inUse(), slots.max()), context);
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(RECHECK);
     }
-    secret.ifPresent(found -> secrets.own(task, found));
+    secret.ifPresent(found -> unowned.put(id, found));
     TaskRun run = TaskRun.planned(id, backend, spec, wakeups::propagateEvent, clock);
     runs.put(id, run);
     return follow(task, run, context);
@@ -296,6 +309,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       task = writer.write(task, statuses.ofRun(task, run), context);
       run.start();
     }
+    ownSecret(task, context);
     if (cancelRequested(task)) {
       run.stop(TaskRun.StopCause.CANCEL, config.cancelGracePeriod());
     }
@@ -364,8 +378,32 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   }
 
   /** The run is over and cleaned up: forget it and free its slot. */
+  /**
+   * Makes a started task own the Secret it was admitted with, so that deleting the task deletes it.
+   * Done once the backend has the run, off the task's way to it; a worker stopped before this is
+   * done has its successor own the Secret when it reattaches ({@link TaskRecovery}). A failed
+   * attempt fails the reconcile, whose retry tries again with the Secret read afresh.
+   */
+  private void ownSecret(AgentTask task, Context<AgentTask> context) {
+    ResourceID id = ResourceID.fromResource(task);
+    Secret secret = unowned.get(id);
+    if (secret == null) {
+      return;
+    }
+    EnvSecrets secrets = new EnvSecrets(context.getClient());
+    try {
+      secrets.own(task, secret);
+      unowned.remove(id);
+    } catch (KubernetesClientException e) {
+      // A conflict means the Secret changed since it was read: the next attempt reads it again.
+      secrets.read(task).ifPresentOrElse(fresh -> unowned.put(id, fresh), () -> unowned.remove(id));
+      throw e;
+    }
+  }
+
   private void finish(ResourceID id) {
     runs.remove(id);
+    unowned.remove(id);
     wake(slots.release(id));
   }
 

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -25,9 +26,16 @@ import java.util.Optional;
  */
 final class EnvSecrets {
   private final KubernetesClient client;
+  private final FreshSecrets fresh;
 
   EnvSecrets(KubernetesClient client) {
+    this(client, new FreshSecrets(Clock.systemUTC()));
+  }
+
+  /** Takes a Secret the intake has just created from {@code fresh} rather than reading it. */
+  EnvSecrets(KubernetesClient client, FreshSecrets fresh) {
     this.client = client;
+    this.fresh = fresh;
   }
 
   /** The task's Secret name, if it names one. */
@@ -37,7 +45,10 @@ final class EnvSecrets {
         .filter(name -> !name.isBlank());
   }
 
-  /** The Secret the task names, read once; empty when it names none or the Secret is missing. */
+  /**
+   * The Secret the task names, read once (or as the intake has just created it); empty when it
+   * names none or the Secret is missing.
+   */
   Optional<Secret> read(AgentTask task) {
     return secretName(task).map(name -> secret(task, name));
   }
@@ -97,7 +108,10 @@ final class EnvSecrets {
   }
 
   private Secret secret(AgentTask task, String name) {
-    return client.secrets().inNamespace(task.getMetadata().getNamespace()).withName(name).get();
+    String namespace = task.getMetadata().getNamespace();
+    return fresh
+        .take(namespace, name)
+        .orElseGet(() -> client.secrets().inNamespace(namespace).withName(name).get());
   }
 
   private static boolean ownedBy(Secret secret, AgentTask task) {

@@ -11,6 +11,7 @@ import dev.ozworker.config.BackendKind;
 import dev.ozworker.task.InvalidTaskException;
 import dev.ozworker.task.TaskResolver;
 import dev.ozworker.task.TaskSpec;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
@@ -92,8 +93,11 @@ final class TaskRecovery {
     TaskSpec spec = null;
     String problem = "";
     try {
-      Map<String, String> env =
-          new EnvSecrets(context.getClient()).read(task).map(EnvSecrets::entries).orElse(Map.of());
+      EnvSecrets secrets = new EnvSecrets(context.getClient());
+      Optional<Secret> secret = secrets.read(task);
+      // The earlier process may have stopped between starting the run and owning its Secret.
+      secret.ifPresent(found -> secrets.own(task, found));
+      Map<String, String> env = secret.map(EnvSecrets::entries).orElse(Map.of());
       spec = resolver.resolve(task.getMetadata().getName(), task.getSpec(), env);
     } catch (InvalidTaskException e) {
       problem = e.getMessage();

@@ -12,6 +12,7 @@ import dev.ozworker.oz.TaskCancellation;
 import dev.ozworker.oz.TaskClaimed;
 import dev.ozworker.oz.TaskRejected;
 import dev.ozworker.oz.WorkerMessage;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.List;
@@ -59,6 +60,8 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
    * @param onConnected what else must happen when a connection comes up (resending results)
    * @param resendResult sends the result of a finished AgentTask again, by name
    * @param metrics told of claims, rejections and the time each step took
+   * @param secretCreated told of each Secret created, as the API server answered, so that the
+   *     controller need not read it back
    */
   public TaskIntake(
       KubernetesClient client,
@@ -69,8 +72,9 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
       Consumer<WorkerMessage> replies,
       Runnable onConnected,
       Consumer<String> resendResult,
-      WorkerMetrics metrics) {
-    this.store = new TaskStore(client, namespace);
+      WorkerMetrics metrics,
+      Consumer<Secret> secretCreated) {
+    this.store = new TaskStore(client, namespace, secretCreated);
     this.workerId = workerId;
     this.mapping = mapping;
     this.index = index;

@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.net.HttpURLConnection;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,10 +33,16 @@ final class TaskStore {
 
   private final KubernetesClient client;
   private final String namespace;
+  private final Consumer<Secret> secretCreated;
 
-  TaskStore(KubernetesClient client, String namespace) {
+  /**
+   * @param secretCreated told of each Secret created, before its AgentTask is (the controller takes
+   *     it from there instead of reading it back)
+   */
+  TaskStore(KubernetesClient client, String namespace, Consumer<Secret> secretCreated) {
     this.client = client;
     this.namespace = namespace;
+    this.secretCreated = secretCreated;
   }
 
   /**
@@ -42,14 +50,16 @@ final class TaskStore {
    * here is deleted again, so a rejected task leaves nothing behind.
    */
   Stored store(TaskResources resources) {
-    boolean secretCreated = create(resources.envSecret());
-    if (!secretCreated && !isTasksOwn(resources.envSecret())) {
+    Optional<Secret> created = create(resources.envSecret());
+    if (created.isEmpty() && !isTasksOwn(resources.envSecret())) {
       return Stored.FOREIGN_SECRET;
     }
+    // Told before the AgentTask exists, so the controller knows it whenever the task reaches it.
+    created.ifPresent(secretCreated);
     try {
-      return create(resources.agentTask()) ? Stored.NEW : Stored.EXISTING;
+      return create(resources.agentTask()).isPresent() ? Stored.NEW : Stored.EXISTING;
     } catch (KubernetesClientException e) {
-      if (secretCreated) {
+      if (created.isPresent()) {
         deleteQuietly(resources.envSecret());
       }
       throw e;
@@ -85,14 +95,13 @@ final class TaskStore {
     }
   }
 
-  /** Creates {@code resource}; false when it exists already. */
-  private boolean create(HasMetadata resource) {
+  /** Creates {@code resource}: as the API server answered, or empty when it exists already. */
+  private <T extends HasMetadata> Optional<T> create(T resource) {
     try {
-      client.resource(resource).inNamespace(namespace).create();
-      return true;
+      return Optional.of(client.resource(resource).inNamespace(namespace).create());
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-        return false;
+        return Optional.empty();
       }
       throw e;
     }

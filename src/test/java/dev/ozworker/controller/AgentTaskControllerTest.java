@@ -441,6 +441,51 @@ class AgentTaskControllerTest {
   }
 
   @Test
+  void aWorkerStoppedBeforeItsTaskOwnedTheSecretLeavesTheOwningToItsSuccessor() throws Exception {
+    TaskResources resources =
+        new AssignmentMapping("w1", BackendKind.DIRECT).toResources(OzFrames.referenceAssignment());
+    String runId = resources.agentTask().getSpec().getTaskId();
+    String secretName = resources.envSecret().getMetadata().getName();
+    AutoCloseable first = controller("worker_id: w1");
+    client.resource(resources.envSecret()).inNamespace(namespace()).create();
+    AgentTask created = client.resource(resources.agentTask()).inNamespace(namespace()).create();
+    awaitPhase(created.getMetadata().getName(), AgentTaskPhase.Running);
+    restart(first);
+    // As if the first worker had stopped between starting the run and owning the Secret.
+    client
+        .secrets()
+        .inNamespace(namespace())
+        .withName(secretName)
+        .edit(
+            secret ->
+                new SecretBuilder(secret)
+                    .editMetadata()
+                    .withOwnerReferences()
+                    .endMetadata()
+                    .build());
+
+    controller("worker_id: w1");
+
+    await().atMost(WAIT).until(() -> backend.count("reattach", runId) == 1);
+    assertThat(
+            await()
+                .atMost(WAIT)
+                .until(
+                    () ->
+                        client
+                            .secrets()
+                            .inNamespace(namespace())
+                            .withName(secretName)
+                            .get()
+                            .getMetadata()
+                            .getOwnerReferences(),
+                    owners -> !owners.isEmpty()))
+        .singleElement()
+        .satisfies(owner -> assertThat(owner.getUid()).isEqualTo(created.getMetadata().getUid()));
+    assertThat(backend.count("start", runId)).isEqualTo(1);
+  }
+
+  @Test
   void aRunThatEndedWhileTheWorkerWasDownIsRecordedAfterTheRestart() {
     AutoCloseable first = controller("worker_id: w1");
     create(userTask("quick"));
