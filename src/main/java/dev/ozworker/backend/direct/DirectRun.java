@@ -199,7 +199,7 @@ final class DirectRun {
               FailureReason.AGENT_INVOCATION, null, "the oz CLI could not start: " + e, e));
     }
     processId = process.pid();
-    spares.restock();
+    spares.restockLater();
     useGroup(new ProcessGroup(process.pid()));
     note("run {}: agent started as process {}", process.pid());
     // started after setup, so start() returned without the pid: the status should show it

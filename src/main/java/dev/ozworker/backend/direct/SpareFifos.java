@@ -13,13 +13,16 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -38,6 +41,10 @@ import org.slf4j.LoggerFactory;
 final class SpareFifos implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SpareFifos.class);
   static final int STOCK = 2;
+
+  /** How long after an agent's spawn the stock is made up again: its start is over by then. */
+  static final Duration RESTOCK_AFTER = Duration.ofMillis(200);
+
   private static final String LOCK = "lock";
   private static final Set<PosixFilePermission> OWNER_ONLY =
       PosixFilePermissions.fromString("rwx------");
@@ -92,7 +99,7 @@ final class SpareFifos implements AutoCloseable {
 
   /**
    * Puts a FIFO at {@code target}: a spare when one is left, else one made now. The caller calls
-   * {@link #restock()} once its agent is started, so making spares does not slow that start.
+   * {@link #restockLater()} once its agent is spawned, so making spares does not slow that start.
    */
   void place(Path target) throws IOException {
     Files.deleteIfExists(target);
@@ -115,11 +122,25 @@ final class SpareFifos implements AutoCloseable {
 
   /** Makes spares up to {@link #STOCK} on the executor, one filler at a time. */
   void restock() {
+    restockOn(executor);
+  }
+
+  /**
+   * {@link #restock()} after {@link #RESTOCK_AFTER}: a run that has just started its agent calls
+   * this, so that the mkfifo processes do not compete for the CPU with the agent's own start.
+   */
+  void restockLater() {
+    restockOn(
+        CompletableFuture.delayedExecutor(
+            RESTOCK_AFTER.toMillis(), TimeUnit.MILLISECONDS, executor));
+  }
+
+  private void restockOn(Executor filler) {
     if (closed || ready.size() >= STOCK || !refilling.compareAndSet(false, true)) {
       return;
     }
     try {
-      executor.execute(
+      filler.execute(
           () -> {
             try {
               while (!closed && ready.size() < STOCK) {

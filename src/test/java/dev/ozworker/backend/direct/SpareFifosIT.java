@@ -42,7 +42,7 @@ class SpareFifosIT {
       assertThat(Files.getPosixFilePermissions(output))
           .isEqualTo(PosixFilePermissions.fromString("rw-------"));
       assertThat(spares.stocked()).isEqualTo(SpareFifos.STOCK - 1);
-      spares.restock();
+      spares.restockLater();
       await().atMost(Duration.ofSeconds(30)).until(() -> spares.stocked() == SpareFifos.STOCK);
     }
   }
