@@ -1,8 +1,11 @@
 package dev.ozworker.bench;
 
 import java.io.BufferedReader;
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,12 +26,14 @@ public final class StartSignals implements AutoCloseable {
   public record Started(long nanos, long pid) {}
 
   private final Path fifo;
+  private final RandomAccessFile held;
   private final Map<String, CompletableFuture<Started>> started = new ConcurrentHashMap<>();
   private final Thread reader;
   private volatile boolean closing;
 
-  private StartSignals(Path fifo) {
+  private StartSignals(Path fifo, RandomAccessFile held) {
     this.fifo = fifo;
+    this.held = held;
     this.reader = Thread.ofPlatform().name("bench-start-signals").daemon().start(this::read);
   }
 
@@ -39,7 +44,11 @@ public final class StartSignals implements AutoCloseable {
     if (mkfifo.waitFor() != 0) {
       throw new IOException("mkfifo " + fifo + " failed");
     }
-    return new StartSignals(fifo);
+    // Open for reading and writing (which does not wait for a writer on Linux) and held for the
+    // whole benchmark: the FIFO then never reaches end-of-file between two writers, so a stand-in
+    // never opens it in the moment a reader closes it and dies of SIGPIPE. Reopening it after
+    // every end-of-file once lost a start signal out of 100 concurrent ones.
+    return new StartSignals(fifo, new RandomAccessFile(fifo.toFile(), "rw"));
   }
 
   public Path path() {
@@ -66,21 +75,20 @@ public final class StartSignals implements AutoCloseable {
   }
 
   private void read() {
-    while (!closing) {
-      // Opening blocks until a writer opens; each writer's close ends one round.
-      try (BufferedReader lines = Files.newBufferedReader(fifo, StandardCharsets.UTF_8)) {
-        String line;
-        while ((line = lines.readLine()) != null) {
-          long now = System.nanoTime();
-          String[] parts = line.strip().split(" ");
-          if (parts.length == 2) {
-            of(parts[0]).complete(new Started(now, Long.parseLong(parts[1])));
-          }
+    try (BufferedReader lines =
+        new BufferedReader(
+            new InputStreamReader(new FileInputStream(held.getFD()), StandardCharsets.UTF_8))) {
+      String line;
+      while (!closing && (line = lines.readLine()) != null) {
+        long now = System.nanoTime();
+        String[] parts = line.strip().split(" ");
+        if (parts.length == 2) {
+          of(parts[0]).complete(new Started(now, Long.parseLong(parts[1])));
         }
-      } catch (IOException e) {
-        if (!closing) {
-          throw new UncheckedIOException(e);
-        }
+      }
+    } catch (IOException e) {
+      if (!closing) {
+        throw new UncheckedIOException(e);
       }
     }
   }
@@ -98,11 +106,17 @@ public final class StartSignals implements AutoCloseable {
           .ifPresent(ProcessHandle::destroyForcibly);
     }
     closing = true;
+    // An empty line wakes the reader, which then sees it is closing.
     try (OutputStream wake = Files.newOutputStream(fifo)) {
-      wake.flush();
+      wake.write('\n');
     } catch (IOException e) {
       // the reader is gone already
     }
     reader.join(TimeUnit.SECONDS.toMillis(10));
+    try {
+      held.close();
+    } catch (IOException e) {
+      // closed with the reader already
+    }
   }
 }
