@@ -71,6 +71,12 @@ public final class BenchReport {
     return this;
   }
 
+  public BenchReport fact(String key, String value) {
+    facts.put(key, value);
+    System.out.printf("%s %s: %s%n", name, key, value);
+    return this;
+  }
+
   /** Writes the report; returns its path. */
   public Path write() throws IOException {
     ObjectNode root = json.createObjectNode();

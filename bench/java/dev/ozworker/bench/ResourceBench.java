@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * server (repeated with fresh processes), then resident memory and threads idle and with {@link
  * #TASKS} concurrent sleeping Direct tasks. The floor is a JVM that does nothing; the reference is
  * the Go worker measured the same way. Our worker is the runnable jar's {@code run} on its embedded
- * API server.
+ * API server, with the JVM options it has in its pod ({@link PodJvm}), as is the floor.
  */
 class ResourceBench {
   static final int STARTS = BenchSize.of(5, 1);
@@ -78,7 +78,7 @@ class ResourceBench {
                   return new Subject(p.pid(), p);
                 });
       }
-      String jvm = "a JVM that does nothing (same java, same classpath)";
+      String jvm = "a JVM that does nothing (same java, options and classpath)";
       List<Figure> figures =
           List.of(
               Figure.of("start_to_connected", "ms", Stats.of(ours.startMillis()))
@@ -98,7 +98,7 @@ class ResourceBench {
         Measured ref = reference;
         report.figure(ref == null ? figure : figure.withReference(referenceOf(figure, ref)));
       }
-      report.fact("tasks", TASKS).write();
+      report.fact("tasks", TASKS).fact("jvm_options", String.join(" ", PodJvm.options())).write();
     }
   }
 

@@ -4,14 +4,17 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A JVM child process for the resource figures: our worker as the runnable jar's {@code run}
  * command (embedded API server, as {@code run} without a cluster has it) or the floor ({@link
- * IdleJvmMain}). Closing its stdin ends the floor; close sends our worker SIGTERM (it drains and
- * exits), then waits, then kills it by its own handle.
+ * IdleJvmMain}), both with the JVM options of the worker's pod ({@link PodJvm}). Closing its stdin
+ * ends the floor; close sends our worker SIGTERM (it drains and exits), then waits, then kills it
+ * by its own handle.
  */
 public final class WorkerProcess implements AutoCloseable {
   private final Process process;
@@ -25,9 +28,10 @@ public final class WorkerProcess implements AutoCloseable {
       throws IOException {
     Files.writeString(dir.resolve("config.yaml"), OurWorker.directYaml(ozPath, dir));
     Path log = dir.resolve("worker.log");
-    List<String> command =
+    List<String> command = new ArrayList<>(List.of(java()));
+    command.addAll(PodJvm.options());
+    command.addAll(
         List.of(
-            java(),
             "-jar",
             Path.of("target", "oz-worker-operator.jar").toAbsolutePath().toString(),
             "run",
@@ -40,7 +44,7 @@ public final class WorkerProcess implements AutoCloseable {
             "--http-address",
             "127.0.0.1",
             "--http-port",
-            "0");
+            "0"));
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("WARP_API_KEY", OurWorker.API_KEY);
@@ -53,7 +57,15 @@ public final class WorkerProcess implements AutoCloseable {
   public static WorkerProcess idleJvm() throws IOException {
     Process process =
         new ProcessBuilder(
-                java(), "-cp", System.getProperty("java.class.path"), IdleJvmMain.class.getName())
+                Stream.of(
+                        Stream.of(java()),
+                        PodJvm.options().stream(),
+                        Stream.of(
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            IdleJvmMain.class.getName()))
+                    .flatMap(s -> s)
+                    .toList())
             .redirectError(ProcessBuilder.Redirect.DISCARD)
             .start();
     return new WorkerProcess(process);
