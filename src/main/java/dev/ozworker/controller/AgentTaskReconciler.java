@@ -11,7 +11,6 @@ import dev.ozworker.task.InvalidTaskException;
 import dev.ozworker.task.TaskResolver;
 import dev.ozworker.task.TaskSpec;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
@@ -377,30 +376,22 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     return UpdateControl.noUpdate();
   }
 
-  /** The run is over and cleaned up: forget it and free its slot. */
   /**
    * Makes a started task own the Secret it was admitted with, so that deleting the task deletes it.
    * Done once the backend has the run, off the task's way to it; a worker stopped before this is
    * done has its successor own the Secret when it reattaches ({@link TaskRecovery}). A failed
-   * attempt fails the reconcile, whose retry tries again with the Secret read afresh.
+   * attempt fails the reconcile, whose retry tries again.
    */
   private void ownSecret(AgentTask task, Context<AgentTask> context) {
     ResourceID id = ResourceID.fromResource(task);
     Secret secret = unowned.get(id);
-    if (secret == null) {
-      return;
-    }
-    EnvSecrets secrets = new EnvSecrets(context.getClient());
-    try {
-      secrets.own(task, secret);
+    if (secret != null) {
+      new EnvSecrets(context.getClient()).own(task, secret);
       unowned.remove(id);
-    } catch (KubernetesClientException e) {
-      // A conflict means the Secret changed since it was read: the next attempt reads it again.
-      secrets.read(task).ifPresentOrElse(fresh -> unowned.put(id, fresh), () -> unowned.remove(id));
-      throw e;
     }
   }
 
+  /** The run is over and cleaned up: forget it and free its slot. */
   private void finish(ResourceID id) {
     runs.remove(id);
     unowned.remove(id);

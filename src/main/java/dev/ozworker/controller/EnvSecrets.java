@@ -6,8 +6,10 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -70,8 +72,31 @@ final class EnvSecrets {
     return entries;
   }
 
-  /** Makes the task own its Secret when the Secret was made for it; does nothing otherwise. */
+  /**
+   * Makes the task own its Secret when the Secret was made for it; does nothing otherwise, or when
+   * the task owns it already.
+   */
   void own(AgentTask task, Secret secret) {
+    try {
+      patchOwners(task, secret);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      }
+      // The Secret changed since it was read: once more, on the version there now.
+      Secret current =
+          client
+              .secrets()
+              .inNamespace(task.getMetadata().getNamespace())
+              .withName(secret.getMetadata().getName())
+              .get();
+      if (current != null) {
+        patchOwners(task, current);
+      }
+    }
+  }
+
+  private void patchOwners(AgentTask task, Secret secret) {
     String taskId = label(task.getMetadata().getLabels());
     if (taskId == null
         || !taskId.equals(label(secret.getMetadata().getLabels()))
@@ -92,9 +117,8 @@ final class EnvSecrets {
                 ? List.of()
                 : secret.getMetadata().getOwnerReferences());
     owners.add(owner);
-    // One request on the task's way to its backend: a merge patch of the owners, built on the
-    // Secret just read and checked against the version read (a conflict retries the reconcile),
-    // instead of reading the Secret a second time to edit it.
+    // One request: a merge patch of the owners, built on the Secret as it was read and checked
+    // against that version (a conflict fails it), instead of reading the Secret again to edit it.
     Map<String, Object> metadata = new LinkedHashMap<>();
     metadata.put("resourceVersion", secret.getMetadata().getResourceVersion());
     metadata.put("ownerReferences", owners);

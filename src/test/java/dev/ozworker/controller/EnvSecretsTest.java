@@ -1,0 +1,75 @@
+package dev.ozworker.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.config.BackendKind;
+import dev.ozworker.intake.AssignmentMapping;
+import dev.ozworker.intake.TaskResources;
+import dev.ozworker.oz.OzFrames;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Owning a task's Secret on the mock API server (CRUD mode), which checks resource versions. */
+class EnvSecretsTest {
+  final MockApi api = MockApi.start();
+  final KubernetesClient client = api.client();
+
+  @AfterEach
+  void stop() {
+    api.close();
+  }
+
+  @Test
+  void aSecretChangedSinceItWasReadIsOwnedOnItsNewVersionKeepingTheChange() throws Exception {
+    TaskResources resources =
+        new AssignmentMapping("w1", BackendKind.DIRECT).toResources(OzFrames.referenceAssignment());
+    Secret read = client.resource(resources.envSecret()).create();
+    AgentTask task = client.resource(resources.agentTask()).create();
+    client
+        .secrets()
+        .withName(read.getMetadata().getName())
+        .edit(
+            s ->
+                new SecretBuilder(s).editMetadata().addToLabels("team", "a").endMetadata().build());
+
+    new EnvSecrets(client).own(task, read);
+
+    Secret now = client.secrets().withName(read.getMetadata().getName()).get();
+    assertThat(now.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(owner -> assertThat(owner.getUid()).isEqualTo(task.getMetadata().getUid()));
+    assertThat(now.getMetadata().getLabels()).containsEntry("team", "a");
+  }
+
+  @Test
+  void aSecretNotMadeForTheTaskIsNeverOwned() throws Exception {
+    TaskResources resources =
+        new AssignmentMapping("w1", BackendKind.DIRECT).toResources(OzFrames.referenceAssignment());
+    AgentTask task = client.resource(resources.agentTask()).create();
+    Secret shared =
+        client
+            .resource(
+                new SecretBuilder(resources.envSecret())
+                    .editMetadata()
+                    .withLabels(Map.of())
+                    .endMetadata()
+                    .build())
+            .create();
+
+    new EnvSecrets(client).own(task, shared);
+
+    assertThat(
+            client
+                .secrets()
+                .withName(shared.getMetadata().getName())
+                .get()
+                .getMetadata()
+                .getOwnerReferences())
+        .isNullOrEmpty();
+  }
+}
