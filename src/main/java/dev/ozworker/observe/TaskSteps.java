@@ -86,35 +86,54 @@ final class TaskSteps {
   /** The task ended; how long it ran, when this process handed it to the backend. */
   Optional<Duration> finished(String task, String backend, String result) {
     Instant now = clock.instant();
-    Instant started =
+    Seen seen =
         timeline.update(
             task,
             entry -> {
               entry.finished = now;
               entry.backend = backend;
               entry.result = result;
-              return entry.started;
+              return new Seen(entry.started, entry.reported);
             });
-    if (started == null) {
+    if (seen.reported() != null) {
+      // The result went to Oz between the final status write and this call, which follows it.
+      observeReport(backend, result, Duration.ZERO);
+      timeline.forget(task);
+    }
+    if (seen.started() == null) {
       return Optional.empty();
     }
-    Duration ran = Duration.between(started, now);
+    Duration ran = Duration.between(seen.started(), now);
     histograms.get(TaskPhase.RUN).labelValues(backend, result).observe(seconds(ran));
     return Optional.of(ran);
   }
 
-  /** The result was delivered and recorded; the task's timeline ends here. */
+  /**
+   * The result was delivered and recorded; the task's timeline ends here, or, when the final phase
+   * is not known here yet, when it is.
+   */
   void reported(String task) {
     Instant now = clock.instant();
     timeline
-        .read(task, TaskTimeline.Milestones::ending)
+        .updateIfPresent(
+            task,
+            entry -> {
+              if (entry.finished == null) {
+                entry.reported = now;
+              }
+              return entry.ending();
+            })
         .ifPresent(
-            end ->
-                histograms
-                    .get(TaskPhase.REPORT)
-                    .labelValues(end.backend(), end.result())
-                    .observe(seconds(Duration.between(end.at(), now))));
-    timeline.forget(task);
+            end -> {
+              observeReport(end.backend(), end.result(), Duration.between(end.at(), now));
+              timeline.forget(task);
+            });
+  }
+
+  private record Seen(Instant started, Instant reported) {}
+
+  private void observeReport(String backend, String result, Duration took) {
+    histograms.get(TaskPhase.REPORT).labelValues(backend, result).observe(seconds(took));
   }
 
   static double seconds(Duration duration) {

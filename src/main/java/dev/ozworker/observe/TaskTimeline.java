@@ -20,6 +20,7 @@ final class TaskTimeline {
     Instant started;
     Instant running;
     Instant finished;
+    Instant reported;
     String backend;
     String result;
 
@@ -47,6 +48,12 @@ final class TaskTimeline {
    */
   synchronized <T> T update(String task, Function<Milestones, T> change) {
     return change.apply(entries.computeIfAbsent(task, ignored -> new Milestones()));
+  }
+
+  /** Applies {@code change} to the task's entry if it has one, under the timeline's lock. */
+  synchronized <T> Optional<T> updateIfPresent(String task, Function<Milestones, T> change) {
+    Milestones entry = entries.get(task);
+    return entry == null ? Optional.empty() : Optional.ofNullable(change.apply(entry));
   }
 
   /** Applies {@code read} to the task's entry if it has one. */
