@@ -83,9 +83,6 @@ public final class AssignmentMapping {
             .withLabels(labels)
             .withAnnotations(
                 podName.map(pod -> Map.of(AgentTaskKeys.POD_ANNOTATION, pod)).orElse(Map.of()))
-            // Stored with the controller's finalizer, which the controller would otherwise add
-            // in a write of its own, and only then admit the task: one request less per task.
-            .withFinalizers(AgentTaskKeys.FINALIZER)
             .build());
     agentTask.setSpec(spec);
     return new TaskResources(

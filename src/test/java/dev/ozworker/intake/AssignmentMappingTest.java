@@ -75,15 +75,6 @@ class AssignmentMappingTest {
   }
 
   @Test
-  void storesTheTaskWithTheControllersFinalizerAlready() throws Exception {
-    TaskResources resources = mapping.toResources(referenceAssignment());
-
-    assertThat(resources.agentTask().getMetadata().getFinalizers())
-        .containsExactly("ozworker.dev/teardown");
-    assertThat(resources.envSecret().getMetadata().getFinalizers()).isNullOrEmpty();
-  }
-
-  @Test
   void mapsTheSameAssignmentToTheSameResources() throws Exception {
     TaskResources first = mapping.toResources(referenceAssignment());
     TaskResources again = mapping.toResources(referenceAssignment());
