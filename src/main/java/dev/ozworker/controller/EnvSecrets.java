@@ -84,12 +84,7 @@ final class EnvSecrets {
         throw e;
       }
       // The Secret changed since it was read: once more, on the version there now.
-      Secret current =
-          client
-              .secrets()
-              .inNamespace(task.getMetadata().getNamespace())
-              .withName(secret.getMetadata().getName())
-              .get();
+      Secret current = get(task.getMetadata().getNamespace(), secret.getMetadata().getName());
       if (current != null) {
         patchOwners(task, current);
       }
@@ -133,9 +128,11 @@ final class EnvSecrets {
 
   private Secret secret(AgentTask task, String name) {
     String namespace = task.getMetadata().getNamespace();
-    return fresh
-        .take(namespace, name)
-        .orElseGet(() -> client.secrets().inNamespace(namespace).withName(name).get());
+    return fresh.take(namespace, name).orElseGet(() -> get(namespace, name));
+  }
+
+  private Secret get(String namespace, String name) {
+    return client.secrets().inNamespace(namespace).withName(name).get();
   }
 
   private static boolean ownedBy(Secret secret, AgentTask task) {
