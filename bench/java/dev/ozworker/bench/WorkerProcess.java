@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A JVM child process for the resource figures: our worker as the runnable jar's {@code run}
@@ -55,19 +54,12 @@ public final class WorkerProcess implements AutoCloseable {
 
   /** A JVM doing nothing but saying it is up: reads its first line before returning. */
   public static WorkerProcess idleJvm() throws IOException {
+    List<String> command = new ArrayList<>(List.of(java()));
+    command.addAll(PodJvm.options());
+    command.addAll(
+        List.of("-cp", System.getProperty("java.class.path"), IdleJvmMain.class.getName()));
     Process process =
-        new ProcessBuilder(
-                Stream.of(
-                        Stream.of(java()),
-                        PodJvm.options().stream(),
-                        Stream.of(
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            IdleJvmMain.class.getName()))
-                    .flatMap(s -> s)
-                    .toList())
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     return new WorkerProcess(process);
   }
 
