@@ -109,7 +109,7 @@ public final class WorkerRuntime implements AutoCloseable {
             clock,
             RandomGenerator.getDefault(),
             metrics);
-    ResultReporter reporter = new ResultReporter(client, tasks, link::send, metrics);
+    ResultReporter reporter = new ResultReporter(client, tasks, link::deliver, metrics);
     TaskIntake intake =
         new TaskIntake(
             client,

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -21,6 +22,8 @@ import org.slf4j.LoggerFactory;
 final class OzConnection implements WebSocket.Listener {
   private static final Logger LOG = LoggerFactory.getLogger(OzConnection.class);
   private static final ByteBuffer PING = ByteBuffer.wrap(new byte[] {'o', 'z'});
+  // A confirming ping's payload: this marker, then its sequence number (8 bytes).
+  private static final byte CONFIRMING = 'c';
 
   private final LinkTimings timings;
   private final Clock clock;
@@ -33,6 +36,9 @@ final class OzConnection implements WebSocket.Listener {
   private volatile Instant lastHeard;
   private volatile Instant lastPing;
   private CompletableFuture<?> writes = CompletableFuture.completedFuture(null);
+  private long confirmations; // guarded by this
+  private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> unconfirmed =
+      new ConcurrentSkipListMap<>();
 
   OzConnection(LinkTimings timings, Clock clock, int maxFrameChars, Consumer<String> frames) {
     this.timings = timings;
@@ -42,6 +48,15 @@ final class OzConnection implements WebSocket.Listener {
     this.openedAt = clock.instant();
     this.lastHeard = openedAt;
     this.lastPing = openedAt;
+    closed.thenAccept(
+        why ->
+            unconfirmed
+                .values()
+                .forEach(
+                    waiting ->
+                        waiting.completeExceptionally(
+                            new IllegalStateException(
+                                "the connection to Oz ended before it confirmed: " + why))));
   }
 
   /** Completes with why the connection ended. */
@@ -63,6 +78,39 @@ final class OzConnection implements WebSocket.Listener {
    */
   synchronized CompletableFuture<Void> write(String text) {
     return enqueue(() -> socket.sendText(text, true));
+  }
+
+  /**
+   * Completes once Oz has read every frame written before this call: a ping goes out behind them,
+   * and a server answers pings in the order it reads frames. A frame merely written is not yet
+   * delivered: were this process to die at once, its socket would be reset, and the server could
+   * lose what it had not read. Fails when the connection ends first; a pong that does not come
+   * within the write deadline drops the connection.
+   */
+  synchronized CompletableFuture<Void> confirm() {
+    long sequence = ++confirmations;
+    CompletableFuture<Void> answered = new CompletableFuture<>();
+    unconfirmed.put(sequence, answered);
+    ByteBuffer payload = ByteBuffer.allocate(1 + Long.BYTES).put(CONFIRMING).putLong(sequence);
+    enqueue(() -> socket.sendPing(payload.flip()))
+        .exceptionally(
+            error -> {
+              answered.completeExceptionally(error);
+              return null;
+            });
+    answered
+        .orTimeout(timings.writeDeadline().toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete(
+            (ignored, error) -> {
+              unconfirmed.remove(sequence);
+              if (error != null && rootCause(error) instanceof TimeoutException) {
+                drop(
+                    "Oz did not answer a ping within "
+                        + timings.writeDeadline().toMillis()
+                        + " ms");
+              }
+            });
+    return answered;
   }
 
   /** Pings when one is due, and drops a connection that has been silent too long. */
@@ -166,6 +214,12 @@ final class OzConnection implements WebSocket.Listener {
   @Override
   public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
     heard();
+    if (message.remaining() == 1 + Long.BYTES && message.get(message.position()) == CONFIRMING) {
+      // Pongs come back in order: this one confirms every ping up to its own.
+      var confirmed = unconfirmed.headMap(message.getLong(message.position() + 1), true);
+      confirmed.values().forEach(waiting -> waiting.complete(null));
+      confirmed.clear();
+    }
     webSocket.request(1);
     return null;
   }

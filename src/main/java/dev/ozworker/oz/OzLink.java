@@ -25,11 +25,11 @@ import org.slf4j.LoggerFactory;
  * exponential backoff until {@link #close()}. Frames are decoded and handed to the {@link
  * LinkListener}; a frame that cannot be read is logged and skipped, and the link keeps serving.
  *
- * <p>Two ways to send: {@link #send} writes on the live connection and fails when there is none
- * (the result reporter uses it, and retries from the AgentTask's status); {@link #reply} also
- * queues the message while disconnected and writes it first on the next connection (claims and
- * rejections, which live nowhere else). The API key is sent in the upgrade request and never
- * logged.
+ * <p>Two ways to send: {@link #deliver} writes on the live connection, fails when there is none,
+ * and waits until Oz has read the frame (the result reporter uses it, and retries from the
+ * AgentTask's status); {@link #reply} also queues the message while disconnected and writes it
+ * first on the next connection (claims and rejections, which live nowhere else). The API key is
+ * sent in the upgrade request and never logged.
  */
 public final class OzLink implements AutoCloseable {
   /** Replies kept while disconnected; the oldest is dropped beyond this, as the reference does. */
@@ -100,12 +100,31 @@ public final class OzLink implements AutoCloseable {
    * Writes {@code message} on the live connection. Completes once it is written; fails at once when
    * there is no connection, and when the write fails or misses its deadline.
    */
-  public CompletableFuture<Void> send(WorkerMessage message) {
+  CompletableFuture<Void> send(WorkerMessage message) {
     OzConnection connection = current;
     if (connection == null || !connection.isOpen()) {
       return CompletableFuture.failedFuture(new IllegalStateException("not connected to Oz"));
     }
     return connection.write(codec.encode(message));
+  }
+
+  /**
+   * Writes {@code message} on the live connection and completes once Oz has read it: a ping sent
+   * behind it has been answered. Fails as {@link #send} does, and when the connection ends or Oz
+   * does not answer in time.
+   */
+  public CompletableFuture<Void> deliver(WorkerMessage message) {
+    OzConnection connection = current;
+    if (connection == null || !connection.isOpen()) {
+      return CompletableFuture.failedFuture(new IllegalStateException("not connected to Oz"));
+    }
+    CompletableFuture<Void> written;
+    CompletableFuture<Void> read;
+    synchronized (connection) {
+      written = connection.write(codec.encode(message));
+      read = connection.confirm();
+    }
+    return written.thenCombine(read, (ignored, alsoIgnored) -> null);
   }
 
   /** Writes {@code message} now if connected, else on the next connection. */

@@ -25,10 +25,11 @@ import org.slf4j.MDC;
 /**
  * Delivers every Oz task's result at least once. The result lives in the AgentTask's status; a
  * terminal task whose {@code status.reported} is not true is sent whenever it is seen (a status
- * change, a new connection, a worker start), and {@code reported} is written only after the frame
- * went out on a live connection. A crash between the two sends the result again; Oz takes a
- * repeated result for a finished task as a no-op. Tasks without an Oz task id (written by users)
- * are never reported.
+ * change, a new connection, a worker start), and {@code reported} is written only after Oz has read
+ * the frame (a ping sent behind it was answered): a frame merely written can still be lost when the
+ * worker dies at once. A crash between the two sends the result again; Oz takes a repeated result
+ * for a finished task as a no-op. Tasks without an Oz task id (written by users) are never
+ * reported.
  */
 public final class ResultReporter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ResultReporter.class);
@@ -48,8 +49,8 @@ public final class ResultReporter implements AutoCloseable {
 
   /**
    * @param tasks this worker's AgentTasks; the reporter adds its handler before the informer starts
-   * @param sender writes a frame on the live connection, failing when there is none ({@link
-   *     OzLink#send})
+   * @param sender writes a frame on the live connection and completes once Oz has read it, failing
+   *     when there is none ({@link OzLink#deliver})
    * @param metrics told when a result was delivered and recorded
    */
   public ResultReporter(

@@ -418,6 +418,26 @@ class OzLinkEndToEndTest {
     await().atMost(WAIT).until(() -> oz.framesAbout("after", "task_completed").size() == 1);
   }
 
+  @Test
+  void aResultIsRecordedAsReportedOnlyOnceOzHasReadIt() {
+    worker("worker_id: w1");
+    await().atMost(WAIT).until(() -> oz.isConnected("w1"));
+    backend.ends("unread", new TaskOutcome.Succeeded(""));
+    // Pongs prove the server read what came before them; a silent server proves nothing.
+    oz.goSilent(true);
+
+    oz.assign("w1", assignment("unread"));
+
+    await().atMost(WAIT).until(() -> oz.framesAbout("unread", "task_completed").size() == 1);
+    await().atMost(WAIT).until(() -> oz.connections("w1") >= 2);
+    assertThat(agentTask("unread").getStatus().getReported()).isNotEqualTo(Boolean.TRUE);
+    oz.goSilent(false);
+    await()
+        .atMost(WAIT)
+        .until(() -> Boolean.TRUE.equals(agentTask("unread").getStatus().getReported()));
+    assertThat(oz.framesAbout("unread", "task_completed")).hasSizeGreaterThanOrEqualTo(2);
+  }
+
   WorkerRuntime worker(String yaml) {
     return worker(yaml, api.client());
   }
