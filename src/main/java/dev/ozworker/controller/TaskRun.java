@@ -16,6 +16,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One task handed to a backend by this worker process: what the backend said so far. The truth for
@@ -23,6 +25,7 @@ import java.util.function.Consumer;
  * threads call the listener methods; each wakes the reconciler for the task.
  */
 final class TaskRun implements TaskListener {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskRun.class);
 
   /** Why the worker asked the backend to stop the run. */
   enum StopCause {
@@ -157,7 +160,15 @@ final class TaskRun implements TaskListener {
         .thenCompose(backend::cleanup)
         .whenComplete(
             (failure, error) -> {
-              done.complete(error == null ? failure : Optional.of(unexpected("cleanup", error)));
+              Optional<TaskFailure> result =
+                  error == null ? failure : Optional.of(unexpected("cleanup", error));
+              result.ifPresent(
+                  teardown ->
+                      LOG.warn(
+                          "teardown of AgentTask {} failed: {}",
+                          id.getName(),
+                          redactor.redact(teardown.getMessage())));
+              done.complete(result);
               wake.accept(id);
             });
   }

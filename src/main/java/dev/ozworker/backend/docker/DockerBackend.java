@@ -22,10 +22,12 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -38,6 +40,18 @@ import org.slf4j.MDC;
 public final class DockerBackend implements Backend {
   /** How often unused sidecar volumes are looked for. */
   static final Duration SIDECAR_GC_INTERVAL = Duration.ofHours(1);
+
+  /**
+   * How long a container's removal is tried again after the engine failed it: an engine restarting
+   * or shutting down refuses requests for seconds, and the container must not be left behind.
+   */
+  static final Duration REMOVAL_RETRIES_FOR = Duration.ofMinutes(2);
+
+  /** Longest one removal request may take before it is given up and sent again. */
+  static final Duration REMOVAL_ATTEMPT = Duration.ofSeconds(30);
+
+  private static final Duration FIRST_REMOVAL_RETRY = Duration.ofMillis(500);
+  private static final Duration MAX_REMOVAL_RETRY = Duration.ofSeconds(10);
 
   private static final Logger LOG = LoggerFactory.getLogger(DockerBackend.class);
 
@@ -269,22 +283,71 @@ public final class DockerBackend implements Backend {
     if (!config.cleanup()) {
       return Optional.empty();
     }
-    Optional<String> id = known.or(() -> containers.find(ref).map(InspectContainerResponse::getId));
-    if (id.isEmpty()) {
-      return Optional.empty();
+    long giveUpAt = System.nanoTime() + REMOVAL_RETRIES_FOR.toNanos();
+    Duration retry = FIRST_REMOVAL_RETRY;
+    while (true) {
+      try {
+        Optional<String> id =
+            known.or(() -> containers.find(ref).map(InspectContainerResponse::getId));
+        id.ifPresent(this::removeWithin);
+        return Optional.empty();
+      } catch (NotFoundException gone) {
+        return Optional.empty();
+      } catch (RuntimeException e) {
+        String container = known.orElse("of run " + ref.runId());
+        if (System.nanoTime() + retry.toNanos() - giveUpAt > 0) {
+          return Optional.of(
+              new TaskFailure(
+                  FailureReason.CLEANUP,
+                  null,
+                  "cannot remove container " + container + ": " + e.getMessage(),
+                  e));
+        }
+        try (var ignored = MDC.putCloseable("task", ref.runId())) {
+          LOG.warn(
+              "cannot remove container {} yet: {}; trying again in {} ms",
+              container,
+              e.getMessage(),
+              retry.toMillis());
+        }
+        try {
+          Thread.sleep(retry);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          return Optional.of(
+              new TaskFailure(
+                  FailureReason.CLEANUP,
+                  "the worker stopped before container " + container + " could be removed"));
+        }
+        retry =
+            retry.multipliedBy(2).compareTo(MAX_REMOVAL_RETRY) > 0
+                ? MAX_REMOVAL_RETRY
+                : retry.multipliedBy(2);
+      }
     }
+  }
+
+  /**
+   * Removes a container, or fails when the engine does not answer within {@link #REMOVAL_ATTEMPT}:
+   * a request sent to an engine as it stopped may never be answered.
+   */
+  private void removeWithin(String id) {
+    CompletableFuture<Void> removal =
+        CompletableFuture.runAsync(
+            () -> client.removeContainerCmd(id).withForce(true).exec(), executor);
     try {
-      client.removeContainerCmd(id.get()).withForce(true).exec();
-      return Optional.empty();
-    } catch (NotFoundException gone) {
-      return Optional.empty();
-    } catch (RuntimeException e) {
-      return Optional.of(
-          new TaskFailure(
-              FailureReason.CLEANUP,
-              null,
-              "cannot remove container " + id.get() + ": " + e.getMessage(),
-              e));
+      removal.get(REMOVAL_ATTEMPT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException failure
+          ? failure
+          : new IllegalStateException(e.getCause());
+    } catch (TimeoutException e) {
+      removal.cancel(true);
+      throw new IllegalStateException(
+          "the engine did not answer within " + REMOVAL_ATTEMPT.toSeconds() + " s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while removing container " + id);
     }
   }
 }

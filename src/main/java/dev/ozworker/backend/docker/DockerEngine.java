@@ -34,7 +34,16 @@ public record DockerEngine(DockerClient client, String platform, Path dockerConf
    *     unsupported
    */
   public static DockerEngine fromEnvironment() {
-    DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().build();
+    return connect(DefaultDockerClientConfig.createDefaultConfigBuilder().build());
+  }
+
+  /** Connects to the engine at {@code dockerHost}, the environment naming the rest. */
+  static DockerEngine at(String dockerHost) {
+    return connect(
+        DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(dockerHost).build());
+  }
+
+  private static DockerEngine connect(DockerClientConfig config) {
     DockerClient client =
         DockerClientImpl.getInstance(
             config,

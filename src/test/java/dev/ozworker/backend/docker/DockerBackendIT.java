@@ -493,12 +493,49 @@ class DockerBackendIT {
     assertThat(backend.cleanup(ref).toCompletableFuture().get()).isEmpty();
   }
 
+  @Test
+  void removesTheContainerOnceAnEngineThatTurnedCleanupAwayAnswersAgain() throws Exception {
+    try (EngineDoor door = EngineDoor.open(signals.resolve("engine.sock"))) {
+      DockerBackend backend =
+          backend(
+              true,
+              List.of(),
+              ImagePullPolicy.Never,
+              Clock.systemUTC(),
+              DockerEngine.at(door.dockerHost()));
+      TaskSpec spec = spec(newRunId(), agentDoes("true"));
+      RecordingListener listener = new RecordingListener();
+      BackendRef ref = backend.start(spec, listener);
+      assertThat(awaitOutcome(listener)).isInstanceOf(TaskOutcome.Succeeded.class);
+      assertThat(containersOf(spec.runId())).hasSize(1);
+
+      // As an engine that is restarting: connections are cut and new ones closed unanswered.
+      door.shut();
+      var cleanup = backend.cleanup(ref).toCompletableFuture();
+      await().atMost(DEADLINE).until(() -> door.turnedAway() > 0);
+      door.reopen();
+
+      assertThat(cleanup.get(DEADLINE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+          .isEmpty();
+      assertThat(containersOf(spec.runId())).as("removed once the engine answered").isEmpty();
+    }
+  }
+
   private static String waitForSignalThenExit4() {
     return "while [ ! -e /signal/go ]; do sleep 0.1; done; echo finishing; exit 4";
   }
 
   private DockerBackend backend(
       boolean cleanup, List<VolumeMount> volumes, ImagePullPolicy policy, Clock clock) {
+    return backend(cleanup, volumes, policy, clock, DockerEngine.fromEnvironment());
+  }
+
+  private DockerBackend backend(
+      boolean cleanup,
+      List<VolumeMount> volumes,
+      ImagePullPolicy policy,
+      Clock clock,
+      DockerEngine engine) {
     DockerBackendConfig docker =
         new DockerBackendConfig(
             volumes,
@@ -532,7 +569,7 @@ class DockerBackendIT {
             0,
             "127.0.0.1",
             LogFormat.text);
-    DockerBackend backend = new DockerBackend(config, DockerEngine.fromEnvironment(), clock);
+    DockerBackend backend = new DockerBackend(config, engine, clock);
     backends.add(backend);
     return backend;
   }
