@@ -103,7 +103,8 @@ final class DemoCommand implements Callable<Integer> {
     String tmp = worker.environment.getOrDefault("TMPDIR", "");
     Path dir =
         Files.createTempDirectory(
-            Path.of(tmp.isBlank() ? System.getProperty("java.io.tmpdir") : tmp), "oz-demo-");
+                Path.of(tmp.isBlank() ? System.getProperty("java.io.tmpdir") : tmp), "oz-demo-")
+            .toAbsolutePath();
     DemoOzEndpoint oz = DemoOzEndpoint.start(frame -> received(out, frame));
     WorkerConfig config =
         DemoConfig.resolve(dir, oz.webSocketUrl(), kind, NAMESPACE, WORKER_ID, worker.environment);
