@@ -61,8 +61,10 @@ mkdir -p "$root"/{bin,etc,tmp,usr/bin,opt/java}
 chmod 1777 "$root/tmp"
 
 say "jlink $MODULES from $jdk"
+# With the runtime's own class data archive, as a JDK ships it: the image's archive of the worker's
+# classes is made on top of it (see the Dockerfile).
 "$jdk/bin/jlink" --add-modules "$MODULES" --strip-debug --no-man-pages --no-header-files \
-  --output "$root/opt/java/openjdk"
+  --generate-cds-archive --output "$root/opt/java/openjdk" >&2
 
 # Every shared library outside the runtime that its binaries or the tools load, at the same path
 # (symbolic links kept, so the loader finds the names it asks for), and the dynamic loader itself.

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The JVM options our worker runs with in its pod: those of the image's {@code ENTRYPOINT} (the
@@ -17,13 +18,41 @@ import java.util.Locale;
  * sees as its physical memory and sizes its heap by. The resource figures run the jar and their
  * floor with these, so they measure the worker as it is deployed, not as a bare {@code java -jar}
  * sizes itself on a large build machine (a quarter of its memory as heap).
+ *
+ * <p>The image maps a class data archive of the worker's classes, made in its build by a training
+ * run of {@code demo}; the archive belongs to one jar at one path. The worker here gets one made
+ * the same way for the local jar, once per benchmark JVM; the floor gets none (its classes are not
+ * the worker's), only the runtime's own archive, which every JVM maps.
  */
 final class PodJvm {
   static final Path DOCKERFILE = Path.of("Dockerfile");
   static final Path DEPLOYMENT = Path.of("manifests", "base", "deployment.yaml");
+  static final Path JAR = Path.of("target", "oz-worker-operator.jar");
+  static final Path ARCHIVE = Path.of("target", "bench", "worker.jsa");
+  private static final String ARCHIVE_OPTION = "-XX:SharedArchiveFile=";
+  private static boolean archiveMade;
 
   private PodJvm() {}
 
+  /** The pod's options, the image's class data archive replaced by one for the local jar. */
+  static List<String> workerOptions() throws IOException, InterruptedException {
+    List<String> options = new ArrayList<>();
+    for (String option : options()) {
+      if (option.startsWith(ARCHIVE_OPTION)) {
+        options.add(ARCHIVE_OPTION + classData().toAbsolutePath());
+      } else {
+        options.add(option);
+      }
+    }
+    return options;
+  }
+
+  /** The pod's options without the worker's class data archive, for a JVM running other code. */
+  static List<String> floorOptions() {
+    return options().stream().filter(option -> !option.startsWith(ARCHIVE_OPTION)).toList();
+  }
+
+  /** The options between {@code java} and {@code -jar} in the image, and the pod's memory. */
   static List<String> options() {
     try {
       List<String> options = new ArrayList<>(entrypointOptions(Files.readString(DOCKERFILE)));
@@ -31,6 +60,62 @@ final class PodJvm {
       return options;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Makes the worker's class data archive now, as the image build does, before anything is timed.
+   */
+  static void prepareClassData() throws IOException, InterruptedException {
+    classData();
+  }
+
+  /**
+   * The worker's class data archive for the local jar, made as the Dockerfile makes the image's: a
+   * {@code demo} run with the pod's options that saves the classes it loaded when it exits.
+   */
+  private static synchronized Path classData() throws IOException, InterruptedException {
+    if (archiveMade) {
+      return ARCHIVE;
+    }
+    Files.createDirectories(ARCHIVE.getParent());
+    Files.deleteIfExists(ARCHIVE);
+    Path scratch = Files.createTempDirectory(ARCHIVE.getParent(), "class-data-").toAbsolutePath();
+    List<String> command =
+        new ArrayList<>(
+            List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(floorOptions());
+    command.addAll(
+        List.of(
+            "-XX:ArchiveClassesAtExit=" + ARCHIVE.toAbsolutePath(),
+            "-jar",
+            JAR.toAbsolutePath().toString(),
+            "demo"));
+    Path log = scratch.resolve("demo.log");
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().remove("KUBECONFIG");
+    builder.environment().put("TMPDIR", scratch.toString());
+    builder.environment().put("HOME", scratch.toString());
+    Process demo = builder.start();
+    boolean ended = demo.waitFor(3, TimeUnit.MINUTES);
+    if (!ended) {
+      demo.destroyForcibly().waitFor();
+    }
+    if (!ended || demo.exitValue() != 0 || !Files.isRegularFile(ARCHIVE)) {
+      throw new IOException(
+          "the training run for the class data archive failed; its output is in " + log);
+    }
+    deleteTree(scratch);
+    archiveMade = true;
+    return ARCHIVE;
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (var paths = Files.walk(root)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
     }
   }
 

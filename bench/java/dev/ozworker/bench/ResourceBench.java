@@ -40,6 +40,7 @@ class ResourceBench {
   @Test
   void startUpAndMemory() throws Exception {
     Path cli = StandIn.install(dir.resolve("bin"));
+    PodJvm.prepareClassData();
     try (FakeOzServer oz = FakeOzServer.start(OurWorker.API_KEY);
         StartSignals signals = StartSignals.open(dir)) {
       Map<String, CompletableFuture<Long>> connected = new ConcurrentHashMap<>();
@@ -78,7 +79,8 @@ class ResourceBench {
                   return new Subject(p.pid(), p);
                 });
       }
-      String jvm = "a JVM that does nothing (same java, options and classpath)";
+      String jvm =
+          "a JVM that does nothing (same java and pod options, not the worker's class data)";
       List<Figure> figures =
           List.of(
               Figure.of("start_to_connected", "ms", Stats.of(ours.startMillis()))
@@ -98,7 +100,11 @@ class ResourceBench {
         Measured ref = reference;
         report.figure(ref == null ? figure : figure.withReference(referenceOf(figure, ref)));
       }
-      report.fact("tasks", TASKS).fact("jvm_options", String.join(" ", PodJvm.options())).write();
+      report
+          .fact("tasks", TASKS)
+          .fact("jvm_options", String.join(" ", PodJvm.options()))
+          .fact("floor_jvm_options", String.join(" ", PodJvm.floorOptions()))
+          .write();
     }
   }
 

@@ -24,15 +24,15 @@ public final class WorkerProcess implements AutoCloseable {
 
   /** Our worker with the Direct backend running {@code ozPath}; files and log under {@code dir}. */
   public static WorkerProcess worker(URI webSocketUrl, String workerId, Path dir, Path ozPath)
-      throws IOException {
+      throws IOException, InterruptedException {
     Files.writeString(dir.resolve("config.yaml"), OurWorker.directYaml(ozPath, dir));
     Path log = dir.resolve("worker.log");
     List<String> command = new ArrayList<>(List.of(java()));
-    command.addAll(PodJvm.options());
+    command.addAll(PodJvm.workerOptions());
     command.addAll(
         List.of(
             "-jar",
-            Path.of("target", "oz-worker-operator.jar").toAbsolutePath().toString(),
+            PodJvm.JAR.toAbsolutePath().toString(),
             "run",
             "--web-socket-url",
             webSocketUrl.toString(),
@@ -55,7 +55,7 @@ public final class WorkerProcess implements AutoCloseable {
   /** A JVM doing nothing but saying it is up: reads its first line before returning. */
   public static WorkerProcess idleJvm() throws IOException {
     List<String> command = new ArrayList<>(List.of(java()));
-    command.addAll(PodJvm.options());
+    command.addAll(PodJvm.floorOptions());
     command.addAll(
         List.of("-cp", System.getProperty("java.class.path"), IdleJvmMain.class.getName()));
     Process process =
