@@ -31,7 +31,7 @@ class DirectStartBench {
     Optional<Path> binary = ReferenceWorkerProcess.binary();
     try (StartSignals signals = StartSignals.open(dir);
         FakeOzServer server = FakeOzServer.start(OurWorker.API_KEY);
-        MockApi api = MockApi.start()) {
+        MockApi api = MockApi.startUnchecked()) {
       FrameWatch frames = FrameWatch.on(server);
       long[] floor = forkExec(oz, signals, "floor", WARM_UP, RUNS);
       long[][] ours;

@@ -39,7 +39,7 @@ class ThroughputBench {
   @Test
   void noOpBackendOnTheEmbeddedApiServer() throws Exception {
     try (FakeOzServer oz = FakeOzServer.start(OurWorker.API_KEY);
-        MockApi api = MockApi.start()) {
+        MockApi api = MockApi.startUnchecked()) {
       FrameWatch frames = FrameWatch.on(oz);
       double floor = ApiServerTasks.writesPerSecond(api.client(), "test", FLOOR_WRITES);
       double[] rates;
@@ -94,7 +94,7 @@ class ThroughputBench {
     Path cli = StandIn.install(dir.resolve("bin"));
     Optional<Path> binary = ReferenceWorkerProcess.binary();
     try (FakeOzServer oz = FakeOzServer.start(OurWorker.API_KEY);
-        MockApi api = MockApi.start()) {
+        MockApi api = MockApi.startUnchecked()) {
       FrameWatch frames = FrameWatch.on(oz);
       double[] ours;
       try (OurWorker worker =

@@ -44,7 +44,7 @@ class ClaimLatencyBench {
 
   @Test
   void assignmentToClaimedOnTheEmbeddedApiServer() throws Exception {
-    try (MockApi api = MockApi.start()) {
+    try (MockApi api = MockApi.startUnchecked()) {
       measureOn(api.client(), api.client(), false, "claim-latency", "bench", 50);
     }
   }

@@ -34,7 +34,7 @@ class ControllerBench {
 
   @Test
   void createToTornDownThroughTheController() throws Exception {
-    try (MockApi api = MockApi.start();
+    try (MockApi api = MockApi.startUnchecked();
         ScriptedBackend backend = new ScriptedBackend()) {
       WorkerConfig config =
           WorkerConfigs.resolve(

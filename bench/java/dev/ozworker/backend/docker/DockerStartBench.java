@@ -54,7 +54,7 @@ class DockerStartBench {
     try (TestDocker engine = TestDocker.connect();
         StartSignals signals = StartSignals.open(dir);
         FakeOzServer server = FakeOzServer.start(OurWorker.API_KEY);
-        MockApi api = MockApi.start()) {
+        MockApi api = MockApi.startUnchecked()) {
       String image = engine.busyboxWithEntrypoint(ENTRYPOINT);
       try {
         FrameWatch frames = FrameWatch.on(server);

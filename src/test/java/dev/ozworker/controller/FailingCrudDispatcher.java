@@ -7,6 +7,13 @@ import java.nio.charset.StandardCharsets;
 
 /** The embedded API's dispatcher, made to fail chosen writes with 503 as when etcd is down. */
 final class FailingCrudDispatcher extends StatusLockingCrudDispatcher {
+  /**
+   * @param verify check every lookup by name against the mock's own scan
+   */
+  FailingCrudDispatcher(boolean verify) {
+    super(verify);
+  }
+
   private volatile String failingCreates;
   private volatile String failingUpdates;
 

@@ -23,9 +23,24 @@ public final class MockApi implements AutoCloseable {
     this.dispatcher = dispatcher;
   }
 
+  /** Checks every lookup by name of the embedded API's index against a scan of all it stores. */
   public static MockApi start() {
-    FailingCrudDispatcher dispatcher = new FailingCrudDispatcher();
+    return start(true);
+  }
+
+  /** The embedded API server as the worker runs it, without that check: for benchmarks. */
+  public static MockApi startUnchecked() {
+    return start(false);
+  }
+
+  private static MockApi start(boolean verify) {
+    FailingCrudDispatcher dispatcher = new FailingCrudDispatcher(verify);
     return new MockApi(EmbeddedApiServer.start(dispatcher), dispatcher);
+  }
+
+  /** Whether lookups by name still use the embedded API's index (see NameIndexedCrudDispatcher). */
+  public boolean nameIndexInUse() {
+    return dispatcher.indexInUse();
   }
 
   /**

@@ -1,7 +1,6 @@
 package dev.ozworker.cli.embedded;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -14,8 +13,19 @@ import java.util.Map;
  * does, but accepts any PUT of {@code /status}: two writers of the status would then overwrite each
  * other silently, where a real API server makes the second one retry.
  */
-public class StatusLockingCrudDispatcher extends KubernetesCrudDispatcher {
+public class StatusLockingCrudDispatcher extends NameIndexedCrudDispatcher {
   private final Object writes = new Object();
+
+  public StatusLockingCrudDispatcher() {
+    this(false);
+  }
+
+  /**
+   * @param verify check every lookup by name against a scan of everything stored (for tests)
+   */
+  public StatusLockingCrudDispatcher(boolean verify) {
+    super(verify);
+  }
 
   @Override
   public MockResponse handleUpdate(RecordedRequest request) {
@@ -61,7 +71,7 @@ public class StatusLockingCrudDispatcher extends KubernetesCrudDispatcher {
     String body = new String(request.getBody().getBytes(), StandardCharsets.UTF_8);
     JsonNode sent =
         Serialization.unmarshal(body, JsonNode.class).path("metadata").path("resourceVersion");
-    Map.Entry<?, String> stored = findResource(getKey(resourcePath));
+    Map.Entry<?, String> stored = findByPath(resourcePath);
     if (!sent.isTextual() || sent.asText().isEmpty() || stored == null) {
       return false;
     }

@@ -1,0 +1,184 @@
+package dev.ozworker.cli.embedded;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.server.mock.KubernetesAttributesExtractor;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.crud.Attribute;
+import io.fabric8.mockwebserver.crud.AttributeSet;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.net.HttpURLConnection;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * fabric8's CRUD mock dispatcher with its stored objects indexed by name. The mock finds the object
+ * of every write and every read by name by testing each stored object in turn, so each request cost
+ * grew with everything stored (every task, Secret and Event): 70% of the embedded worker's CPU
+ * under a burst of tasks. Here a request about one object looks only at the objects of that name;
+ * lists, watches and deletes still go through the mock's own scan.
+ *
+ * <p>The index follows every change the mock makes ({@link #processEvent}). Should it ever miss one
+ * (an object stored under attributes it did not foresee), it stops being used and every lookup
+ * scans as before: slower, never wrong. With {@code verify}, every indexed lookup is checked
+ * against the scan and a difference fails the request, for tests.
+ */
+public class NameIndexedCrudDispatcher extends KubernetesCrudDispatcher {
+  private static final ThreadLocal<String> REQUESTED_NAME = new ThreadLocal<>();
+
+  private final KubernetesAttributesExtractor extractor;
+  private final boolean verify;
+  private final Map<String, Set<AttributeSet>> byName = new ConcurrentHashMap<>();
+  private final Map<AttributeSet, String> nameOf = new ConcurrentHashMap<>();
+  private volatile boolean complete = true;
+
+  /**
+   * @param verify check every indexed lookup against the mock's own scan (slow; for tests)
+   */
+  public NameIndexedCrudDispatcher(boolean verify) {
+    this.verify = verify;
+    this.extractor = (KubernetesAttributesExtractor) attributeExtractor;
+  }
+
+  /** Whether the index still follows every stored object, and lookups use it. */
+  public boolean indexInUse() {
+    return complete;
+  }
+
+  @Override
+  public MockResponse handleCreate(RecordedRequest request) {
+    JsonNode name =
+        Serialization.unmarshal(
+                new String(request.getBody().getBytes(), StandardCharsets.UTF_8), JsonNode.class)
+            .path("metadata")
+            .path("name");
+    return withName(name.isTextual() ? name.asText() : null, () -> super.handleCreate(request));
+  }
+
+  @Override
+  public MockResponse handleUpdate(RecordedRequest request) {
+    return withName(nameInPath(request.getPath()), () -> super.handleUpdate(request));
+  }
+
+  @Override
+  public MockResponse handlePatch(RecordedRequest request) {
+    return withName(nameInPath(request.getPath()), () -> super.handlePatch(request));
+  }
+
+  @Override
+  public MockResponse handleGet(String path) {
+    String name = nameInPath(path);
+    if (name == null || path.contains("?")) {
+      return super.handleGet(path); // lists, watches, and reads with options
+    }
+    Map.Entry<AttributeSet, String> found = findByPath(path);
+    return found == null
+        ? new MockResponse().setResponseCode(HttpURLConnection.HTTP_NOT_FOUND)
+        : new MockResponse().setResponseCode(HttpURLConnection.HTTP_OK).setBody(found.getValue());
+  }
+
+  /** The object stored at {@code path} (a path naming one object), if any. */
+  protected Map.Entry<AttributeSet, String> findByPath(String path) {
+    return withName(nameInPath(path), () -> findResource(getKey(path)));
+  }
+
+  @Override
+  public Map.Entry<AttributeSet, String> findResource(AttributeSet attributes) {
+    String name = REQUESTED_NAME.get();
+    if (!complete
+        || name == null
+        || !attributes.matches(
+            AttributeSet.map(new Attribute(KubernetesAttributesExtractor.NAME, name)))) {
+      return super.findResource(attributes);
+    }
+    Map.Entry<AttributeSet, String> found = null;
+    for (AttributeSet stored : byName.getOrDefault(name, Set.of())) {
+      String value = map.get(stored);
+      if (value != null && stored.matches(attributes)) {
+        found = Map.entry(stored, value);
+        break;
+      }
+    }
+    if (verify) {
+      Map.Entry<AttributeSet, String> scanned = super.findResource(attributes);
+      if (!Objects.equals(
+          scanned == null ? null : scanned.getKey(), found == null ? null : found.getKey())) {
+        throw new IllegalStateException(
+            "the name index found " + found + " where the scan found " + scanned);
+      }
+    }
+    return found;
+  }
+
+  @Override
+  public void processEvent(
+      String path,
+      AttributeSet pathAttributes,
+      AttributeSet oldAttributes,
+      GenericKubernetesResource resource,
+      String newState) {
+    super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
+    if (oldAttributes != null) {
+      forget(oldAttributes);
+    }
+    if (newState == null) {
+      return;
+    }
+    // The key the mock stored it under, worked out as the mock does.
+    AttributeSet stored =
+        resource != null ? extractor.extract(resource) : extractor.fromResource(newState);
+    if (!stored.containsKey(KubernetesAttributesExtractor.PLURAL)) {
+      stored = AttributeSet.merge(pathAttributes, stored);
+    }
+    String name =
+        (resource != null
+                ? resource
+                : Serialization.unmarshal(newState, GenericKubernetesResource.class))
+            .getMetadata()
+            .getName();
+    if (name == null || !map.containsKey(stored)) {
+      complete = false;
+      return;
+    }
+    byName.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet()).add(stored);
+    nameOf.put(stored, name);
+  }
+
+  @Override
+  public void reset() {
+    super.reset();
+    byName.clear();
+    nameOf.clear();
+  }
+
+  private void forget(AttributeSet attributes) {
+    String name = nameOf.remove(attributes);
+    if (name != null) {
+      byName.computeIfPresent(
+          name,
+          (n, stored) -> {
+            stored.remove(attributes);
+            return stored.isEmpty() ? null : stored;
+          });
+    }
+  }
+
+  private String nameInPath(String path) {
+    return extractor.fromKubernetesPath(path).get(KubernetesAttributesExtractor.NAME);
+  }
+
+  private static <T> T withName(String name, java.util.function.Supplier<T> request) {
+    String outer = REQUESTED_NAME.get();
+    REQUESTED_NAME.set(name);
+    try {
+      return request.get();
+    } finally {
+      REQUESTED_NAME.set(outer);
+    }
+  }
+}
