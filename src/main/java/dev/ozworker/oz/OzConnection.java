@@ -91,24 +91,28 @@ final class OzConnection implements WebSocket.Listener {
     long sequence = ++confirmations;
     CompletableFuture<Void> answered = new CompletableFuture<>();
     unconfirmed.put(sequence, answered);
+    answered.whenComplete((ignored, error) -> unconfirmed.remove(sequence));
     ByteBuffer payload = ByteBuffer.allocate(1 + Long.BYTES).put(CONFIRMING).putLong(sequence);
     enqueue(() -> socket.sendPing(payload.flip()))
-        .exceptionally(
-            error -> {
-              answered.completeExceptionally(error);
-              return null;
-            });
-    answered
-        .orTimeout(timings.writeDeadline().toMillis(), TimeUnit.MILLISECONDS)
         .whenComplete(
-            (ignored, error) -> {
-              unconfirmed.remove(sequence);
-              if (error != null && rootCause(error) instanceof TimeoutException) {
-                drop(
-                    "Oz did not answer a ping within "
-                        + timings.writeDeadline().toMillis()
-                        + " ms");
+            (pinged, error) -> {
+              if (error != null) {
+                answered.completeExceptionally(error);
+                return;
               }
+              // timed from the ping's write, not from the writes queued before it
+              answered
+                  .orTimeout(timings.writeDeadline().toMillis(), TimeUnit.MILLISECONDS)
+                  .exceptionally(
+                      late -> {
+                        if (rootCause(late) instanceof TimeoutException) {
+                          drop(
+                              "Oz did not answer a ping within "
+                                  + timings.writeDeadline().toMillis()
+                                  + " ms");
+                        }
+                        return null;
+                      });
             });
     return answered;
   }
