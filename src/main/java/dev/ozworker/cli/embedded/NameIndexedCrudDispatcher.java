@@ -15,6 +15,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 
 /**
  * fabric8's CRUD mock dispatcher with its stored objects indexed by name. The mock finds the object
@@ -36,6 +39,9 @@ public class NameIndexedCrudDispatcher extends KubernetesCrudDispatcher {
   private final Map<String, Set<AttributeSet>> byName = new ConcurrentHashMap<>();
   private final Map<AttributeSet, String> nameOf = new ConcurrentHashMap<>();
   private volatile boolean complete = true;
+  // The mock's own lock is private: a read by name through the index must not see a write half
+  // done (the old attributes removed, the new not yet stored), so writes and such reads take this.
+  private final ReadWriteLock consistent = new ReentrantReadWriteLock();
 
   /**
    * @param verify check every indexed lookup against the mock's own scan (slow; for tests)
@@ -57,17 +63,24 @@ public class NameIndexedCrudDispatcher extends KubernetesCrudDispatcher {
                 new String(request.getBody().getBytes(), StandardCharsets.UTF_8), JsonNode.class)
             .path("metadata")
             .path("name");
-    return withName(name.isTextual() ? name.asText() : null, () -> super.handleCreate(request));
+    return writing(
+        () -> withName(name.isTextual() ? name.asText() : null, () -> super.handleCreate(request)));
   }
 
   @Override
   public MockResponse handleUpdate(RecordedRequest request) {
-    return withName(nameInPath(request.getPath()), () -> super.handleUpdate(request));
+    return writing(
+        () -> withName(nameInPath(request.getPath()), () -> super.handleUpdate(request)));
   }
 
   @Override
   public MockResponse handlePatch(RecordedRequest request) {
-    return withName(nameInPath(request.getPath()), () -> super.handlePatch(request));
+    return writing(() -> withName(nameInPath(request.getPath()), () -> super.handlePatch(request)));
+  }
+
+  @Override
+  public MockResponse handleDelete(String path) {
+    return writing(() -> super.handleDelete(path));
   }
 
   @Override
@@ -76,7 +89,13 @@ public class NameIndexedCrudDispatcher extends KubernetesCrudDispatcher {
     if (name == null || path.contains("?")) {
       return super.handleGet(path); // lists, watches, and reads with options
     }
-    Map.Entry<AttributeSet, String> found = findByPath(path);
+    Map.Entry<AttributeSet, String> found;
+    consistent.readLock().lock();
+    try {
+      found = findByPath(path);
+    } finally {
+      consistent.readLock().unlock();
+    }
     return found == null
         ? new MockResponse().setResponseCode(HttpURLConnection.HTTP_NOT_FOUND)
         : new MockResponse().setResponseCode(HttpURLConnection.HTTP_OK).setBody(found.getValue());
@@ -168,11 +187,20 @@ public class NameIndexedCrudDispatcher extends KubernetesCrudDispatcher {
     }
   }
 
+  private <T> T writing(Supplier<T> write) {
+    consistent.writeLock().lock();
+    try {
+      return write.get();
+    } finally {
+      consistent.writeLock().unlock();
+    }
+  }
+
   private String nameInPath(String path) {
     return extractor.fromKubernetesPath(path).get(KubernetesAttributesExtractor.NAME);
   }
 
-  private static <T> T withName(String name, java.util.function.Supplier<T> request) {
+  private static <T> T withName(String name, Supplier<T> request) {
     String outer = REQUESTED_NAME.get();
     REQUESTED_NAME.set(name);
     try {
