@@ -58,13 +58,8 @@ public class NameIndexedCrudDispatcher extends KubernetesCrudDispatcher {
 
   @Override
   public MockResponse handleCreate(RecordedRequest request) {
-    JsonNode name =
-        Serialization.unmarshal(
-                new String(request.getBody().getBytes(), StandardCharsets.UTF_8), JsonNode.class)
-            .path("metadata")
-            .path("name");
-    return writing(
-        () -> withName(name.isTextual() ? name.asText() : null, () -> super.handleCreate(request)));
+    String name = nameInBody(request);
+    return writing(() -> withName(name, () -> super.handleCreate(request)));
   }
 
   @Override
@@ -193,6 +188,20 @@ public class NameIndexedCrudDispatcher extends KubernetesCrudDispatcher {
       return write.get();
     } finally {
       consistent.writeLock().unlock();
+    }
+  }
+
+  /** The {@code metadata.name} of a create's body; null when it has none (the mock then scans). */
+  private static String nameInBody(RecordedRequest request) {
+    try {
+      JsonNode name =
+          Serialization.unmarshal(
+                  new String(request.getBody().getBytes(), StandardCharsets.UTF_8), JsonNode.class)
+              .path("metadata")
+              .path("name");
+      return name.isTextual() ? name.asText() : null;
+    } catch (RuntimeException unreadable) {
+      return null; // the mock answers it as it answers any body it cannot read
     }
   }
 
