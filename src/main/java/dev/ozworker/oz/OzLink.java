@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,11 +102,7 @@ public final class OzLink implements AutoCloseable {
    * there is no connection, and when the write fails or misses its deadline.
    */
   CompletableFuture<Void> send(WorkerMessage message) {
-    OzConnection connection = current;
-    if (connection == null || !connection.isOpen()) {
-      return CompletableFuture.failedFuture(new IllegalStateException("not connected to Oz"));
-    }
-    return connection.write(codec.encode(message));
+    return onLiveConnection(connection -> connection.write(codec.encode(message)));
   }
 
   /**
@@ -114,17 +111,26 @@ public final class OzLink implements AutoCloseable {
    * does not answer in time.
    */
   public CompletableFuture<Void> deliver(WorkerMessage message) {
+    return onLiveConnection(
+        connection -> {
+          CompletableFuture<Void> written;
+          CompletableFuture<Void> read;
+          synchronized (connection) {
+            written = connection.write(codec.encode(message));
+            read = connection.confirm();
+          }
+          return written.thenCombine(read, (ignored, alsoIgnored) -> null);
+        });
+  }
+
+  /** Runs {@code use} on the live connection, or fails at once when there is none. */
+  private CompletableFuture<Void> onLiveConnection(
+      Function<OzConnection, CompletableFuture<Void>> use) {
     OzConnection connection = current;
     if (connection == null || !connection.isOpen()) {
       return CompletableFuture.failedFuture(new IllegalStateException("not connected to Oz"));
     }
-    CompletableFuture<Void> written;
-    CompletableFuture<Void> read;
-    synchronized (connection) {
-      written = connection.write(codec.encode(message));
-      read = connection.confirm();
-    }
-    return written.thenCombine(read, (ignored, alsoIgnored) -> null);
+    return use.apply(connection);
   }
 
   /** Writes {@code message} now if connected, else on the next connection. */
