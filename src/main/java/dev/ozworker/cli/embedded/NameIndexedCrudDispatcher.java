@@ -87,7 +87,7 @@ public class NameIndexedCrudDispatcher extends KubernetesCrudDispatcher {
     Map.Entry<AttributeSet, String> found;
     consistent.readLock().lock();
     try {
-      found = findByPath(path);
+      found = withName(name, () -> findResource(getKey(path)));
     } finally {
       consistent.readLock().unlock();
     }
