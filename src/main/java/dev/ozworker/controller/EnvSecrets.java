@@ -114,13 +114,14 @@ final class EnvSecrets {
     owners.add(owner);
     // One request: a merge patch of the owners, built on the Secret as it was read and checked
     // against that version (a conflict fails it), instead of reading the Secret again to edit it.
+    // Patched through the Secret itself: by name alone, the client would read it first.
     Map<String, Object> metadata = new LinkedHashMap<>();
     metadata.put("resourceVersion", secret.getMetadata().getResourceVersion());
     metadata.put("ownerReferences", owners);
     client
         .secrets()
         .inNamespace(task.getMetadata().getNamespace())
-        .withName(secret.getMetadata().getName())
+        .resource(secret)
         .patch(
             PatchContext.of(PatchType.JSON_MERGE),
             client.getKubernetesSerialization().asJson(Map.of("metadata", metadata)));

@@ -3,6 +3,7 @@ package dev.ozworker.intake;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -72,10 +73,11 @@ final class TaskStore {
   boolean cancel(String name) {
     for (int attempt = 1; ; attempt++) {
       try {
+        // Patched through a task carrying only its name: by name alone, the client reads it first.
         client
             .resources(AgentTask.class)
             .inNamespace(namespace)
-            .withName(name)
+            .resource(named(name))
             .patch(PatchContext.of(PatchType.JSON_MERGE), CANCEL_PATCH);
         return true;
       } catch (KubernetesClientException e) {
@@ -93,6 +95,12 @@ final class TaskStore {
         }
       }
     }
+  }
+
+  private AgentTask named(String name) {
+    AgentTask task = new AgentTask();
+    task.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    return task;
   }
 
   /** Creates {@code resource}: as the API server answered, or empty when it exists already. */

@@ -47,6 +47,28 @@ class EnvSecretsTest {
   }
 
   @Test
+  void owningASecretAsItWasReadTakesOneRequest() throws Exception {
+    TaskResources resources =
+        new AssignmentMapping("w1", BackendKind.DIRECT).toResources(OzFrames.referenceAssignment());
+    Secret read = client.resource(resources.envSecret()).create();
+    AgentTask task = client.resource(resources.agentTask()).create();
+    int before = api.requestCount();
+
+    new EnvSecrets(client).own(task, read);
+
+    assertThat(api.requestCount() - before).isEqualTo(1);
+    assertThat(
+            client
+                .secrets()
+                .withName(read.getMetadata().getName())
+                .get()
+                .getMetadata()
+                .getOwnerReferences())
+        .singleElement()
+        .satisfies(owner -> assertThat(owner.getUid()).isEqualTo(task.getMetadata().getUid()));
+  }
+
+  @Test
   void aSecretNotMadeForTheTaskIsNeverOwned() throws Exception {
     TaskResources resources =
         new AssignmentMapping("w1", BackendKind.DIRECT).toResources(OzFrames.referenceAssignment());
