@@ -6,7 +6,9 @@ import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Plural;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
 import io.fabric8.kubernetes.model.annotation.Version;
 
 /**
@@ -16,6 +18,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Group(AgentTask.GROUP)
 @Version(AgentTask.VERSION)
 @ShortNames("at")
+// Named here, though these are the names fabric8 would derive: derived, they cost a run of
+// pluralisation rules (regular expressions) on every AgentTask made, read or written.
+@Plural("agenttasks")
+@Singular("agenttask")
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Title", jsonPath = ".spec.title", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Worker", jsonPath = ".status.workerId", type = Type.STRING)
