@@ -1,16 +1,13 @@
 package dev.ozworker.cli.embedded;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.server.mock.KubernetesAttributesExtractor;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.crud.Attribute;
 import io.fabric8.mockwebserver.crud.AttributeSet;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.net.HttpURLConnection;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -150,11 +147,9 @@ public class NameIndexedCrudDispatcher extends KubernetesCrudDispatcher {
       stored = AttributeSet.merge(pathAttributes, stored);
     }
     String name =
-        (resource != null
-                ? resource
-                : Serialization.unmarshal(newState, GenericKubernetesResource.class))
-            .getMetadata()
-            .getName();
+        resource != null
+            ? resource.getMetadata().getName()
+            : JsonMetadata.field(newState, "name").orElse(null);
     if (name == null || !map.containsKey(stored)) {
       complete = false;
       return;
@@ -191,18 +186,12 @@ public class NameIndexedCrudDispatcher extends KubernetesCrudDispatcher {
     }
   }
 
-  /** The {@code metadata.name} of a create's body; null when it has none (the mock then scans). */
+  /**
+   * The {@code metadata.name} of a create's body; null when it has none (the mock then scans, and
+   * answers a body it cannot read as it answers any).
+   */
   private static String nameInBody(RecordedRequest request) {
-    try {
-      JsonNode name =
-          Serialization.unmarshal(
-                  new String(request.getBody().getBytes(), StandardCharsets.UTF_8), JsonNode.class)
-              .path("metadata")
-              .path("name");
-      return name.isTextual() ? name.asText() : null;
-    } catch (RuntimeException unreadable) {
-      return null; // the mock answers it as it answers any body it cannot read
-    }
+    return JsonMetadata.field(request.getBody().getBytes(), "name").orElse(null);
   }
 
   private String nameInPath(String path) {

@@ -1,11 +1,9 @@
 package dev.ozworker.cli.embedded;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * fabric8's CRUD mock dispatcher with optimistic concurrency on the status subresource too. The
@@ -67,18 +65,13 @@ public class StatusLockingCrudDispatcher extends NameIndexedCrudDispatcher {
   }
 
   private boolean isStale(String resourcePath, RecordedRequest request) {
-    // Read a copy: the handler reads the body again.
-    String body = new String(request.getBody().getBytes(), StandardCharsets.UTF_8);
-    JsonNode sent =
-        Serialization.unmarshal(body, JsonNode.class).path("metadata").path("resourceVersion");
+    Optional<String> sent =
+        JsonMetadata.field(request.getBody().getBytes(), "resourceVersion")
+            .filter(version -> !version.isEmpty());
     Map.Entry<?, String> stored = findByPath(resourcePath);
-    if (!sent.isTextual() || sent.asText().isEmpty() || stored == null) {
+    if (sent.isEmpty() || stored == null) {
       return false;
     }
-    JsonNode current =
-        Serialization.unmarshal(stored.getValue(), JsonNode.class)
-            .path("metadata")
-            .path("resourceVersion");
-    return !current.asText().equals(sent.asText());
+    return !JsonMetadata.field(stored.getValue(), "resourceVersion").equals(sent);
   }
 }
