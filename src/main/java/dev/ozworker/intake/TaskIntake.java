@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -38,6 +39,9 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
   /** Why an assignment that arrives while the worker drains is rejected. */
   public static final String SHUTTING_DOWN = "worker is shutting down";
 
+  /** How many assignments are written to the API server at once. */
+  static final int STORES_AT_ONCE = 16;
+
   /** Why a task that could not be stored is rejected. */
   static final String STORE_FAILED = "worker could not store the task";
 
@@ -52,6 +56,13 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
   private final ExecutorService executor =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("oz-intake-", 0).factory());
   private final TaskSequencer sequencer = new TaskSequencer(executor);
+
+  /**
+   * At most {@link #STORES_AT_ONCE} assignments are stored at once; the others wait their turn. A
+   * burst of a thousand assignments would otherwise open a thousand connections to the API server.
+   */
+  private final Semaphore storing = new Semaphore(STORES_AT_ONCE);
+
   private volatile boolean draining;
 
   /**
@@ -178,6 +189,7 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
 
   private void store(String taskId, String name, TaskResources resources) {
     TaskStore.Stored stored;
+    storing.acquireUninterruptibly();
     try {
       stored = store.store(resources);
     } catch (KubernetesClientException e) {
@@ -189,6 +201,8 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
       metrics.rejected(WorkerMetrics.STORE_FAILED);
       replies.accept(new TaskRejected(taskId, STORE_FAILED));
       return;
+    } finally {
+      storing.release();
     }
     switch (stored) {
       case NEW -> {

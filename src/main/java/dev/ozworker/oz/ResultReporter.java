@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -43,6 +44,11 @@ public final class ResultReporter implements AutoCloseable {
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
   // Reported by this process: events older than our own write of `reported` must not resend.
   private final Set<String> done = ConcurrentHashMap.newKeySet();
+
+  /** How many {@code reported} writes go to the API server at once. */
+  static final int WRITES_AT_ONCE = 16;
+
+  private final Semaphore writing = new Semaphore(WRITES_AT_ONCE);
   private final ScheduledExecutorService retries =
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().name("oz-report-retry").daemon().factory());
@@ -172,7 +178,7 @@ public final class ResultReporter implements AutoCloseable {
   private void markReported(String key, WorkerMessage sent, Duration retry) {
     MDC.put("task", key.substring(key.indexOf('/') + 1));
     try {
-      if (writeReported(key)) {
+      if (writeReportedInTurn(key)) {
         metrics.reported(key.substring(key.indexOf('/') + 1));
         LOG.info("reported {} to Oz", describe(sent));
       }
@@ -192,6 +198,19 @@ public final class ResultReporter implements AutoCloseable {
           TimeUnit.MILLISECONDS);
     } finally {
       MDC.remove("task");
+    }
+  }
+
+  /**
+   * {@link #writeReported} once fewer than {@link #WRITES_AT_ONCE} others are being written: a
+   * burst of results must not open a connection to the API server for each.
+   */
+  private boolean writeReportedInTurn(String key) {
+    writing.acquireUninterruptibly();
+    try {
+      return writeReported(key);
+    } finally {
+      writing.release();
     }
   }
 
