@@ -23,6 +23,11 @@ import dev.ozworker.oz.fake.FakeOzServer.Frame;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.http.BasicBuilder;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.Interceptor;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,6 +35,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -127,6 +134,56 @@ class OzLinkEndToEndTest {
     await().atMost(WAIT).until(() -> oz.framesAbout("busy", "task_completed").size() == 1);
     oz.assign("w1", assignment("extra"));
     await().atMost(WAIT).until(() -> oz.framesAbout("extra", "task_claimed").size() == 1);
+  }
+
+  @Test
+  void aBurstOfAssignmentsIsStoredSixteenAtATime() {
+    // The API server holds every AgentTask create until the test lets them through.
+    AtomicInteger held = new AtomicInteger();
+    CountDownLatch open = new CountDownLatch(1);
+    Interceptor holdCreates =
+        new Interceptor() {
+          @Override
+          public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+            if (request.method().equals("POST")
+                && request.uri().getPath().endsWith("/agenttasks")) {
+              held.incrementAndGet();
+              try {
+                open.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          }
+        };
+    KubernetesClient slowApi =
+        new KubernetesClientBuilder()
+            .withConfig(client.getConfiguration())
+            .withHttpClientFactory(new JdkHttpClientFactory())
+            .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("hold", holdCreates))
+            .build();
+    started.add(slowApi);
+    worker("worker_id: w1", slowApi);
+    started.add(open::countDown); // closed first: no store is left waiting when the worker stops
+
+    for (int i = 0; i < 40; i++) {
+      oz.assign("w1", assignment("burst-" + i));
+    }
+
+    await().atMost(WAIT).until(() -> held.get() == 16);
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(WAIT)
+        .until(
+            () ->
+                held.get() == 16
+                    && client.secrets().inNamespace(namespace).list().getItems().size() == 16);
+    open.countDown();
+    for (int i = 0; i < 40; i++) {
+      String id = "burst-" + i;
+      await().atMost(WAIT).until(() -> oz.framesAbout(id, "task_claimed").size() == 1);
+    }
+    assertThat(held).hasValue(40);
   }
 
   @Test
