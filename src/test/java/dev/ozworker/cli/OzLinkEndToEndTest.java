@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskFailure;
@@ -134,6 +135,22 @@ class OzLinkEndToEndTest {
     await().atMost(WAIT).until(() -> oz.framesAbout("busy", "task_completed").size() == 1);
     oz.assign("w1", assignment("extra"));
     await().atMost(WAIT).until(() -> oz.framesAbout("extra", "task_claimed").size() == 1);
+  }
+
+  @Test
+  void aTaskFromOzIsStoredWithTheControllersFinalizerSoItIsNeverPatchedIn() {
+    backend.ends("t1", new TaskOutcome.Succeeded(""));
+    worker("worker_id: w1");
+
+    oz.assign("w1", assignment("t1"));
+
+    await().atMost(WAIT).until(() -> oz.framesAbout("t1", "task_completed").size() == 1);
+    assertThat(agentTask("t1").getMetadata().getFinalizers())
+        .containsExactly(AgentTaskKeys.FINALIZER);
+    assertThat(api.patched()).noneMatch(path -> path.contains("/agenttasks/"));
+
+    client.resource(agentTask("t1")).delete();
+    await().atMost(WAIT).until(() -> agentTask("t1") == null);
   }
 
   @Test

@@ -4,6 +4,8 @@ import dev.ozworker.cli.embedded.StatusLockingCrudDispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /** The embedded API's dispatcher, made to fail chosen writes with 503 as when etcd is down. */
 final class FailingCrudDispatcher extends StatusLockingCrudDispatcher {
@@ -14,6 +16,7 @@ final class FailingCrudDispatcher extends StatusLockingCrudDispatcher {
     super(verify);
   }
 
+  private final List<String> patched = new CopyOnWriteArrayList<>();
   private volatile String failingCreates;
   private volatile String failingUpdates;
 
@@ -35,6 +38,17 @@ final class FailingCrudDispatcher extends StatusLockingCrudDispatcher {
       return unavailable();
     }
     return super.handleUpdate(request);
+  }
+
+  /** The paths of every PATCH answered, in order. */
+  List<String> patched() {
+    return List.copyOf(patched);
+  }
+
+  @Override
+  public MockResponse handlePatch(RecordedRequest request) {
+    patched.add(request.getPath());
+    return super.handlePatch(request);
   }
 
   @Override

@@ -77,6 +77,11 @@ public final class MockApi implements AutoCloseable {
     return client;
   }
 
+  /** The paths of the PATCH requests answered so far, in order. */
+  public List<String> patched() {
+    return dispatcher.patched();
+  }
+
   /** Requests the server has answered so far. */
   public int requestCount() {
     return server.requestCount();
