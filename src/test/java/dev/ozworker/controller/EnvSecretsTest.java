@@ -24,12 +24,21 @@ class EnvSecretsTest {
     api.close();
   }
 
-  @Test
-  void aSecretChangedSinceItWasReadIsOwnedOnItsNewVersionKeepingTheChange() throws Exception {
+  /** A task's Secret and the task, as the API server answered their creation. */
+  record Stored(Secret secret, AgentTask task) {}
+
+  Stored storeReferenceTask() throws Exception {
     TaskResources resources =
         new AssignmentMapping("w1", BackendKind.DIRECT).toResources(OzFrames.referenceAssignment());
-    Secret read = client.resource(resources.envSecret()).create();
-    AgentTask task = client.resource(resources.agentTask()).create();
+    Secret secret = client.resource(resources.envSecret()).create();
+    return new Stored(secret, client.resource(resources.agentTask()).create());
+  }
+
+  @Test
+  void aSecretChangedSinceItWasReadIsOwnedOnItsNewVersionKeepingTheChange() throws Exception {
+    Stored stored = storeReferenceTask();
+    Secret read = stored.secret();
+    AgentTask task = stored.task();
     client
         .secrets()
         .withName(read.getMetadata().getName())
@@ -48,10 +57,9 @@ class EnvSecretsTest {
 
   @Test
   void owningASecretAsItWasReadTakesOneRequest() throws Exception {
-    TaskResources resources =
-        new AssignmentMapping("w1", BackendKind.DIRECT).toResources(OzFrames.referenceAssignment());
-    Secret read = client.resource(resources.envSecret()).create();
-    AgentTask task = client.resource(resources.agentTask()).create();
+    Stored stored = storeReferenceTask();
+    Secret read = stored.secret();
+    AgentTask task = stored.task();
     int before = api.requestCount();
 
     new EnvSecrets(client).own(task, read);
