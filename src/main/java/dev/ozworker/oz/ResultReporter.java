@@ -37,6 +37,9 @@ public final class ResultReporter implements AutoCloseable {
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration MAX_RETRY = Duration.ofSeconds(30);
 
+  /** How many {@code reported} writes go to the API server at once. */
+  static final int WRITES_AT_ONCE = 16;
+
   private final KubernetesClient client;
   private final WorkerMetrics metrics;
   private final SharedIndexInformer<AgentTask> tasks;
@@ -44,10 +47,6 @@ public final class ResultReporter implements AutoCloseable {
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
   // Reported by this process: events older than our own write of `reported` must not resend.
   private final Set<String> done = ConcurrentHashMap.newKeySet();
-
-  /** How many {@code reported} writes go to the API server at once. */
-  static final int WRITES_AT_ONCE = 16;
-
   private final Semaphore writing = new Semaphore(WRITES_AT_ONCE);
   private final ScheduledExecutorService retries =
       Executors.newSingleThreadScheduledExecutor(
