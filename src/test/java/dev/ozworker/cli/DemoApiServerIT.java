@@ -29,6 +29,8 @@ class DemoApiServerIT {
       Map<String, String> env = new HashMap<>();
       env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
       env.put("HOME", home.toString());
+      // The demo keeps its folder (task logs) for the user: here it goes with the test's own.
+      env.put("TMPDIR", home.toString());
       StringWriter out = new StringWriter();
       StringWriter err = new StringWriter();
 
