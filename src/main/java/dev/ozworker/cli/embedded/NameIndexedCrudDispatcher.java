@@ -1,8 +1,6 @@
 package dev.ozworker.cli.embedded;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.server.mock.KubernetesAttributesExtractor;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.mockwebserver.crud.Attribute;
 import io.fabric8.mockwebserver.crud.AttributeSet;
 import io.fabric8.mockwebserver.http.MockResponse;
@@ -23,12 +21,12 @@ import java.util.function.Supplier;
  * under a burst of tasks. Here a request about one object looks only at the objects of that name;
  * lists, watches and deletes still go through the mock's own scan.
  *
- * <p>The index follows every change the mock makes ({@link #processEvent}). Should it ever miss one
- * (an object stored under attributes it did not foresee), it stops being used and every lookup
- * scans as before: slower, never wrong. With {@code verify}, every indexed lookup is checked
- * against the scan and a difference fails the request, for tests.
+ * <p>The index follows every change the mock makes ({@link #stored}). Should it ever miss one (an
+ * object stored under attributes it did not foresee), it stops being used and every lookup scans as
+ * before: slower, never wrong. With {@code verify}, every indexed lookup is checked against the
+ * scan and a difference fails the request, for tests.
  */
-public class NameIndexedCrudDispatcher extends KubernetesCrudDispatcher {
+public class NameIndexedCrudDispatcher extends LeanCrudDispatcher {
   private static final ThreadLocal<String> REQUESTED_NAME = new ThreadLocal<>();
 
   private final KubernetesAttributesExtractor extractor;
@@ -127,35 +125,19 @@ public class NameIndexedCrudDispatcher extends KubernetesCrudDispatcher {
   }
 
   @Override
-  public void processEvent(
-      String path,
-      AttributeSet pathAttributes,
-      AttributeSet oldAttributes,
-      GenericKubernetesResource resource,
-      String newState) {
-    super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
-    if (oldAttributes != null) {
-      forget(oldAttributes);
+  protected void stored(AttributeSet oldKey, AttributeSet newKey, String name) {
+    if (oldKey != null) {
+      forget(oldKey);
     }
-    if (newState == null) {
+    if (newKey == null) {
       return;
     }
-    // The key the mock stored it under, worked out as the mock does.
-    AttributeSet stored =
-        resource != null ? extractor.extract(resource) : extractor.fromResource(newState);
-    if (!stored.containsKey(KubernetesAttributesExtractor.PLURAL)) {
-      stored = AttributeSet.merge(pathAttributes, stored);
-    }
-    String name =
-        resource != null
-            ? resource.getMetadata().getName()
-            : JsonMetadata.field(newState, "name").orElse(null);
-    if (name == null || !map.containsKey(stored)) {
+    if (name == null || !map.containsKey(newKey)) {
       complete = false;
       return;
     }
-    byName.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet()).add(stored);
-    nameOf.put(stored, name);
+    byName.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet()).add(newKey);
+    nameOf.put(newKey, name);
   }
 
   @Override
