@@ -2,6 +2,7 @@ package dev.ozworker.controller;
 
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskStatus;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import java.time.Clock;
@@ -15,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * ({@link TaskMetrics}).
  *
  * <p>The status goes out whole, as a PUT with the resourceVersion the status was computed from (ADR
- * 0006): it replaces the status exactly, and a concurrent write makes it retry on the newer
- * version. The written version is cached for the next reconcile.
+ * 0006), in an AgentTask carrying only its name and the status: it replaces the status exactly, and
+ * a concurrent write makes it retry on the newer version. The written version is cached for the
+ * next reconcile.
  */
 final class StatusWriter {
   private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
@@ -46,15 +48,13 @@ final class StatusWriter {
             context,
             current -> {
               replaced.set(current.getStatus());
-              AgentTask copy = context.getClient().getKubernetesSerialization().clone(current);
               // `reported` is the result reporter's, and only ever turns true: a retry after a
               // conflict must not take it back with a status computed from an older version.
               if (current.getStatus() != null
                   && Boolean.TRUE.equals(current.getStatus().getReported())) {
                 next.setReported(true);
               }
-              copy.setStatus(next);
-              return copy;
+              return statusOnly(current, next);
             });
     AgentTaskStatus before = replaced.get();
     if (before == null || before.getPhase() != next.getPhase()) {
@@ -67,5 +67,20 @@ final class StatusWriter {
     metrics.changed(task, before, next);
     new TaskEvents(context.getClient(), workerId, clock).changed(task, before, next);
     return updated;
+  }
+
+  /**
+   * What a status write sends: the name and the status. The status subresource takes nothing else
+   * from it, so the spec and the rest of the metadata would only be written out and read again.
+   */
+  private static AgentTask statusOnly(AgentTask current, AgentTaskStatus status) {
+    AgentTask task = new AgentTask();
+    task.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(current.getMetadata().getName())
+            .withNamespace(current.getMetadata().getNamespace())
+            .build());
+    task.setStatus(status);
+    return task;
   }
 }

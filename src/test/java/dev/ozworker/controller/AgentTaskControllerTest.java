@@ -105,6 +105,25 @@ class AgentTaskControllerTest {
   }
 
   @Test
+  void aStatusWriteSendsTheNameAndTheStatusAndLeavesTheSpecAsItWas() {
+    backend.ends("slim", new TaskOutcome.Succeeded(""));
+    controller("worker_id: w1");
+
+    create(userTask("slim"));
+
+    AgentTask done = awaitTornDown("slim");
+    assertThat(done.getSpec().getPrompt()).isEqualTo("Say hello");
+    List<String> writes = api.statusWrites();
+    assertThat(writes).hasSizeGreaterThanOrEqualTo(3);
+    assertThat(writes)
+        .allSatisfy(
+            body -> {
+              assertThat(body).contains("\"name\":\"slim\"", "\"status\":");
+              assertThat(body).doesNotContain("\"spec\"", "Say hello", "finalizers", "labels");
+            });
+  }
+
+  @Test
   void aFailedAgentLeavesItsExitCodeReasonAndAWarning() {
     backend.ends(
         "broken",

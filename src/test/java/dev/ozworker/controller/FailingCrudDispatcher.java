@@ -17,6 +17,7 @@ final class FailingCrudDispatcher extends StatusLockingCrudDispatcher {
   }
 
   private final List<String> patched = new CopyOnWriteArrayList<>();
+  private final List<String> statusWrites = new CopyOnWriteArrayList<>();
   private volatile String failingCreates;
   private volatile String failingUpdates;
 
@@ -32,12 +33,20 @@ final class FailingCrudDispatcher extends StatusLockingCrudDispatcher {
 
   @Override
   public MockResponse handleUpdate(RecordedRequest request) {
+    String body = new String(request.getBody().getBytes(), StandardCharsets.UTF_8);
+    if (request.getPath().replaceFirst("\\?.*$", "").endsWith("/status")) {
+      statusWrites.add(body);
+    }
     String failing = failingUpdates;
-    if (failing != null
-        && new String(request.getBody().getBytes(), StandardCharsets.UTF_8).contains(failing)) {
+    if (failing != null && body.contains(failing)) {
       return unavailable();
     }
     return super.handleUpdate(request);
+  }
+
+  /** The bodies of every PUT of a status, in order. */
+  List<String> statusWrites() {
+    return List.copyOf(statusWrites);
   }
 
   /** The paths of every PATCH answered, in order. */

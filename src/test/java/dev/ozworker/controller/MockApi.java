@@ -77,6 +77,11 @@ public final class MockApi implements AutoCloseable {
     return client;
   }
 
+  /** The bodies of the status PUTs received so far, in order. */
+  public List<String> statusWrites() {
+    return dispatcher.statusWrites();
+  }
+
   /** The paths of the PATCH requests answered so far, in order. */
   public List<String> patched() {
     return dispatcher.patched();
