@@ -3,6 +3,7 @@ package dev.ozworker.oz;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskStatus;
 import dev.ozworker.observe.WorkerMetrics;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -215,8 +216,7 @@ public final class ResultReporter implements AutoCloseable {
 
   /** Sets {@code status.reported}; false when the task is gone or someone set it already. */
   private boolean writeReported(String key) {
-    AgentTask cached = tasks.getStore().getByKey(key);
-    AgentTask task = cached == null ? null : client.getKubernetesSerialization().clone(cached);
+    AgentTask task = tasks.getStore().getByKey(key);
     for (int attempt = 0; attempt < 5; attempt++) {
       if (task == null || task.getStatus() == null) {
         return false;
@@ -224,9 +224,8 @@ public final class ResultReporter implements AutoCloseable {
       if (Boolean.TRUE.equals(task.getStatus().getReported())) {
         return false;
       }
-      task.getStatus().setReported(true);
       try {
-        client.resource(task).updateStatus();
+        client.resource(reportedStatusOf(task)).updateStatus();
         return true;
       } catch (KubernetesClientException e) {
         if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
@@ -242,6 +241,24 @@ public final class ResultReporter implements AutoCloseable {
     }
     throw new KubernetesClientException(
         "status kept changing", HttpURLConnection.HTTP_CONFLICT, null);
+  }
+
+  /**
+   * What the write sends: the task's name, the version read, and its status with {@code reported}
+   * set (a copy: {@code task} may be the informer's). The status subresource takes nothing else.
+   */
+  private AgentTask reportedStatusOf(AgentTask task) {
+    AgentTaskStatus status = client.getKubernetesSerialization().clone(task.getStatus());
+    status.setReported(true);
+    AgentTask write = new AgentTask();
+    write.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(task.getMetadata().getName())
+            .withNamespace(task.getMetadata().getNamespace())
+            .withResourceVersion(task.getMetadata().getResourceVersion())
+            .build());
+    write.setStatus(status);
+    return write;
   }
 
   private static String describe(WorkerMessage message) {

@@ -154,6 +154,25 @@ class OzLinkEndToEndTest {
   }
 
   @Test
+  void markingAResultReportedSendsTheNameAndTheStatusOnly() {
+    backend.ends("t1", new TaskOutcome.Succeeded(""));
+    worker("worker_id: w1");
+
+    oz.assign("w1", assignment("t1"));
+
+    await().atMost(WAIT).until(() -> oz.framesAbout("t1", "task_completed").size() == 1);
+    await()
+        .atMost(WAIT)
+        .until(() -> Boolean.TRUE.equals(agentTask("t1").getStatus().getReported()));
+    List<String> marks =
+        api.statusWrites().stream().filter(body -> body.contains("\"reported\":true")).toList();
+    assertThat(marks).hasSize(1);
+    assertThat(marks.getFirst()).contains("\"resourceVersion\"", "\"phase\":\"Succeeded\"");
+    assertThat(marks.getFirst()).doesNotContain("\"spec\"", "\"labels\"", "finalizers");
+    assertThat(agentTask("t1").getSpec().getTaskId()).isEqualTo("t1");
+  }
+
+  @Test
   void aBurstOfAssignmentsIsStoredSixteenAtATime() {
     // The API server holds every AgentTask create until the test lets them through.
     AtomicInteger held = new AtomicInteger();
