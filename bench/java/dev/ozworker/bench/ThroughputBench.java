@@ -54,14 +54,17 @@ class ThroughputBench {
       int warmup;
       int requests;
       long cpuNanos;
+      long allocated;
       try (OurWorker worker =
           OurWorker.start(
               api.client(), false, oz, "bench-tp", "backend:\n  direct: {}\n", new NoOpBackend())) {
         warmup = warmUp(oz, frames, "bench-tp", EMBEDDED_WARMUP * TASKS);
         int requestsBefore = api.requestCount();
         long cpuBefore = processCpuNanos();
+        long allocatedBefore = allocatedBytes();
         rates = measuredRounds(oz, frames, "bench-tp", Map.of());
         cpuNanos = processCpuNanos() - cpuBefore;
+        allocated = allocatedBytes() - allocatedBefore;
         requests = api.requestCount() - requestsBefore;
       }
       new BenchReport("throughput-embedded")
@@ -74,6 +77,8 @@ class ThroughputBench {
           .fact("api_requests_per_task", requests / (double) (TASKS * ROUNDS))
           // Worker, embedded API server and fake Oz server alike: they share the JVM.
           .fact("cpu_ms_per_task", cpuNanos / 1e6 / (TASKS * ROUNDS))
+          // Steadier than CPU time from run to run on a shared machine: it counts the work done.
+          .fact("allocated_kib_per_task", allocated / 1024.0 / (TASKS * ROUNDS))
           .write();
     }
   }
@@ -162,6 +167,13 @@ class ThroughputBench {
     return ((com.sun.management.OperatingSystemMXBean)
             java.lang.management.ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
+  }
+
+  /** Heap this JVM has allocated so far, all threads. */
+  private static long allocatedBytes() {
+    return ((com.sun.management.ThreadMXBean)
+            java.lang.management.ManagementFactory.getThreadMXBean())
+        .getTotalThreadAllocatedBytes();
   }
 
   /** Bursts of up to {@link #TASKS} no-op tasks, {@code tasks} in all, not measured. */
