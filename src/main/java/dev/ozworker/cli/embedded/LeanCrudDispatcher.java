@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
 
@@ -42,7 +41,7 @@ import java.util.concurrent.CopyOnWriteArraySet;
  * not honoured (everything stored comes as ADDED), which informers take in their stride.
  */
 public class LeanCrudDispatcher extends KubernetesCrudDispatcher {
-  private final KubernetesAttributesExtractor extractor;
+  protected final KubernetesAttributesExtractor extractor;
   private final Set<Watch> watches = new CopyOnWriteArraySet<>();
   private final Object sending = new Object();
 
@@ -75,12 +74,16 @@ public class LeanCrudDispatcher extends KubernetesCrudDispatcher {
     synchronized (sending) {
       String existing = oldAttributes == null ? null : map.get(oldAttributes);
       super.processEvent(path, pathAttributes, oldAttributes, object, newState);
-      AttributeSet newAttributes =
-          newState == null ? null : keyOf(pathAttributes, object, newState);
-      stored(
-          oldAttributes,
-          newAttributes,
-          newState == null ? null : nameOf(object, newState).orElse(null));
+      AttributeSet newAttributes = null;
+      String name = null;
+      if (newState != null) {
+        newAttributes = keyOf(pathAttributes, object, newState);
+        name =
+            object != null
+                ? object.getMetadata().getName()
+                : JsonMetadata.field(newState, "name").orElse(null);
+      }
+      stored(oldAttributes, newAttributes, name);
       if (!Objects.equals(existing, newState)) {
         send(oldAttributes, existing, newAttributes, newState);
       }
@@ -135,12 +138,6 @@ public class LeanCrudDispatcher extends KubernetesCrudDispatcher {
     return key.containsKey(KubernetesAttributesExtractor.PLURAL)
         ? key
         : AttributeSet.merge(pathAttributes, key);
-  }
-
-  private static Optional<String> nameOf(GenericKubernetesResource object, String newState) {
-    return object != null
-        ? Optional.ofNullable(object.getMetadata().getName())
-        : JsonMetadata.field(newState, "name");
   }
 
   private void send(

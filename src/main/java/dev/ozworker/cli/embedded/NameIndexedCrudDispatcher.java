@@ -29,7 +29,6 @@ import java.util.function.Supplier;
 public class NameIndexedCrudDispatcher extends LeanCrudDispatcher {
   private static final ThreadLocal<String> REQUESTED_NAME = new ThreadLocal<>();
 
-  private final KubernetesAttributesExtractor extractor;
   private final boolean verify;
   private final Map<String, Set<AttributeSet>> byName = new ConcurrentHashMap<>();
   private final Map<AttributeSet, String> nameOf = new ConcurrentHashMap<>();
@@ -43,7 +42,6 @@ public class NameIndexedCrudDispatcher extends LeanCrudDispatcher {
    */
   public NameIndexedCrudDispatcher(boolean verify) {
     this.verify = verify;
-    this.extractor = (KubernetesAttributesExtractor) attributeExtractor;
   }
 
   /** Whether the index still follows every stored object, and lookups use it. */
