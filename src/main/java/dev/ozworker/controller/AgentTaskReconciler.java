@@ -27,6 +27,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +50,12 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   /** How often a task whose Secret is missing looks for it. */
   static final Duration SECRET_RECHECK = Duration.ofSeconds(5);
 
+  /**
+   * When a task whose status write was refused as stale looks again, in case the newer version's
+   * own event does not bring it back first.
+   */
+  static final Duration STALE_RECHECK = Duration.ofSeconds(1);
+
   private static final Logger log = LoggerFactory.getLogger(AgentTaskReconciler.class);
 
   private final WorkerConfig config;
@@ -61,6 +68,13 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   private final StatusWriter writer;
   private final TaskRecovery recovery;
   private final Map<ResourceID, TaskRun> runs = new ConcurrentHashMap<>();
+
+  /**
+   * The uids of tasks whose run this process followed to its end and cleaned up. A copy of such a
+   * task that still shows it running is older than what this process wrote (the informer may hand
+   * one over after the run is forgotten): it is never recovered, started or torn down again.
+   */
+  private final Set<String> settled = ConcurrentHashMap.newKeySet();
 
   /** Secrets the intake has just created, for the first admission of their tasks. */
   private final FreshSecrets freshSecrets;
@@ -91,11 +105,19 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     this.slots = new TaskSlots(config.maxConcurrentTasks());
     this.writer =
         new StatusWriter(
+            ownership,
             config.workerId(),
             clock,
             new TaskMetrics(metrics, config.backend().kind().configName()));
     this.recovery =
-        new TaskRecovery(this.backends, resolver, statuses, writer, wakeups::propagateEvent, clock);
+        new TaskRecovery(
+            this.backends,
+            resolver,
+            statuses,
+            writer,
+            config.podName(),
+            wakeups::propagateEvent,
+            clock);
   }
 
   @Override
@@ -108,9 +130,12 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   public UpdateControl<AgentTask> reconcile(AgentTask task, Context<AgentTask> context) {
     try (var ignored = MDC.putCloseable("task", task.getMetadata().getName())) {
       if (!ownership.isMine(task)) {
-        return claimOrQueue(task, context);
+        return claim(task, context);
       }
       TaskRun run = runs.get(ResourceID.fromResource(task));
+      if (run == null && settled.contains(task.getMetadata().getUid())) {
+        return phaseOf(task).isTerminal() ? expireWhenDue(task, context) : UpdateControl.noUpdate();
+      }
       if (run == null) {
         run = recover(task, context).orElse(null);
       }
@@ -118,6 +143,9 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
         return follow(task, run, context);
       }
       return phaseOf(task).isTerminal() ? expireWhenDue(task, context) : admit(task, context);
+    } catch (StaleTaskException e) {
+      log.debug("{}: deciding again from the newer version", e.getMessage());
+      return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(STALE_RECHECK);
     }
   }
 
@@ -125,12 +153,14 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   public DeleteControl cleanup(AgentTask task, Context<AgentTask> context) {
     try (var ignored = MDC.putCloseable("task", task.getMetadata().getName())) {
       ResourceID id = ResourceID.fromResource(task);
+      String uid = task.getMetadata().getUid();
       TaskRun run = ownership.isMine(task) ? runs.get(id) : null;
-      if (run == null && ownership.isMine(task)) {
+      if (run == null && ownership.isMine(task) && !settled.contains(uid)) {
         run = recover(task, context).orElse(null);
       }
       if (run == null) {
         giveBack(id);
+        settled.remove(uid);
         return DeleteControl.defaultDelete();
       }
       if (run.started() && run.stop(TaskRun.StopCause.DELETE, config.cancelGracePeriod())) {
@@ -147,7 +177,11 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(RECHECK.toMillis());
       }
       finish(id);
+      settled.remove(uid);
       return DeleteControl.defaultDelete();
+    } catch (StaleTaskException e) {
+      log.debug("{}: deciding again from the newer version", e.getMessage());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(STALE_RECHECK.toMillis());
     }
   }
 
@@ -209,7 +243,12 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     return slots.waitingCount();
   }
 
-  private UpdateControl<AgentTask> claimOrQueue(AgentTask task, Context<AgentTask> context) {
+  /**
+   * Takes an unclaimed task when this replica has room for it. A replica without a free slot leaves
+   * it to the others and writes nothing: only a task's owner writes its status, so replicas never
+   * overwrite each other's view of a task.
+   */
+  private UpdateControl<AgentTask> claim(AgentTask task, Context<AgentTask> context) {
     ResourceID id = ResourceID.fromResource(task);
     if (!ownership.isUnclaimed(task) || phaseOf(task).isTerminal() || draining) {
       slots.forget(id);
@@ -219,7 +258,6 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     // A cancelled task costs nothing to end, so any replica takes it, full or not.
     if (!cancelled && !slots.tryAcquire(id)) {
       slots.await(id);
-      writer.write(task, statuses.unclaimedQueued(task), context);
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(RECHECK);
     }
     if (ownership.claim(context.getClient(), task)) {
@@ -293,6 +331,15 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   private UpdateControl<AgentTask> follow(AgentTask task, TaskRun run, Context<AgentTask> context) {
     ResourceID id = ResourceID.fromResource(task);
     if (!run.started()) {
+      if (TaskLifecycle.startRecorded(task.getStatus())) {
+        // Started already, by this worker before a restart or by another replica: never again.
+        // What is left of that run is found from the status once this plan is dropped.
+        log.warn(
+            "AgentTask {} records a start already; not starting it again",
+            task.getMetadata().getName());
+        finish(id);
+        return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(STALE_RECHECK);
+      }
       if (cancelRequested(task) || draining) {
         finish(id);
         writer.write(
@@ -327,6 +374,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     }
     task = writer.write(task, statuses.ofRun(task, run), context);
     if (run.cleanedUp().isPresent()) {
+      settled.add(task.getMetadata().getUid());
       finish(id);
       return expireWhenDue(task, context);
     }

@@ -3,10 +3,13 @@ package dev.ozworker.controller;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskStatus;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.net.HttpURLConnection;
 import java.time.Clock;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,63 +18,91 @@ import org.slf4j.LoggerFactory;
  * line when the phase changes, Events for what changed (see {@link TaskEvents}), and the metrics
  * ({@link TaskMetrics}).
  *
- * <p>The status goes out whole, as a PUT with the resourceVersion the status was computed from (ADR
- * 0006), in an AgentTask carrying only its name and the status: it replaces the status exactly, and
- * a concurrent write makes it retry on the newer version. The written version is cached for the
- * next reconcile.
+ * <p>Only the task's owner writes, and only what it decided from the copy it read: the status goes
+ * out whole, as a PUT carrying the resourceVersion of that copy (ADR 0006), in an AgentTask holding
+ * only its name and the status. When the task changed since, the API server refuses the write (409)
+ * and {@link StaleTaskException} sends the decision back to be made again from the newer copy; it
+ * is never applied to a version it was not decided from. A write that would move a task out of a
+ * final phase, or back, is refused here ({@link TaskLifecycle}). The written version is cached for
+ * the next reconcile.
  */
 final class StatusWriter {
   private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
 
+  private final TaskOwnership ownership;
   private final String workerId;
   private final Clock clock;
   private final TaskMetrics metrics;
 
-  StatusWriter(String workerId, Clock clock, TaskMetrics metrics) {
+  StatusWriter(TaskOwnership ownership, String workerId, Clock clock, TaskMetrics metrics) {
+    this.ownership = ownership;
     this.workerId = workerId;
     this.clock = clock;
     this.metrics = metrics;
   }
 
-  /** Returns the task as stored after the write, or as given when nothing changed. */
+  /**
+   * Returns the task as stored after the write, or as given when nothing changed.
+   *
+   * @throws StaleTaskException when the task changed since {@code task} was read
+   * @throws IllegalStateException when this worker does not own the task, or {@code next} breaks a
+   *     rule of {@link TaskLifecycle}: a bug, and nothing is written
+   */
   AgentTask write(AgentTask task, AgentTaskStatus next, Context<AgentTask> context) {
-    if (next.equals(task.getStatus())) {
+    return write(
+        task,
+        next,
+        context.getClient(),
+        updated ->
+            context
+                .eventSourceRetriever()
+                .getControllerEventSource()
+                .handleRecentResourceUpdate(ResourceID.fromResource(task), updated, task));
+  }
+
+  /**
+   * {@link #write(AgentTask, AgentTaskStatus, Context)} through {@code client}, handing the stored
+   * task to {@code cache} for the next reconcile.
+   */
+  AgentTask write(
+      AgentTask task, AgentTaskStatus next, KubernetesClient client, Consumer<AgentTask> cache) {
+    AgentTaskStatus before = task.getStatus();
+    if (next.equals(before)) {
       return task;
     }
-    // What the write really replaced: after a conflict the update is applied again to the version
-    // read back from the server, which a stale cached copy may not match. Events, metrics and the
-    // log line describe that change, so a transition already written is not announced twice.
-    AtomicReference<AgentTaskStatus> replaced = new AtomicReference<>(task.getStatus());
-    AgentTask updated =
-        PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
-            task,
-            context,
-            current -> {
-              replaced.set(current.getStatus());
-              // `reported` is the result reporter's, and only ever turns true: a retry after a
-              // conflict must not take it back with a status computed from an older version.
-              if (current.getStatus() != null
-                  && Boolean.TRUE.equals(current.getStatus().getReported())) {
-                next.setReported(true);
-              }
-              return statusOnly(current, next);
+    String name = task.getMetadata().getName();
+    if (!ownership.isMine(task)) {
+      throw new IllegalStateException(
+          "worker " + workerId + " does not own AgentTask " + name + " and may not write it");
+    }
+    TaskLifecycle.refusal(before, next)
+        .ifPresent(
+            why -> {
+              throw new IllegalStateException(
+                  "refusing a status write to AgentTask " + name + ": " + why);
             });
-    AgentTaskStatus before = replaced.get();
+    AgentTask updated;
+    try {
+      updated = client.resource(statusOnly(task, next)).updateStatus();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        throw new StaleTaskException(name);
+      }
+      throw e;
+    }
+    cache.accept(updated);
     if (before == null || before.getPhase() != next.getPhase()) {
-      log.info(
-          "AgentTask {} is {}: {}",
-          task.getMetadata().getName(),
-          next.getPhase(),
-          next.getMessage());
+      log.info("AgentTask {} is {}: {}", name, next.getPhase(), next.getMessage());
     }
     metrics.changed(task, before, next);
-    new TaskEvents(context.getClient(), workerId, clock).changed(task, before, next);
+    new TaskEvents(client, workerId, clock).changed(task, before, next);
     return updated;
   }
 
   /**
-   * What a status write sends: the name and the status. The status subresource takes nothing else
-   * from it, so the spec and the rest of the metadata would only be written out and read again.
+   * What a status write sends: the name, the version the status was decided from, and the status.
+   * The status subresource takes nothing else, so the spec and the rest of the metadata would only
+   * be written out and read again.
    */
   private static AgentTask statusOnly(AgentTask current, AgentTaskStatus status) {
     AgentTask task = new AgentTask();
@@ -79,6 +110,7 @@ final class StatusWriter {
         new ObjectMetaBuilder()
             .withName(current.getMetadata().getName())
             .withNamespace(current.getMetadata().getNamespace())
+            .withResourceVersion(current.getMetadata().getResourceVersion())
             .build());
     task.setStatus(status);
     return task;

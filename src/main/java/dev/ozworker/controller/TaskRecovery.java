@@ -35,6 +35,7 @@ final class TaskRecovery {
   private final TaskResolver resolver;
   private final TaskStatuses statuses;
   private final StatusWriter writer;
+  private final Optional<String> ownPod;
   private final Consumer<ResourceID> wake;
   private final Clock clock;
 
@@ -43,23 +44,25 @@ final class TaskRecovery {
       TaskResolver resolver,
       TaskStatuses statuses,
       StatusWriter writer,
+      Optional<String> ownPod,
       Consumer<ResourceID> wake,
       Clock clock) {
     this.backends = backends;
     this.resolver = resolver;
     this.statuses = statuses;
     this.writer = writer;
+    this.ownPod = ownPod;
     this.wake = wake;
     this.clock = clock;
   }
 
   /** The run to follow for the task; empty when nothing of it is left to watch or clean up. */
   Optional<TaskRun> recover(AgentTask task, Context<AgentTask> context) {
-    AgentTaskStatus status = task.getStatus();
-    AgentTaskPhase phase = status == null ? null : status.getPhase();
-    if (phase == null || phase == AgentTaskPhase.Pending || status.getBackendRef() == null) {
+    if (!TaskLifecycle.startRecorded(task.getStatus())) {
       return Optional.empty();
     }
+    AgentTaskStatus status = task.getStatus();
+    AgentTaskPhase phase = TaskLifecycle.phaseOf(status);
     ResourceID id = ResourceID.fromResource(task);
     String backendName = status.getBackendRef().backend();
     Backend backend = BackendKind.fromConfigName(backendName).map(backends::get).orElse(null);
@@ -84,7 +87,60 @@ final class TaskRecovery {
           ? Optional.empty()
           : Optional.of(TaskRun.finishedEarlier(id, backend, status.getBackendRef(), wake, clock));
     }
+    Optional<String> lostWith = podOfLostRun(status, backend);
+    if (lostWith.isPresent()) {
+      return Optional.of(lost(task, backend, lostWith.get()));
+    }
     return Optional.of(reattach(task, backend, context));
+  }
+
+  /**
+   * The pod a run died with: one of a backend whose runs end with the worker's pod (processes),
+   * recorded by a worker in another pod than this one. Nothing of it can be found from here.
+   */
+  private Optional<String> podOfLostRun(AgentTaskStatus status, Backend backend) {
+    Optional<String> pod = Optional.ofNullable(status.getPodName()).filter(p -> !p.isEmpty());
+    return backend.runsOutliveWorker() || ownPod.isEmpty() || pod.equals(ownPod)
+        ? Optional.empty()
+        : pod;
+  }
+
+  /**
+   * A run that ended with the pod of the worker that ran it: it fails as an interruption of the
+   * infrastructure, which tells Oz the task may be tried again, and is still cleaned up.
+   */
+  private TaskRun lost(AgentTask task, Backend backend, String pod) {
+    AgentTaskStatus status = task.getStatus();
+    String name = task.getMetadata().getName();
+    Instant handedOver = KubernetesTime.parse(status.getStartedAt()).orElse(clock.instant());
+    TaskRun run =
+        TaskRun.earlier(
+            ResourceID.fromResource(task),
+            backend,
+            null,
+            status.getBackendRef(),
+            handedOver,
+            wake,
+            clock);
+    String was = status.getPhase() == AgentTaskPhase.Running ? "running" : "being prepared";
+    log.info("AgentTask {} was {} in pod {}, which is gone: its run was lost", name, was, pod);
+    run.finished(
+        new TaskOutcome.Failed(
+            new TaskFailure(
+                FailureReason.GRACEFUL_SHUTDOWN,
+                "the run was lost with its pod: it was "
+                    + was
+                    + " on the "
+                    + backend.kind().configName()
+                    + " backend in pod "
+                    + pod
+                    + " of worker "
+                    + status.getWorkerId()
+                    + ", which is gone, and a "
+                    + backend.kind().configName()
+                    + " run is a process in the worker's pod; it was not started again"),
+            ""));
+    return run;
   }
 
   private TaskRun reattach(AgentTask task, Backend backend, Context<AgentTask> context) {

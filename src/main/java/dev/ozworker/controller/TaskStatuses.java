@@ -56,20 +56,6 @@ final class TaskStatuses {
     return next;
   }
 
-  /**
-   * Not owned by any worker yet, and this one is full. Every full replica writes the same words, so
-   * replicas never overwrite each other back and forth.
-   */
-  AgentTaskStatus unclaimedQueued(AgentTask task) {
-    AgentTaskStatus next = copy(task);
-    next.setPhase(AgentTaskPhase.Pending);
-    next.setObservedGeneration(task.getMetadata().getGeneration());
-    String why = "queued: waiting for a worker with a free slot (max_concurrent_tasks)";
-    next.setMessage(why);
-    condition(task, next, QUEUED, true, "AtCapacity", why);
-    return next;
-  }
-
   /** The Secret named by {@code spec.envFrom} does not exist (yet). */
   AgentTaskStatus waitingForSecret(AgentTask task, String secretName) {
     AgentTaskStatus next = owned(task, AgentTaskPhase.Pending);

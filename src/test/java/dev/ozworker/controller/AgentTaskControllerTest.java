@@ -312,18 +312,12 @@ class AgentTaskControllerTest {
 
   @Test
   void cancellingAQueuedTaskNeverStartsIt() {
-    controller("worker_id: w1\nmax_concurrent_tasks: 1");
+    AgentTaskController full =
+        (AgentTaskController) controller("worker_id: w1\nmax_concurrent_tasks: 1");
     create(userTask("busy"));
     awaitPhase("busy", AgentTaskPhase.Running);
     create(userTask("waiting"));
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(conditions(get("waiting"))).containsEntry("Queued", "True/AtCapacity"));
-
-    assertThat(get("waiting").getStatus().getMessage())
-        .isEqualTo("queued: waiting for a worker with a free slot (max_concurrent_tasks)");
+    await().atMost(WAIT).until(() -> full.queuedTasks() == 1);
 
     setCancel("waiting");
 
@@ -410,14 +404,12 @@ class AgentTaskControllerTest {
 
   @Test
   void deletingAQueuedTaskLeavesTheBackendAlone() {
-    controller("worker_id: w1\nmax_concurrent_tasks: 1");
+    AgentTaskController full =
+        (AgentTaskController) controller("worker_id: w1\nmax_concurrent_tasks: 1");
     create(userTask("first"));
     awaitPhase("first", AgentTaskPhase.Running);
     create(userTask("second"));
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () -> assertThat(conditions(get("second"))).containsEntry("Queued", "True/AtCapacity"));
+    await().atMost(WAIT).until(() -> full.queuedTasks() == 1);
 
     client.resources(AgentTask.class).inNamespace(namespace()).withName("second").delete();
 
@@ -550,6 +542,7 @@ class AgentTaskControllerTest {
 
   @Test
   void theRunOfAReplicaWhosePodIsGoneIsAdoptedByAnotherAndFollowedToItsEnd() {
+    backend.outlivingTheWorker();
     AutoCloseable first = replicaInPod("pool-a", backend);
     create(userTask("adopted"));
     awaitPhase("adopted", AgentTaskPhase.Running);
@@ -570,7 +563,7 @@ class AgentTaskControllerTest {
   }
 
   @Test
-  void aProcessRunOfAVanishedPodIsAdoptedAndEndsFailedAsLost() {
+  void aProcessRunOfAVanishedPodIsAdoptedAndEndsFailedSayingItWasLostWithItsPod() {
     ScriptedBackend vanished = new ScriptedBackend();
     started.add(vanished);
     AutoCloseable first = replicaInPod("pool-a", vanished);
@@ -582,9 +575,17 @@ class AgentTaskControllerTest {
 
     AgentTask task = awaitTornDown("died-with-its-pod");
     assertThat(task.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Failed);
-    assertThat(task.getStatus().getFailureReason()).isEqualTo(FailureReason.UNKNOWN);
+    // An interruption of the infrastructure: Oz is told the task may be tried again.
+    assertThat(task.getStatus().getFailureReason()).isEqualTo(FailureReason.GRACEFUL_SHUTDOWN);
+    assertThat(task.getStatus().getMessage())
+        .contains("lost with its pod", "running", "pod pool-a", "not started again")
+        .doesNotContain("workspace");
     assertThat(task.getStatus().getWorkerId()).isEqualTo("pool-b");
-    assertThat(backend.count("reattach", "died-with-its-pod")).isEqualTo(1);
+    // Nothing of a process run can be found from another pod: no reattach, no second start.
+    assertThat(backend.count("reattach", "died-with-its-pod")).isZero();
+    assertThat(backend.count("start", "died-with-its-pod")).isZero();
+    assertThat(vanished.count("start", "died-with-its-pod")).isEqualTo(1);
+    assertThat(backend.count("cleanup", "died-with-its-pod")).isEqualTo(1);
   }
 
   @Test
@@ -607,6 +608,45 @@ class AgentTaskControllerTest {
           .isEqualTo(1);
       assertThat((owner.equals("w1") ? backend : other).count("start", name)).isEqualTo(1);
     }
+  }
+
+  @Test
+  void aFullReplicaWritesNothingOnATaskItHasNotClaimedAndAFreeOneTakesIt() {
+    AgentTaskController full =
+        (AgentTaskController) controller("worker_id: w2\nmax_concurrent_tasks: 1");
+    create(assignedTo("w2", userTask("busy")));
+    awaitPhase("busy", AgentTaskPhase.Running);
+
+    create(userTask("unclaimed"));
+
+    await().atMost(WAIT).until(() -> full.queuedTasks() == 1);
+    assertThat(get("unclaimed").getStatus()).as("status of a task nobody owns").isNull();
+    assertThat(api.statusWrites()).noneMatch(body -> body.contains("\"name\":\"unclaimed\""));
+
+    controller("worker_id: w1");
+    AgentTask task = awaitPhase("unclaimed", AgentTaskPhase.Running);
+    assertThat(task.getMetadata().getLabels()).containsEntry(AgentTaskKeys.WORKER_ID_LABEL, "w1");
+    assertThat(api.statusWrites())
+        .filteredOn(body -> body.contains("\"name\":\"unclaimed\""))
+        .allSatisfy(body -> assertThat(body).contains("\"workerId\":\"w1\""));
+  }
+
+  @Test
+  void aTaskWhoseStatusRecordsAStartIsNeverStartedAgainWhateverItsPhase() {
+    AgentTask task = create(assignedTo("w1", userTask("started-once")));
+    AgentTaskStatus pendingAfterAStart = new AgentTaskStatus();
+    pendingAfterAStart.setPhase(AgentTaskPhase.Pending);
+    pendingAfterAStart.setWorkerId("w1");
+    pendingAfterAStart.setBackendRef(BackendRef.planned("direct", "started-once"));
+    task.setStatus(pendingAfterAStart);
+    client.resource(task).updateStatus();
+
+    controller("worker_id: w1");
+
+    await().atMost(WAIT).until(() -> backend.count("reattach", "started-once") == 1);
+    AgentTask done = awaitTornDown("started-once");
+    assertThat(done.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Failed);
+    assertThat(backend.count("start", "started-once")).isZero();
   }
 
   @Test
@@ -804,8 +844,8 @@ class AgentTaskControllerTest {
         .build();
   }
 
-  void create(AgentTask task) {
-    client.resources(AgentTask.class).inNamespace(namespace()).resource(task).create();
+  AgentTask create(AgentTask task) {
+    return client.resources(AgentTask.class).inNamespace(namespace()).resource(task).create();
   }
 
   // A merge patch without a resourceVersion, as a user's cancel is: a read-modify-write here

@@ -60,6 +60,7 @@ public final class ScriptedBackend implements Backend {
   private final List<String> calls = new ArrayList<>();
   private final List<Duration> graces = new ArrayList<>();
   private volatile boolean locatesLater;
+  private volatile boolean outlivesWorker;
   private final Map<String, BackendRef> reattachedWith = new ConcurrentHashMap<>();
   private final AtomicInteger running = new AtomicInteger();
   private final AtomicInteger mostRunning = new AtomicInteger();
@@ -83,6 +84,20 @@ public final class ScriptedBackend implements Backend {
   public ScriptedBackend locatingLater() {
     locatesLater = true;
     return this;
+  }
+
+  /**
+   * Its runs go on when the worker's pod is gone, as containers do: a replica in another pod may
+   * reattach to them. Without this, they are processes that end with the pod.
+   */
+  public ScriptedBackend outlivingTheWorker() {
+    outlivesWorker = true;
+    return this;
+  }
+
+  @Override
+  public boolean runsOutliveWorker() {
+    return outlivesWorker;
   }
 
   /** The reference the last {@link #reattach} of this run was given. */
