@@ -2,6 +2,7 @@ package dev.ozworker.controller;
 
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskPhase;
+import dev.ozworker.api.AgentTaskStatus;
 import dev.ozworker.backend.Backend;
 import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.GoDuration;
@@ -372,8 +373,11 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     if (run.isOver()) {
       run.cleanUpOnce();
     }
-    task = writer.write(task, statuses.ofRun(task, run), context);
-    if (run.cleanedUp().isPresent()) {
+    // The cleanup ends on a backend thread: whether it is over is read once, for the status
+    // written and for forgetting the run alike.
+    AgentTaskStatus next = statuses.ofRun(task, run);
+    task = writer.write(task, next, context);
+    if (AgentTaskConditions.find(next.getConditions(), AgentTaskConditions.TORN_DOWN).isPresent()) {
       settled.add(task.getMetadata().getUid());
       finish(id);
       return expireWhenDue(task, context);
