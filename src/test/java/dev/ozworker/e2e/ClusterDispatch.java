@@ -6,15 +6,21 @@ import dev.ozworker.oz.fake.FakeOzServer.Frame;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * Offers tasks to a pool as Oz does: a worker gets no more at a time than its {@code
  * max_concurrent_tasks} (a worker rejects an assignment beyond it, and Oz keeps the task queued);
  * each result frees a slot for the next task, and a rejected assignment waits for the next free
- * slot of any worker. Runs on the fake Oz server's thread, as each frame arrives.
+ * slot of any worker. Workers may come and go: a worker that connects is offered work, one whose
+ * connection ends is offered nothing more, and a task's result counts whichever replica sends it
+ * (the one that adopted the task of a vanished one); an assignment a worker took with it unclaimed
+ * is offered again. Runs on the fake Oz server's thread, as each frame and connection arrives.
  */
 final class ClusterDispatch implements Consumer<Frame> {
   private record Offer(String taskId, ObjectNode assignment) {}
@@ -25,6 +31,9 @@ final class ClusterDispatch implements Consumer<Frame> {
   private final Map<String, Integer> inFlight = new HashMap<>();
   private final Map<String, Offer> offers = new HashMap<>();
   private final Map<String, String> assignedTo = new HashMap<>();
+  private final Set<String> workers = new LinkedHashSet<>();
+  private final Set<String> claimed = new HashSet<>();
+  private final Set<String> ended = new HashSet<>();
   private int rejections;
 
   ClusterDispatch(FakeOzServer oz, int capacity) {
@@ -38,39 +47,77 @@ final class ClusterDispatch implements Consumer<Frame> {
     queued.addLast(offer);
   }
 
-  /** Starts offering the queued tasks to {@code workers}. */
-  synchronized void start(List<String> workers) {
+  /** Starts offering the queued tasks to {@code connected}, and to each worker that connects. */
+  synchronized void start(List<String> connected) {
     oz.onFrame(this);
-    workers.forEach(this::fill);
+    oz.onDisconnect(this::disconnected);
+    connected.forEach(this::connected);
+  }
+
+  /** A worker connected: it is offered work up to its capacity. */
+  synchronized void connected(String worker) {
+    if (workers.add(worker)) {
+      fill(worker);
+    }
+  }
+
+  private synchronized void disconnected(String worker) {
+    workers.remove(worker);
+    inFlight.remove(worker);
+    List<String> unclaimed =
+        assignedTo.entrySet().stream()
+            .filter(e -> e.getValue().equals(worker))
+            .map(Map.Entry::getKey)
+            .filter(taskId -> !claimed.contains(taskId) && !ended.contains(taskId))
+            .toList();
+    for (String taskId : unclaimed) {
+      assignedTo.remove(taskId);
+      queued.addLast(offers.get(taskId));
+    }
+    List.copyOf(workers).forEach(this::fill);
   }
 
   @Override
   public synchronized void accept(Frame frame) {
-    String worker = frame.workerId();
-    if (!worker.equals(assignedTo.get(frame.taskId()))) {
-      return;
-    }
+    String taskId = frame.taskId();
+    String worker = assignedTo.get(taskId);
     switch (frame.type()) {
+      case "task_claimed" -> claimed.add(taskId);
       case "task_completed", "task_failed" -> {
-        inFlight.merge(worker, -1, Integer::sum);
-        fill(worker);
+        if (ended.add(taskId) && worker != null && inFlight.containsKey(worker)) {
+          inFlight.merge(worker, -1, Integer::sum);
+        }
+        List.copyOf(workers).forEach(this::fill);
       }
       case "task_rejected" -> {
+        if (!frame.workerId().equals(worker)) {
+          return;
+        }
         rejections++;
-        inFlight.merge(worker, -1, Integer::sum);
-        assignedTo.remove(frame.taskId());
-        queued.addLast(offers.get(frame.taskId()));
+        if (inFlight.containsKey(worker)) {
+          inFlight.merge(worker, -1, Integer::sum);
+        }
+        assignedTo.remove(taskId);
+        queued.addLast(offers.get(taskId));
       }
       default -> {}
     }
   }
 
   private void fill(String worker) {
-    while (!queued.isEmpty() && inFlight.getOrDefault(worker, 0) < capacity) {
+    while (!queued.isEmpty()
+        && workers.contains(worker)
+        && inFlight.getOrDefault(worker, 0) < capacity) {
       Offer offer = queued.removeFirst();
+      try {
+        oz.assign(worker, offer.assignment());
+      } catch (IllegalStateException notConnected) {
+        queued.addFirst(offer);
+        workers.remove(worker);
+        return;
+      }
       assignedTo.put(offer.taskId(), worker);
       inFlight.merge(worker, 1, Integer::sum);
-      oz.assign(worker, offer.assignment());
     }
   }
 

@@ -79,6 +79,17 @@ final class ClusterPool implements AutoCloseable {
    */
   static ClusterPool install(ClusterImages images, String overlay, int replicas, Path dir)
       throws IOException, InterruptedException {
+    return install(images, overlay, replicas, dir, "");
+  }
+
+  /**
+   * {@link #install(ClusterImages, String, int, Path)}, with {@code deploymentOps} (JSON patch
+   * operations, one YAML list item per line, indented as the Deployment patch of the generated
+   * kustomization) applied to the worker Deployment as well.
+   */
+  static ClusterPool install(
+      ClusterImages images, String overlay, int replicas, Path dir, String deploymentOps)
+      throws IOException, InterruptedException {
     KubernetesClient admin = TestCluster.connectOrSkip();
     String namespace = "oz-e2e-" + UUID.randomUUID().toString().substring(0, 8);
     boolean crd =
@@ -88,7 +99,7 @@ final class ClusterPool implements AutoCloseable {
     try {
       Files.writeString(
           Files.createDirectories(dir).resolve("kustomization.yaml"),
-          pool.kustomization(images, overlay, replicas, dir));
+          pool.kustomization(images, overlay, replicas, dir, deploymentOps));
       long applying = System.nanoTime();
       Exec.kubectl("apply", "-k", dir.toString()).ok();
       Files.delete(dir.resolve("kustomization.yaml"));
@@ -106,7 +117,8 @@ final class ClusterPool implements AutoCloseable {
     }
   }
 
-  private String kustomization(ClusterImages images, String overlay, int replicas, Path dir)
+  private String kustomization(
+      ClusterImages images, String overlay, int replicas, Path dir, String deploymentOps)
       throws IOException {
     URI api = URI.create(admin.getMasterUrl().toString());
     String supplementalGroups =
@@ -157,7 +169,7 @@ final class ClusterPool implements AutoCloseable {
           - op: add
             path: /spec/template/spec/containers/0/env/-
             value: {name: KUBERNETES_SERVICE_PORT, value: "%d"}
-    %s\
+    %s%s\
     """
         .formatted(
             namespace,
@@ -171,6 +183,7 @@ final class ClusterPool implements AutoCloseable {
             oz.webSocketUrl(),
             api.getHost(),
             api.getPort(),
+            deploymentOps,
             supplementalGroups);
   }
 

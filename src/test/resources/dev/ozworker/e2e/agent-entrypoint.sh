@@ -6,8 +6,15 @@
 #   E2E_RELEASE            a file: run until it exists (the test makes it with docker exec), for
 #                          at most E2E_SLEEP seconds
 #   "sleep N" / "exit N"   the same, as words of a user-authored task's --prompt
+#   /var/lib/oz/e2e-records  when this directory exists (a test mounts it from the node), each
+#                          start leaves a file start.<run id>.<random> there, which outlives the pod
 # It always prints a line: kube-local's API server reads an empty log tail as null (HTTP 422).
 set -f
+records=/var/lib/oz/e2e-records
+if [ -d "$records" ]; then
+  read -r nonce </proc/sys/kernel/random/uuid
+  : >"$records/start.${OZ_RUN_ID:-container}.$nonce"
+fi
 seconds="${E2E_SLEEP:-0}"
 code="${E2E_EXIT:-0}"
 prompt=""

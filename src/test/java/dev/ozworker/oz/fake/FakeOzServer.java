@@ -66,6 +66,7 @@ public final class FakeOzServer implements AutoCloseable {
   private final Map<String, AtomicInteger> connections = new ConcurrentHashMap<>();
   private volatile Consumer<Frame> onFrame = frame -> {};
   private volatile Consumer<String> onConnect = workerId -> {};
+  private volatile Consumer<String> onDisconnect = workerId -> {};
   private volatile boolean refusing;
   private volatile boolean silent;
   private volatile Exception startFailure;
@@ -126,6 +127,11 @@ public final class FakeOzServer implements AutoCloseable {
    */
   public void onConnect(Consumer<String> connected) {
     this.onConnect = connected;
+  }
+
+  /** Calls {@code disconnected} with the worker id on the server's thread as a connection ends. */
+  public void onDisconnect(Consumer<String> disconnected) {
+    this.onDisconnect = disconnected;
   }
 
   /** Sends {@code text} as it is, one text frame: garbage, huge or hand-written frames. */
@@ -313,6 +319,7 @@ public final class FakeOzServer implements AutoCloseable {
       if (workerId != null) {
         workers.remove(workerId, socket);
         closeCodes.computeIfAbsent(workerId, id -> new CopyOnWriteArrayList<>()).add(code);
+        onDisconnect.accept(workerId);
       }
     }
 

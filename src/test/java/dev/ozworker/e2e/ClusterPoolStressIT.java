@@ -1,0 +1,324 @@
+package dev.ozworker.e2e;
+
+import static dev.ozworker.oz.fake.OzAssignments.assignment;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskPhase;
+import dev.ozworker.api.AgentTaskSpec;
+import dev.ozworker.api.AgentTaskStatus;
+import dev.ozworker.oz.fake.FakeOzServer.Frame;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A pool of three Direct-backend replicas with two slots each, under 300 quick tasks — half from
+ * Oz, half applied by hand in bursts — while one replica's pod is deleted gracefully and another's
+ * is force-deleted. Checked from the records, not from logs: each agent's start leaves a file on
+ * the node (which outlives its pod), each task's phases are watched from the API server, each
+ * task's log tail is read back, and the fake Oz server keeps every result frame.
+ */
+@ExtendWith(ClusterImages.Extension.class)
+class ClusterPoolStressIT {
+  static final int REPLICAS = 3;
+  static final int CAPACITY = 2;
+  static final int OZ_TASKS = 150;
+  static final int USER_TASKS = 150;
+  static final int BURST = 25;
+  static final Duration ALL_DONE = Duration.ofMinutes(10);
+
+  /** Where the stand-in agent leaves its start records in the worker pods. */
+  static final String RECORDS = "/var/lib/oz/e2e-records";
+
+  @TempDir Path dir;
+
+  @Test
+  void threeHundredTasksRunOnceEachThroughAGracefulAndAForcedPodDeletion(ClusterImages images)
+      throws Exception {
+    Path records = Files.createTempDirectory("oz-e2e-records");
+    Files.setPosixFilePermissions(records, PosixFilePermissions.fromString("rwxrwxrwx"));
+    try (ClusterPool pool =
+        ClusterPool.install(
+            images,
+            "test-direct-stress",
+            REPLICAS,
+            dir.resolve("overlay"),
+            recordsMount(records))) {
+      try (PhaseHistory history = PhaseHistory.watch(pool.admin, pool.namespace)) {
+        run(pool, history, records);
+      }
+    } finally {
+      try (Stream<Path> files = Files.list(records)) {
+        for (Path file : files.toList()) {
+          Files.delete(file);
+        }
+      }
+      Files.delete(records);
+    }
+  }
+
+  private void run(ClusterPool pool, PhaseHistory history, Path records) throws Exception {
+    ClusterDispatch oz = new ClusterDispatch(pool.oz, CAPACITY);
+    Map<String, Integer> exitOf = new HashMap<>();
+    List<String> ozTasks = new ArrayList<>();
+    for (int i = 0; i < OZ_TASKS; i++) {
+      String taskId = UUID.randomUUID().toString();
+      int exit = i % 7 == 3 ? 3 : 0;
+      String seconds = String.valueOf(i % 3 == 0 ? 1 : 0);
+      oz.queue(taskId, assignment(taskId, Map.of("E2E_SLEEP", seconds, "E2E_EXIT", "" + exit)));
+      exitOf.put(taskId, exit);
+      ozTasks.add(taskId);
+    }
+    long started = System.nanoTime();
+    pool.whenConnected(oz::connected);
+    oz.start(pool.pods());
+
+    List<String> userTasks = new ArrayList<>();
+    List<String> disrupted = new ArrayList<>();
+    for (int i = 0; i < USER_TASKS; i++) {
+      String name = String.format("stress-%03d", i);
+      int exit = i % 7 == 5 ? 3 : 0;
+      exitOf.put(name, exit);
+      userTasks.add(name);
+      pool.admin
+          .resources(AgentTask.class)
+          .inNamespace(pool.namespace)
+          .resource(userTask(name, i % 3 == 1 ? 1 : 0, exit))
+          .create();
+      if ((i + 1) % BURST == 0) {
+        // The next burst lands while the last one is being claimed and run.
+        int ended = ended(pool);
+        if (disrupted.isEmpty() && ended >= 60) {
+          disrupted.add(deleteBusiestPod(pool, false));
+        } else if (disrupted.size() == 1 && ended >= 120) {
+          disrupted.add(deleteBusiestPod(pool, true));
+        }
+        await().atMost(Duration.ofMinutes(2)).until(() -> ended(pool) >= ended + BURST / 2);
+      }
+    }
+    while (disrupted.size() < 2) {
+      int ended = ended(pool);
+      await().atMost(Duration.ofMinutes(2)).until(() -> ended(pool) > ended);
+      disrupted.add(deleteBusiestPod(pool, disrupted.size() == 1));
+    }
+
+    List<String> all = Stream.concat(ozTasks.stream(), userTasks.stream()).toList();
+    await()
+        .atMost(ALL_DONE)
+        .until(() -> settled(pool, ozTasks).size() == ozTasks.size() + USER_TASKS);
+    ClusterTimings.print(all.size() + " tasks on a pool losing two pods to their end", started);
+    Map<String, AgentTask> byRun = byRunId(pool, ozTasks);
+    // The watch delivers each task's last version a moment after it is stored.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                byRun.values().stream()
+                    .allMatch(
+                        t ->
+                            history
+                                .of(t.getMetadata().getName())
+                                .getLast()
+                                .equals(t.getStatus().getPhase().name())));
+    assertThat(history.problem()).isEmpty();
+
+    Map<String, Long> starts = starts(records);
+    Map<String, Integer> outcomes = new TreeMap<>();
+    int lost = 0;
+    int neverStarted = 0;
+    for (String run : all) {
+      AgentTask task = byRun.get(run);
+      AgentTaskStatus status = task.getStatus();
+      List<String> phases = history.of(task.getMetadata().getName());
+      String why = run + " " + phases + " " + status.getMessage();
+      long startsOfRun = starts.getOrDefault(run, 0L);
+      outcomes.merge(
+          status.getPhase()
+              + (status.getFailureReason() == null ? "" : "/" + status.getFailureReason()),
+          1,
+          Integer::sum);
+
+      assertThat(PhaseHistory.wrongTurn(phases)).as("phase history of %s", why).isEmpty();
+      assertThat(phases.getLast())
+          .as("last phase seen of %s", why)
+          .isEqualTo(status.getPhase().name());
+      assertThat(startsOfRun).as("agent starts of %s", why).isLessThanOrEqualTo(1);
+      boolean lostWithPod = status.getMessage().contains("lost with its pod");
+      boolean ranToItsEnd =
+          status.getPhase() == AgentTaskPhase.Succeeded
+              || (status.getPhase() == AgentTaskPhase.Failed && status.getExitCode() != null);
+      if (lostWithPod) {
+        lost++;
+      }
+      if (startsOfRun == 0) {
+        neverStarted++;
+        assertThat(ranToItsEnd).as("%s ended without its agent starting", why).isFalse();
+      }
+      if (ranToItsEnd && !lostWithPod) {
+        assertThat(startsOfRun).as("agent starts of %s", why).isEqualTo(1);
+        assertThat(status.getExitCode()).as("exit code of %s", why).isEqualTo(exitOf.get(run));
+      }
+      if (startsOfRun == 1 && !lostWithPod) {
+        assertThat(status.getLogTail())
+            .as("log tail of %s", why)
+            .contains("agent " + run + " runs ");
+      }
+    }
+
+    int redelivered = 0;
+    for (String id : ozTasks) {
+      List<Frame> results = pool.results(id);
+      assertThat(results).as("results of %s", id).isNotEmpty();
+      assertThat(results.stream().map(frame -> frame.data().toString()).distinct())
+          .as("every copy of the result of %s is the same", id)
+          .hasSize(1);
+      if (results.size() > 1) {
+        redelivered++;
+        // A copy is sent again only by a replica that took over from one whose connection ended.
+        String first = results.getFirst().workerId();
+        assertThat(pool.oz.closeCodes(first))
+            .as("connections ended of %s, which sent the first result of %s", first, id)
+            .isNotEmpty();
+      }
+    }
+
+    System.out.printf(
+        "pool stress: %d tasks (%d from Oz, %d by hand), pods deleted %s; outcomes %s;"
+            + " agents started once %d, never %d, twice or more 0; lost with their pod %d;"
+            + " Oz results re-delivered after a lost connection %d; rejections offered again %d%n",
+        all.size(),
+        OZ_TASKS,
+        USER_TASKS,
+        disrupted,
+        outcomes,
+        all.size() - neverStarted,
+        neverStarted,
+        lost,
+        redelivered,
+        oz.rejections());
+  }
+
+  /** Mounts {@code records} of the node in every worker pod at {@link #RECORDS}. */
+  private static String recordsMount(Path records) {
+    return """
+          - op: add
+            path: /spec/template/spec/volumes/-
+            value: {name: e2e-records, hostPath: {path: %s, type: Directory}}
+          - op: add
+            path: /spec/template/spec/containers/0/volumeMounts/-
+            value: {name: e2e-records, mountPath: %s}
+    """
+        .formatted(records, RECORDS);
+  }
+
+  private static AgentTask userTask(String name, int seconds, int exit) {
+    AgentTask task = new AgentTask();
+    task.getMetadata().setName(name);
+    AgentTaskSpec spec = new AgentTaskSpec();
+    spec.setTitle("Stress " + name);
+    spec.setPrompt("sleep " + seconds + " exit " + exit);
+    task.setSpec(spec);
+    return task;
+  }
+
+  /**
+   * Deletes the pod running the most tasks right now: gracefully (it drains), or forced with no
+   * grace (its processes die with it and another replica adopts what it owned).
+   */
+  private static String deleteBusiestPod(ClusterPool pool, boolean force)
+      throws IOException, InterruptedException {
+    Map<String, Long> running =
+        pool.tasks().stream()
+            .filter(
+                t -> t.getStatus() != null && t.getStatus().getPhase() == AgentTaskPhase.Running)
+            .collect(
+                Collectors.groupingBy(t -> t.getStatus().getWorkerId(), Collectors.counting()));
+    String pod =
+        pool.pods().stream()
+            .max(Comparator.comparing(p -> running.getOrDefault(p, 0L)))
+            .orElseThrow();
+    List<String> args =
+        new ArrayList<>(List.of("delete", "pod", pod, "-n", pool.namespace, "--wait=false"));
+    if (force) {
+      args.addAll(List.of("--force", "--grace-period=0"));
+    }
+    Exec.kubectl(args.toArray(String[]::new)).ok();
+    System.out.printf(
+        "pool stress: deleted pod %s%s while it ran %d tasks%n",
+        pod, force ? " by force" : "", running.getOrDefault(pod, 0L));
+    return pod + (force ? " (forced)" : " (graceful)");
+  }
+
+  /** Tasks in a final phase. */
+  private static int ended(ClusterPool pool) {
+    return (int)
+        pool.tasks().stream()
+            .filter(t -> t.getStatus() != null && t.getStatus().getPhase() != null)
+            .filter(t -> t.getStatus().getPhase().isTerminal())
+            .count();
+  }
+
+  /**
+   * Tasks with nothing left to do: final, torn down when they reached a backend, and reported when
+   * they came from Oz.
+   */
+  private static Set<String> settled(ClusterPool pool, List<String> ozTasks) {
+    Set<String> fromOz = Set.copyOf(ozTasks);
+    return pool.tasks().stream()
+        .filter(t -> t.getStatus() != null && t.getStatus().getPhase() != null)
+        .filter(t -> t.getStatus().getPhase().isTerminal())
+        .filter(
+            t ->
+                t.getStatus().getBackendRef() == null
+                    || t.getStatus().getConditions().stream()
+                        .anyMatch(c -> c.getType().equals("TornDown")))
+        .filter(
+            t ->
+                !fromOz.contains(t.getSpec().getTaskId())
+                    || Boolean.TRUE.equals(t.getStatus().getReported()))
+        .map(t -> t.getMetadata().getName())
+        .collect(Collectors.toSet());
+  }
+
+  /** The pool's tasks by run id: the Oz task id, or the name of a task applied by hand. */
+  private static Map<String, AgentTask> byRunId(ClusterPool pool, List<String> ozTasks) {
+    Set<String> fromOz = Set.copyOf(ozTasks);
+    return pool.tasks().stream()
+        .collect(
+            Collectors.toMap(
+                t ->
+                    fromOz.contains(t.getSpec().getTaskId())
+                        ? t.getSpec().getTaskId()
+                        : t.getMetadata().getName(),
+                Function.identity()));
+  }
+
+  /** How many times each run's agent started, from the files it left on the node. */
+  private static Map<String, Long> starts(Path records) throws IOException {
+    try (Stream<Path> files = Files.list(records)) {
+      return files
+          .map(file -> file.getFileName().toString())
+          .filter(name -> name.startsWith("start."))
+          .map(name -> name.substring("start.".length(), name.lastIndexOf('.')))
+          .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+    }
+  }
+}
