@@ -25,9 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DirectOutputIT {
   /**
-   * Prints its task's id and exits; {@code QUICK_LINES} numbered lines before that when set. With
-   * {@code QUICK_STRAY} it leaves a process in a session of its own (out of reach of the run's
-   * process group) holding its output open, and records its pid where the rig finds it.
+   * Prints its task's id and exits; {@code QUICK_LINES} numbered lines before that when set, and
+   * with {@code QUICK_WAIT_FOR} a line, then nothing until that file exists. With {@code
+   * QUICK_STRAY} it leaves a process in a session of its own (out of reach of the run's process
+   * group) holding its output open, and records its pid where the rig finds it.
    */
   static final String QUICK_CLI =
       """
@@ -40,6 +41,10 @@ class DirectOutputIT {
           stray "$STANDIN_RECORDS" &
         # out of the group only once it recorded itself: then the run's SIGKILL misses it
         while [ ! -e "$STANDIN_RECORDS/grandchild" ]; do sleep 0.01; done
+      fi
+      if [ -n "${QUICK_WAIT_FOR:-}" ]; then
+        echo "$TASK_ID: waiting"
+        while [ ! -e "$QUICK_WAIT_FOR" ]; do sleep 0.05; done
       fi
       if [ -n "${QUICK_LINES:-}" ]; then
         seq -f "$TASK_ID line %.0f" 1 "$QUICK_LINES"
@@ -119,6 +124,31 @@ class DirectOutputIT {
       assertThat(outcome.logTail())
           .endsWith(runId + " line " + lines + "\n" + runId + " says goodbye\n");
     }
+  }
+
+  @Test
+  void anAdoptedAgentThatPrintsAndExitsAtOnceKeepsItsOutput() throws Exception {
+    Path release = tmp.resolve("release");
+    DirectBackend first = rig.backend(quick, rig.config(), true);
+    first.start(
+        rig.task("t-adopted", Map.of("QUICK_WAIT_FOR", release.toString())),
+        new DirectRig.Listener());
+    Path log = TaskLog.file(rig.logs, "t-adopted");
+    await()
+        .atMost(DirectRig.DEADLINE)
+        .until(() -> Files.readString(log).equals("t-adopted: waiting\n"));
+    first.close();
+
+    DirectBackend second = rig.backend(quick, rig.config(), true);
+    DirectRig.Listener after = new DirectRig.Listener();
+    second.reattach(rig.task("t-adopted", Map.of()), DirectRig.planned("t-adopted"), after);
+    after.awaitRunning();
+    Files.writeString(release, "go");
+
+    TaskOutcome outcome = after.outcome();
+    assertThat(outcome).isInstanceOf(TaskOutcome.Succeeded.class);
+    assertThat(outcome.logTail()).isEqualTo("t-adopted says goodbye\n");
+    assertThat(Files.readString(log)).isEqualTo("t-adopted: waiting\nt-adopted says goodbye\n");
   }
 
   @Test
