@@ -1,7 +1,6 @@
 package dev.ozworker.backend.direct;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,21 +81,6 @@ final class AgentProcess {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while making the output FIFO", e);
-    }
-  }
-
-  /**
-   * Opens and closes the FIFO for writing without blocking: a reader still waiting for the wrapper
-   * to open it (the wrapper died first) then sees the end of the output.
-   */
-  static void releaseReader(RunFiles files) {
-    if (!Files.exists(files.output())) {
-      return;
-    }
-    try (RandomAccessFile ignored = new RandomAccessFile(files.output().toFile(), "rw")) {
-      // opened read-write, which never blocks on a FIFO; closing it is the point
-    } catch (IOException e) {
-      // gone already: nobody can be waiting on it
     }
   }
 

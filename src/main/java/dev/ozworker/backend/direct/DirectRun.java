@@ -19,6 +19,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -46,6 +47,7 @@ final class DirectRun {
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile boolean detached;
   private volatile Long processId;
+  private volatile AgentOutput agentOutput;
   private boolean cancelled;
   private Duration grace = Duration.ZERO;
   private ProcessGroup group;
@@ -116,17 +118,12 @@ final class DirectRun {
     processId = wrapper.pid();
     useGroup(new ProcessGroup(wrapper.pid()));
     tell(listener::running);
-    CompletableFuture<Void> pump =
-        OutputPump.copyFifo(files.output(), output, "output-" + runId(), () -> !detached);
-    wrapper
-        .onExit()
-        .thenApplyAsync(
-            exited -> {
-              afterAgent();
-              return files.exitStatus().orElse(null);
-            },
-            executor)
-        .thenCompose(code -> OutputPump.drained(pump, settings.drain()).thenApply(x -> code))
+    try {
+      readOutput();
+    } catch (IOException e) {
+      output.line("[worker] the agent's output cannot be read: " + e);
+    }
+    afterAgent(wrapper.onExit(), () -> files.exitStatus().orElse(null))
         .whenComplete((code, error) -> end(code, error));
   }
 
@@ -155,6 +152,7 @@ final class DirectRun {
   /** Stops following the run: the listener hears nothing more; the processes are left alone. */
   void detach() {
     detached = true;
+    stopReading();
     output.close();
   }
 
@@ -187,6 +185,8 @@ final class DirectRun {
     Process process;
     try {
       spares.place(files.output());
+      // read from before the spawn: an agent may print and exit before the next line runs
+      readOutput();
       process =
           ProcessGroup.start(
               AgentProcess.command(settings.oz(), spec.ozArgs(), files),
@@ -194,6 +194,7 @@ final class DirectRun {
               env.agent(fromSetup),
               NOWHERE);
     } catch (IOException e) {
+      stopReading();
       throw new CompletionException(
           new TaskFailure(
               FailureReason.AGENT_INVOCATION, null, "the oz CLI could not start: " + e, e));
@@ -212,32 +213,51 @@ final class DirectRun {
             workspace.path().toString());
     tell(() -> listener.located(where));
     tell(listener::running);
-    CompletableFuture<Void> pump =
-        OutputPump.copyFifo(files.output(), output, "output-" + runId(), () -> !detached);
-    return process
-        .onExit()
-        .thenApplyAsync(
-            exited -> {
-              afterAgent();
-              return process.exitValue();
-            },
-            executor)
-        .thenCompose(code -> OutputPump.drained(pump, settings.drain()).thenApply(x -> code));
+    return afterAgent(process.onExit(), process::exitValue);
+  }
+
+  /** Opens the run's output FIFO and starts copying it into the log. */
+  private void readOutput() throws IOException {
+    agentOutput = AgentOutput.open(files.output(), output, "output-" + runId(), () -> !detached);
+    if (detached) {
+      stopReading();
+    }
+  }
+
+  private void stopReading() {
+    AgentOutput reading = agentOutput;
+    if (reading != null) {
+      reading.close();
+    }
   }
 
   /**
-   * The agent's wrapper has ended: nothing the agent left running outlives it (its workspace is
-   * about to be torn down), and a reader still waiting for the FIFO is let go.
+   * Once the agent's wrapper has ended: nothing the agent left running outlives it (its workspace
+   * is about to be torn down; killed first, so that those processes let go of the output), then the
+   * agent's status, once its output is read to the end within the drain time.
    */
-  private void afterAgent() {
-    ProcessGroup current;
-    synchronized (this) {
-      current = group;
-    }
-    if (current != null) {
-      current.kill();
-    }
-    AgentProcess.releaseReader(files);
+  private CompletableFuture<Integer> afterAgent(
+      CompletableFuture<?> wrapperExit, Supplier<Integer> status) {
+    return wrapperExit
+        .thenApplyAsync(
+            exited -> {
+              ProcessGroup current;
+              synchronized (this) {
+                current = group;
+              }
+              if (current != null) {
+                current.kill();
+              }
+              return status.get();
+            },
+            executor)
+        .thenCompose(
+            code -> {
+              AgentOutput reading = agentOutput;
+              return reading == null
+                  ? CompletableFuture.completedFuture(code)
+                  : reading.drain(settings.drain(), output).thenApply(drained -> code);
+            });
   }
 
   private void end(Integer code, Throwable error) {

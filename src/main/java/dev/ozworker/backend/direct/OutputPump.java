@@ -1,10 +1,9 @@
 package dev.ozworker.backend.direct;
 
 import dev.ozworker.backend.TaskLog;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Path;
+import java.nio.channels.AsynchronousCloseException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -23,18 +22,18 @@ final class OutputPump {
 
   /** Copies {@code in} until it ends, then closes it. */
   static CompletableFuture<Void> copy(InputStream in, TaskLog log, String name) {
-    return onOwnThread(name, () -> pump(() -> in, log, () -> true));
+    return copy(in, log, name, () -> true);
   }
 
   /**
-   * Opens the FIFO (waiting for its writer) and copies it until every writer has closed it.
+   * Copies {@code in} until it ends or is closed, then closes it.
    *
    * @param wanted false once nobody wants the output any more (the backend was closed): what is
    *     read then is dropped and the pump stops
    */
-  static CompletableFuture<Void> copyFifo(
-      Path fifo, TaskLog log, String name, BooleanSupplier wanted) {
-    return onOwnThread(name, () -> pump(() -> new FileInputStream(fifo.toFile()), log, wanted));
+  static CompletableFuture<Void> copy(
+      InputStream in, TaskLog log, String name, BooleanSupplier wanted) {
+    return onOwnThread(name, () -> pump(in, log, wanted));
   }
 
   private static CompletableFuture<Void> onOwnThread(String name, Runnable pump) {
@@ -62,12 +61,8 @@ final class OutputPump {
         .completeOnTimeout(null, within.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private interface Source {
-    InputStream open() throws IOException;
-  }
-
-  private static void pump(Source source, TaskLog log, BooleanSupplier wanted) {
-    try (InputStream in = source.open()) {
+  private static void pump(InputStream source, TaskLog log, BooleanSupplier wanted) {
+    try (InputStream in = source) {
       byte[] buffer = new byte[BUFFER];
       int n;
       while ((n = in.read(buffer)) >= 0) {
@@ -76,6 +71,8 @@ final class OutputPump {
         }
         log.write(buffer, 0, n);
       }
+    } catch (AsynchronousCloseException stopped) {
+      // the worker stopped reading on purpose, and says why where it did
     } catch (IOException e) {
       log.line("[worker] output could not be read further: " + e.getMessage());
     }

@@ -9,7 +9,8 @@ import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.WaitResponse;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskFailure;
-import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -23,65 +24,79 @@ import org.slf4j.MDC;
  * container stops, so its end is also the signal to read the exit code and the OOM flag with an
  * inspect. Only when following breaks while the container still runs (the engine restarting, a log
  * driver that cannot be followed) does the watch add a wait stream, and follow the output again
- * from that moment. No thread of the worker waits on a container.
+ * where the log stopped. No thread of the worker waits on a container.
+ *
+ * <p>The run ends only once its output is in the log: the following stream read to the end the
+ * engine gave it, or, when it broke, the rest read once more after the container stopped. Each is
+ * waited for at most {@link #DRAIN}; then the log says what could not be read.
  */
 final class ContainerWatch {
   /** Waits re-subscribed after a broken wait stream while the container still runs. */
   static final int MAX_WAIT_RETRIES = 10;
 
+  /** Longest wait for the rest of a stopped container's output. */
+  static final Duration DRAIN = Duration.ofSeconds(10);
+
   private static final Logger LOG = LoggerFactory.getLogger(ContainerWatch.class);
 
   private final DockerClient docker;
   private final Executor executor;
-  private final Clock clock;
 
-  ContainerWatch(DockerClient docker, Executor executor, Clock clock) {
+  ContainerWatch(DockerClient docker, Executor executor) {
     this.docker = docker;
     this.executor = executor;
-    this.clock = clock;
   }
 
   /** Streams the container's output into the run's log and ends the run when the container ends. */
   void watch(DockerRun run, String containerId) {
-    follow(run, containerId, 0)
+    follow(run, containerId)
         .whenComplete((ignored, error) -> executor.execute(() -> followEnded(run, containerId)));
   }
 
-  /** Follows the output from {@code sinceEpochSecond} (0: the start); completes when it ends. */
-  private CompletableFuture<Void> follow(DockerRun run, String containerId, int sinceEpochSecond) {
-    CompletableFuture<Void> ended = new CompletableFuture<>();
-    var command =
+  /** Follows the output, writing what the log does not have yet; completes when it ends. */
+  private CompletableFuture<Optional<String>> follow(DockerRun run, String containerId) {
+    CompletableFuture<Optional<String>> ended = read(run, containerId, true);
+    run.output().following(ended);
+    return ended;
+  }
+
+  /**
+   * Reads the output from its start, writing what the log does not have yet.
+   *
+   * @return completes when the stream ends: empty when the engine ended it, else what broke it
+   */
+  private CompletableFuture<Optional<String>> read(
+      DockerRun run, String containerId, boolean follow) {
+    CompletableFuture<Optional<String>> ended = new CompletableFuture<>();
+    ContainerOutput.Reader reader = run.output().reader();
+    run.stream(
         docker
             .logContainerCmd(containerId)
             .withStdOut(true)
             .withStdErr(true)
-            .withFollowStream(true);
-    if (sinceEpochSecond > 0) {
-      command = command.withSince(sinceEpochSecond);
-    }
-    run.stream(
-        command.exec(
-            new ResultCallback.Adapter<Frame>() {
-              @Override
-              public void onNext(Frame frame) {
-                byte[] payload = frame.getPayload();
-                if (payload != null) {
-                  run.log().write(payload, 0, payload.length);
-                }
-              }
+            .withFollowStream(follow)
+            .exec(
+                new ResultCallback.Adapter<Frame>() {
+                  @Override
+                  public void onNext(Frame frame) {
+                    byte[] payload = frame.getPayload();
+                    if (payload != null) {
+                      reader.accept(payload);
+                    }
+                  }
 
-              @Override
-              public void onComplete() {
-                super.onComplete();
-                ended.complete(null);
-              }
+                  @Override
+                  public void onComplete() {
+                    super.onComplete();
+                    ended.complete(Optional.empty());
+                  }
 
-              @Override
-              public void onError(Throwable error) {
-                super.onError(error);
-                ended.complete(null);
-              }
-            }));
+                  @Override
+                  public void onError(Throwable error) {
+                    super.onError(error);
+                    ended.complete(Optional.of(String.valueOf(error.getMessage())));
+                  }
+                }));
     return ended;
   }
 
@@ -91,12 +106,15 @@ final class ContainerWatch {
       return;
     }
     log(run, "the output of container {} stopped while it runs; waiting on it", containerId);
-    int now = (int) clock.instant().getEpochSecond();
-    follow(run, containerId, now);
+    follow(run, containerId);
     awaitEnd(run, containerId, 0);
   }
 
   private void awaitEnd(DockerRun run, String containerId, int retries) {
+    if (retries > 0 && run.output().broken()) {
+      // it broke while the engine was away: follow on, the engine may answer again
+      follow(run, containerId);
+    }
     CompletableFuture<Long> end = new CompletableFuture<>();
     run.stream(
         docker
@@ -138,13 +156,50 @@ final class ContainerWatch {
 
   /** The wait returned: the container's state says how it ended. */
   private void conclude(DockerRun run, String containerId, long waitStatus) {
+    ContainerExit exit;
     try {
-      run.exited(exitOf(docker.inspectContainerCmd(containerId).exec().getState(), waitStatus));
+      exit = exitOf(docker.inspectContainerCmd(containerId).exec().getState(), waitStatus);
     } catch (RuntimeException e) {
       // removed by someone else already: the wait's status is all there is
       log(run, "cannot inspect the ended container {}: {}", containerId, e.getMessage());
-      run.exited(new ContainerExit(waitStatus, false));
+      exit = new ContainerExit(waitStatus, false);
     }
+    exited(run, containerId, exit);
+  }
+
+  /**
+   * Ends the run once the stopped container's output is in the log: the following stream's end
+   * waited for, or the rest read again when it broke.
+   */
+  private void exited(DockerRun run, String containerId, ContainerExit exit) {
+    within(run.output().latest())
+        .thenCompose(
+            broke ->
+                broke.isEmpty()
+                    ? CompletableFuture.completedFuture(broke)
+                    : within(read(run, containerId, false)))
+        .thenAcceptAsync(
+            broke -> {
+              broke.ifPresent(
+                  problem ->
+                      run.log()
+                          .line(
+                              "[worker] the container's output could not be read to its end ("
+                                  + problem
+                                  + "); what was not read is not kept"));
+              run.exited(exit);
+            },
+            executor);
+  }
+
+  private static CompletableFuture<Optional<String>> within(
+      CompletableFuture<Optional<String>> stream) {
+    return stream
+        .thenApply(broke -> broke)
+        .completeOnTimeout(
+            Optional.of("not read within " + DRAIN.toSeconds() + " s"),
+            DRAIN.toMillis(),
+            TimeUnit.MILLISECONDS);
   }
 
   /** The wait stream broke too: look at the container and decide, or wait again. */
@@ -186,7 +241,7 @@ final class ContainerWatch {
     if (Boolean.TRUE.equals(state.getRunning())) {
       return false;
     }
-    run.exited(exitOf(state, -1));
+    exited(run, containerId, exitOf(state, -1));
     return true;
   }
 

@@ -85,7 +85,7 @@ public final class DockerBackend implements Backend {
     this.puller =
         new ImagePuller(client, engine.platform(), new RegistryAuth(engine.dockerConfigDir()));
     this.sidecars = new SidecarVolumes(client, puller, clock, dockerConfig.sidecarVolumeMaxAge());
-    this.watch = new ContainerWatch(client, executor, clock);
+    this.watch = new ContainerWatch(client, executor);
     this.containers = new TaskContainers(client);
     this.gc =
         Executors.newSingleThreadScheduledExecutor(

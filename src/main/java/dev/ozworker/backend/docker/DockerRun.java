@@ -21,6 +21,7 @@ final class DockerRun {
   private final TaskSpec spec;
   private final TaskListener listener;
   private final TaskLog log;
+  private final ContainerOutput output;
   private final List<Closeable> streams = new ArrayList<>();
   private String containerId;
   private boolean started;
@@ -32,6 +33,7 @@ final class DockerRun {
     this.spec = spec;
     this.listener = listener;
     this.log = log;
+    this.output = new ContainerOutput(log);
   }
 
   TaskSpec spec() {
@@ -40,6 +42,11 @@ final class DockerRun {
 
   TaskLog log() {
     return log;
+  }
+
+  /** The container's output as far as the log has it. */
+  ContainerOutput output() {
+    return output;
   }
 
   TaskListener listener() {

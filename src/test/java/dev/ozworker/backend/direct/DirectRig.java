@@ -84,9 +84,14 @@ final class DirectRig {
   }
 
   DirectBackend backend(DirectBackendConfig config, boolean cleanup) {
+    return backend(oz, config, cleanup);
+  }
+
+  /** A backend that runs {@code cli} as the Oz CLI instead of the stand-in. */
+  DirectBackend backend(Path cli, DirectBackendConfig config, boolean cleanup) {
     DirectBackend backend =
         new DirectBackend(
-            new DirectSettings(oz, config, host, cleanup, logs, DirectSettings.DEFAULT_DRAIN));
+            new DirectSettings(cli, config, host, cleanup, logs, DirectSettings.DEFAULT_DRAIN));
     backends.add(backend);
     return backend;
   }

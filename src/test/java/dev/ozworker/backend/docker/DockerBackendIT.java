@@ -39,6 +39,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -253,6 +254,95 @@ class DockerBackendIT {
     assertThat(failure.exitCode()).contains(3);
     assertThat(failure.getMessage()).isEqualTo("container exited with non-zero status: 3");
     assertThat(outcome.logTail()).contains("giving up");
+  }
+
+  @Test
+  void aContainerThatPrintsAndExitsAtOnceKeepsItsLineInTheLogAndTheTailOnEveryRun()
+      throws Exception {
+    String quick = engine.busyboxWithEntrypoint("#!/bin/sh\necho \"$QUICK_LINE\"\n");
+    try {
+      DockerBackend backend = backend(true, List.of(), ImagePullPolicy.Never, Clock.systemUTC());
+      int runs = 100;
+      int together = 4;
+      List<String> lost = new ArrayList<>();
+
+      for (int wave = 0; wave < runs / together; wave++) {
+        Map<String, RecordingListener> started = new LinkedHashMap<>();
+        for (int i = 0; i < together; i++) {
+          String runId = newRunId();
+          RecordingListener listener = new RecordingListener();
+          TaskEnv env =
+              new TaskEnv(List.of(new TaskEnv.Entry("QUICK_LINE", runId + " says goodbye", false)));
+          backend.start(spec(runId, env, quick, List.of()), listener);
+          started.put(runId, listener);
+        }
+        for (var run : started.entrySet()) {
+          String line = run.getKey() + " says goodbye\n";
+          TaskOutcome outcome = awaitOutcome(run.getValue());
+          assertThat(outcome).isInstanceOf(TaskOutcome.Succeeded.class);
+          String logged = Files.readString(TaskLog.file(logs, run.getKey()));
+          if (!outcome.logTail().equals(line) || !logged.equals(line)) {
+            lost.add(run.getKey() + " (tail " + outcome.logTail().length() + " chars)");
+          }
+        }
+      }
+
+      assertThat(lost).as("runs whose output was lost, of %d", runs).isEmpty();
+    } finally {
+      // the image goes once no container uses it
+      for (String runId : runIds) {
+        containersOf(runId)
+            .forEach(found -> docker.removeContainerCmd(found.getId()).withForce(true).exec());
+      }
+      runIds.clear();
+      engine.removeImage(quick);
+    }
+  }
+
+  @Test
+  void outputFollowedAgainAfterTheEngineCutTheStreamIsKeptWholeThoughTheContainerExitsAtOnce()
+      throws Exception {
+    try (EngineDoor door = EngineDoor.open(signals.resolve("engine.sock"))) {
+      DockerBackend backend =
+          backend(
+              true,
+              List.of(VolumeMount.parse(signals + ":/signal:ro")),
+              ImagePullPolicy.Never,
+              Clock.systemUTC(),
+              DockerEngine.at(door.dockerHost()));
+      int lines = 20_000;
+      TaskSpec spec =
+          spec(
+              newRunId(),
+              agentDoes(
+                  "echo before the cut; while [ ! -e /signal/go ]; do sleep 0.1; done; i=1; while"
+                      + " [ $i -le "
+                      + lines
+                      + " ]; do echo \"line $i\"; i=$((i+1)); done; echo last line"));
+      RecordingListener listener = new RecordingListener();
+      backend.start(spec, listener);
+      await().atMost(DEADLINE).until(() -> listener.running.get() == 1);
+      Path log = TaskLog.file(logs, spec.runId());
+      await().atMost(DEADLINE).until(() -> Files.readString(log).contains("before the cut"));
+
+      // As an engine that restarts: the output stream is cut, and requests turned away a while.
+      door.shut();
+      await().atMost(DEADLINE).until(() -> door.turnedAway() > 0);
+      door.reopen();
+      Files.createFile(signals.resolve("go"));
+      TaskOutcome outcome = awaitOutcome(listener);
+
+      assertThat(outcome).isInstanceOf(TaskOutcome.Succeeded.class);
+      List<String> logged = Files.readAllLines(log);
+      List<String> printed = lines(String.join("\n", logged) + "\n", "line ");
+      assertThat(printed.size()).as("lines kept of %d", lines).isEqualTo(lines);
+      assertThat(printed)
+          .isEqualTo(
+              java.util.stream.IntStream.rangeClosed(1, lines).mapToObj(n -> "line " + n).toList());
+      assertThat(logged).containsOnlyOnce("before the cut", "last line");
+      assertThat(outcome.logTail()).endsWith("line " + lines + "\nlast line\n");
+      assertThat(listener.outcomes).hasSize(1);
+    }
   }
 
   @Test
@@ -599,6 +689,22 @@ class DockerBackendIT {
         args,
         List.of(new Sidecar(sidecarImage, "/agent", false)),
         limits,
+        Duration.ZERO,
+        "");
+  }
+
+  /** A task on {@code taskImage} with these sidecars instead of the agent sidecar. */
+  private TaskSpec spec(String runId, TaskEnv env, String taskImage, List<Sidecar> sidecars) {
+    return new TaskSpec(
+        runId,
+        Optional.of("oz-" + runId),
+        Optional.of("exec-1"),
+        BackendKind.DOCKER,
+        taskImage,
+        env,
+        List.of("agent", "run"),
+        sidecars,
+        ResourceLimits.NONE,
         Duration.ZERO,
         "");
   }
