@@ -145,6 +145,7 @@ public final class WorkerRuntime implements AutoCloseable {
               () ->
                   apiServer
                       .problem()
+                      .or(intake::notReady)
                       .or(controller::notSynced)
                       .or(
                           () ->

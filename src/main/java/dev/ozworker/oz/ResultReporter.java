@@ -2,6 +2,7 @@ package dev.ozworker.oz;
 
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskStatus;
+import dev.ozworker.observe.ApiServerError;
 import dev.ozworker.observe.WorkerMetrics;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -188,9 +189,9 @@ public final class ResultReporter implements AutoCloseable {
       Duration next =
           retry.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retry.multipliedBy(2);
       LOG.warn(
-          "sent {} to Oz but cannot record it (HTTP {}); retrying in {}s",
+          "sent {} to Oz but cannot record it: {}; retrying in {}s",
           describe(sent),
-          e.getCode(),
+          ApiServerError.of(e),
           retry.toSeconds());
       retries.schedule(
           () -> Thread.ofVirtual().name("oz-report").start(() -> markReported(key, sent, next)),
