@@ -18,7 +18,7 @@ record StoreFailure(Kind kind, ApiServerError error) {
   enum Kind {
     /** Unreachable, timed out, throttled, failing, overloaded: reject, Oz offers it again. */
     TRANSIENT,
-    /** The server refuses this task's content (400, 422, 413): claim and fail the task. */
+    /** The server refuses this task's content (400, 413, 422, too large): claim and fail it. */
     TASK,
     /** The worker cannot store any task (401, 403, 404: credentials, RBAC, CRD or namespace). */
     WORKER
@@ -29,7 +29,13 @@ record StoreFailure(Kind kind, ApiServerError error) {
     return new StoreFailure(kindOf(error), error);
   }
 
+  /** etcd's answer to a write over its size limit, which a v1.20 API server passes on as a 500. */
+  static final String ETCD_TOO_LARGE = "etcdserver: request is too large";
+
   private static Kind kindOf(ApiServerError error) {
+    if (error.message().contains(ETCD_TOO_LARGE)) {
+      return Kind.TASK; // the same task is as large on every try
+    }
     return switch (error.code()) {
       case 400, 413, 422 -> Kind.TASK;
       case 401, 403, 404 -> Kind.WORKER;

@@ -4,6 +4,7 @@ import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.observe.ApiServerError;
 import dev.ozworker.observe.WorkerMetrics;
+import dev.ozworker.oz.ClaimOrder;
 import dev.ozworker.oz.DecodeError;
 import dev.ozworker.oz.LinkListener;
 import dev.ozworker.oz.MessageType;
@@ -56,6 +57,7 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
   static final String FAILED_PREFIX = "Failed to execute task: ";
 
   private final TaskStore store;
+  private final ClaimOrder claims;
   private final String namespace;
   private final String workerId;
   private final AssignmentMapping mapping;
@@ -85,6 +87,8 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
    * @param metrics told of claims, rejections and the time each step took
    * @param secretCreated told of each Secret created, as the API server answered, so that the
    *     controller need not read it back
+   * @param claims told while a task is being stored and claimed, so that its result cannot reach Oz
+   *     before its claim
    */
   public TaskIntake(
       KubernetesClient client,
@@ -96,7 +100,9 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
       Runnable onConnected,
       Consumer<String> resendResult,
       WorkerMetrics metrics,
-      Consumer<Secret> secretCreated) {
+      Consumer<Secret> secretCreated,
+      ClaimOrder claims) {
+    this.claims = claims;
     this.store = new TaskStore(client, namespace, secretCreated);
     this.namespace = namespace;
     this.workerId = workerId;
@@ -204,6 +210,15 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
   }
 
   private void store(String taskId, String name, TaskResources resources) {
+    claims.claiming(name);
+    try {
+      storeAndClaim(taskId, name, resources);
+    } finally {
+      claims.claimed(name);
+    }
+  }
+
+  private void storeAndClaim(String taskId, String name, TaskResources resources) {
     TaskStore.Stored stored;
     storing.acquireUninterruptibly();
     try {

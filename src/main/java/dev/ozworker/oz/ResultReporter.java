@@ -43,6 +43,7 @@ public final class ResultReporter implements AutoCloseable {
   static final int WRITES_AT_ONCE = 16;
 
   private final KubernetesClient client;
+  private final ClaimOrder claims;
   private final WorkerMetrics metrics;
   private final SharedIndexInformer<AgentTask> tasks;
   private final Function<WorkerMessage, CompletableFuture<Void>> sender;
@@ -65,6 +66,24 @@ public final class ResultReporter implements AutoCloseable {
       SharedIndexInformer<AgentTask> tasks,
       Function<WorkerMessage, CompletableFuture<Void>> sender,
       WorkerMetrics metrics) {
+    this(client, tasks, sender, metrics, new ClaimOrder());
+  }
+
+  /**
+   * @param claims holds back the result of a task whose claim has not been sent yet
+   */
+  public ResultReporter(
+      KubernetesClient client,
+      SharedIndexInformer<AgentTask> tasks,
+      Function<WorkerMessage, CompletableFuture<Void>> sender,
+      WorkerMetrics metrics,
+      ClaimOrder claims) {
+    this.claims = claims;
+    claims.onRelease(
+        name ->
+            tasks.getStore().list().stream()
+                .filter(task -> task.getMetadata().getName().equals(name))
+                .forEach(this::consider));
     this.client = client;
     this.metrics = metrics;
     this.tasks = tasks;
@@ -136,6 +155,9 @@ public final class ResultReporter implements AutoCloseable {
     Optional<WorkerMessage> result = result(task);
     if (result.isEmpty()) {
       return;
+    }
+    if (claims.holds(task.getMetadata().getName())) {
+      return; // its claim is on its way: the release considers it again
     }
     String key = Cache.metaNamespaceKeyFunc(task);
     if (done.contains(key) || !inFlight.add(key)) {
