@@ -22,12 +22,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The worker jar killed with SIGKILL exactly inside the Direct backend's workspace making: strace
- * kills the JVM as it makes the system call that ends each step, before the call runs. Three
- * windows: before the directory to make is recorded, after it is made under its own name but before
- * it is moved into place, and after the move but before it is recorded as the workspace. A worker
- * started again must answer the task once and leave no directory behind, and a directory in {@code
- * workspace_root} that the worker did not make must stay. Runs where strace is installed ({@code
- * .ci/run} installs it); the state lives on the real API server in a namespace of its own.
+ * kills the JVM as it makes the system call that ends a step, before the call runs. Three windows:
+ * before the directory to make is recorded, after it is made under its own name but before its
+ * identity is recorded and it is moved into place, and after the move but before it is recorded as
+ * the workspace (WorkspacesTest covers the remaining state on disk). A worker started again must
+ * answer the task once and leave no directory behind, and a directory in {@code workspace_root}
+ * that the worker did not make must stay. Runs where strace is installed ({@code .ci/run} installs
+ * it); the state lives on the real API server in a namespace of its own.
  */
 class FaultWorkspaceKillIT {
   static final Duration WAIT = Duration.ofSeconds(90);
@@ -36,8 +37,12 @@ class FaultWorkspaceKillIT {
 
   @TempDir Path root;
 
-  /** A window: which rename, by its target path, the kill lands on. */
-  record Window(String name, Function<String, Path> renameTarget) {}
+  /**
+   * A window: the kill lands on the {@code nth} rename of the file {@code renamed} returns (strace
+   * matches a rename by its source path): the worker writes each of its records to a hidden file
+   * first and renames it into place.
+   */
+  record Window(String name, Function<String, Path> renamed, int nth) {}
 
   @Test
   void aWorkerKilledWhileItMakesAWorkspaceLeavesNothingBehindAndTheTaskEndsOnce() throws Exception {
@@ -53,9 +58,9 @@ class FaultWorkspaceKillIT {
     Path runs = root.resolve("logs").resolve(".direct");
     List<Window> windows =
         List.of(
-            new Window("before-recording-what-to-make", id -> runs.resolve(id).resolve("making")),
-            new Window("made-not-moved", workspaces::resolve),
-            new Window("moved-not-recorded", id -> runs.resolve(id).resolve("run")));
+            new Window("nothing-made-yet", id -> runs.resolve(id).resolve(".making"), 1),
+            new Window("made-not-moved", id -> runs.resolve(id).resolve(".making"), 2),
+            new Window("moved-not-recorded", id -> runs.resolve(id).resolve(".run"), 1));
 
     String suffix = UUID.randomUUID().toString().substring(0, 6);
     String namespace = "fault-ws-kill-" + suffix;
@@ -98,13 +103,13 @@ class FaultWorkspaceKillIT {
                 "-qq",
                 "-o",
                 "/dev/null",
-                "--seccomp-bpf",
+                // no --seccomp-bpf: with it, strace 6.1 does not match -P paths for rename
                 "-e",
                 "trace=rename,renameat,renameat2",
                 "-P",
-                window.renameTarget().apply(taskId).toString(),
+                window.renamed().apply(taskId).toString(),
                 "-e",
-                "inject=rename,renameat,renameat2:signal=KILL"));
+                "inject=rename,renameat,renameat2:signal=KILL:when=" + window.nth()));
         worker.start();
         oz.assign(workerId, stage.assignment(taskId, KillPoint.STORED));
         worker.awaitDeath(WAIT);
