@@ -108,6 +108,12 @@ public final class DirectBackend implements Backend {
     }
     RunFiles files = settings.files(runId);
     try {
+      // A worker killed while it made this run's workspace, before the start was recorded on the
+      // task, left a record of what it made: removed here, before the record is started afresh.
+      Optional<RunFiles.Workspace> left = workspaces.settle(runId, files);
+      if (left.isPresent()) {
+        workspaces.remove(left.get());
+      }
       files.create();
     } catch (IOException e) {
       throw new TaskFailure(
