@@ -1,5 +1,6 @@
 package dev.ozworker.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
@@ -8,6 +9,7 @@ import java.util.Map;
  * The agent configuration Oz snapshotted for the run; each field optional. Mirrors the assignment's
  * {@code agent_config_snapshot}.
  */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record AgentConfig(
     @JsonPropertyDescription("Oz environment the agent runs in (--environment).")
         String environmentId,
@@ -36,19 +38,23 @@ public record AgentConfig(
         Integer snapshotScriptTimeoutSecs) {
 
   /** The harness that runs the agent. */
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record Harness(
       @JsonPropertyDescription("Harness name, e.g. oz, claude, codex.") String type) {}
 
   /** Names of managed secrets for third-party harness authentication. */
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record HarnessAuthSecrets(
       @JsonPropertyDescription("Managed secret name for Claude Code authentication.")
           String claudeAuthSecretName) {}
 
   /** Per-provider inference settings. */
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record InferenceProviders(
       @JsonPropertyDescription("AWS Bedrock inference.") AwsInference aws) {}
 
   /** AWS Bedrock inference through an assumed role. */
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record AwsInference(
       @JsonPropertyDescription("Bedrock inference is off when true.") Boolean disabled,
       @JsonPropertyDescription("Role to assume (--bedrock-inference-role).") String roleArn,
@@ -56,6 +62,7 @@ public record AgentConfig(
           String region) {}
 
   /** Public access to the agent's shared session. */
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record SessionSharing(
       @JsonPropertyDescription("VIEWER or EDITOR; other values are ignored.")
           String publicAccess) {}

@@ -1,5 +1,6 @@
 package dev.ozworker.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import java.util.ArrayList;
@@ -9,6 +10,10 @@ import java.util.List;
  * What to run. Tasks from Oz carry the assignment here (minus its secrets, which go to the Secret
  * named by {@code envFrom}); a user-authored task needs only a title and a prompt.
  */
+// Empty strings, lists and maps are left out when written: an empty optional field means absent,
+// and some API servers (v1.20 as Debian builds it) refuse "" in any string field of a custom
+// resource with HTTP 422. Every type of the spec and status does the same.
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
 public class AgentTaskSpec {
   @JsonPropertyDescription("Oz task id; empty on user-authored tasks, which are never reported.")
   private String taskId;

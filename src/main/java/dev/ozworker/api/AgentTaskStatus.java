@@ -1,5 +1,6 @@
 package dev.ozworker.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
@@ -7,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 
 /** What happened to the task, written only by the worker that owns it. */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
 public class AgentTaskStatus {
   @JsonPropertyDescription(
       "Pending, Preparing, Running, Succeeded, Failed or Cancelled; the last three are final.")

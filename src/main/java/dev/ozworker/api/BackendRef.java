@@ -1,5 +1,6 @@
 package dev.ozworker.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /**
@@ -7,6 +8,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
  * the backend is asked to start (with only {@code backend} and {@code runId}), then completed with
  * what the backend reports.
  */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record BackendRef(
     @JsonPropertyDescription("docker or direct.") String backend,
     @JsonPropertyDescription(

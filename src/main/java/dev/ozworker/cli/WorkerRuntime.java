@@ -12,6 +12,7 @@ import dev.ozworker.observe.ApiServerCheck;
 import dev.ozworker.observe.Probes;
 import dev.ozworker.observe.WorkerHttpServer;
 import dev.ozworker.observe.WorkerMetrics;
+import dev.ozworker.oz.ClaimOrder;
 import dev.ozworker.oz.LinkTimings;
 import dev.ozworker.oz.OzLink;
 import dev.ozworker.oz.ResultReporter;
@@ -109,7 +110,8 @@ public final class WorkerRuntime implements AutoCloseable {
             clock,
             RandomGenerator.getDefault(),
             metrics);
-    ResultReporter reporter = new ResultReporter(client, tasks, link::deliver, metrics);
+    ClaimOrder claims = new ClaimOrder();
+    ResultReporter reporter = new ResultReporter(client, tasks, link::deliver, metrics, claims);
     TaskIntake intake =
         new TaskIntake(
             client,
@@ -121,7 +123,8 @@ public final class WorkerRuntime implements AutoCloseable {
             reporter::connected,
             name -> reporter.resend(namespace, name),
             metrics,
-            controller::secretCreated);
+            controller::secretCreated,
+            claims);
     try {
       tasks.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -145,6 +148,7 @@ public final class WorkerRuntime implements AutoCloseable {
               () ->
                   apiServer
                       .problem()
+                      .or(intake::notReady)
                       .or(controller::notSynced)
                       .or(
                           () ->

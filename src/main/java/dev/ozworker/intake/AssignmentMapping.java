@@ -4,6 +4,7 @@ import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.AgentTaskSpec;
 import dev.ozworker.api.EnvSource;
+import dev.ozworker.api.FailureReason;
 import dev.ozworker.config.BackendKind;
 import dev.ozworker.oz.OzTask;
 import dev.ozworker.oz.Printable;
@@ -69,6 +70,9 @@ public final class AssignmentMapping {
     spec.setPrompt(task.prompt());
     spec.setImage(assignment.dockerImage());
     spec.setSidecarImage(assignment.sidecarImage());
+    // Empty strings and lists are left out when the spec is written (AgentTaskSpec). The tokens
+    // of additional_oz_args are kept verbatim, an empty one too: dropping it would change the
+    // meaning of those after it. An API server that refuses it fails the task (ADR 0013).
     spec.setAdditionalSidecars(new ArrayList<>(assignment.additionalSidecars()));
     spec.setAdditionalOzArgs(new ArrayList<>(assignment.additionalOzArgs()));
     spec.setInstanceShape(assignment.instanceShape());
@@ -105,7 +109,8 @@ public final class AssignmentMapping {
         .endMetadata()
         .withType("Opaque")
         .withImmutable(true)
-        .withData(data)
+        // Left out when empty, like every empty field the worker writes (see AgentTaskSpec).
+        .withData(data.isEmpty() ? null : data)
         .build();
   }
 
@@ -113,19 +118,23 @@ public final class AssignmentMapping {
     String taskId = assignment.taskId();
     String idProblem = TaskIds.problem(taskId);
     if (idProblem != null) {
-      throw new InvalidAssignmentException("task_id " + idProblem);
+      // The reference fails such a task when it makes its workspace: the id names a directory.
+      throw new InvalidAssignmentException(
+          FailureReason.WORKSPACE_SETUP, "task_id " + Printable.of(taskId) + " " + idProblem);
     }
     if (assignment.task() == null) {
-      throw new InvalidAssignmentException("task is missing");
+      throw new InvalidAssignmentException(FailureReason.UNKNOWN, "task is missing");
     }
     String innerId = assignment.task().id();
     if (innerId != null && !innerId.isEmpty() && !innerId.equals(taskId)) {
       throw new InvalidAssignmentException(
+          FailureReason.UNKNOWN,
           "task.id " + Printable.of(innerId) + " differs from task_id " + Printable.of(taskId));
     }
     for (String name : assignment.envVars().keySet()) {
       if (!SECRET_KEY.matcher(name).matches()) {
         throw new InvalidAssignmentException(
+            FailureReason.UNKNOWN,
             "env_vars name "
                 + Printable.of(name)
                 + " is not usable: names are 1-253 letters, digits, '-', '_' or '.'");

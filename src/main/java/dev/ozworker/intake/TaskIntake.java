@@ -1,7 +1,10 @@
 package dev.ozworker.intake;
 
 import dev.ozworker.api.AgentTaskKeys;
+import dev.ozworker.api.FailureReason;
+import dev.ozworker.observe.ApiServerError;
 import dev.ozworker.observe.WorkerMetrics;
+import dev.ozworker.oz.ClaimOrder;
 import dev.ozworker.oz.DecodeError;
 import dev.ozworker.oz.LinkListener;
 import dev.ozworker.oz.MessageType;
@@ -10,12 +13,14 @@ import dev.ozworker.oz.ServerMessage;
 import dev.ozworker.oz.TaskAssignment;
 import dev.ozworker.oz.TaskCancellation;
 import dev.ozworker.oz.TaskClaimed;
+import dev.ozworker.oz.TaskFailed;
 import dev.ozworker.oz.TaskRejected;
 import dev.ozworker.oz.WorkerMessage;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -29,7 +34,10 @@ import org.slf4j.MDC;
  * Takes what Oz sends: an assignment is stored as a Secret and an AgentTask, and only then claimed;
  * a cancellation sets {@code spec.cancel} on the task's AgentTasks. Storing is idempotent by task
  * id: a repeated assignment claims again but stores and runs nothing new. At {@code
- * max_concurrent_tasks}, or when storing fails, the assignment is rejected and Oz keeps it queued.
+ * max_concurrent_tasks}, or when storing fails for a cause that may pass, the assignment is
+ * rejected and Oz keeps it queued; an assignment no worker could ever store (an unsafe id, an
+ * env_vars name that cannot be a Secret key, content the API server refuses) is claimed and failed
+ * with the reason, so that it ends at Oz (ADR 0013).
  *
  * <p>Messages about one task are handled in arrival order; different tasks are handled at once.
  */
@@ -45,7 +53,12 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
   /** Why a task that could not be stored is rejected. */
   static final String STORE_FAILED = "worker could not store the task";
 
+  /** How a failure's message to Oz begins (PROTOCOL.md §2). */
+  static final String FAILED_PREFIX = "Failed to execute task: ";
+
   private final TaskStore store;
+  private final ClaimOrder claims;
+  private final String namespace;
   private final String workerId;
   private final AssignmentMapping mapping;
   private final WorkerTaskIndex index;
@@ -64,6 +77,7 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
   private final Semaphore storing = new Semaphore(STORES_AT_ONCE);
 
   private volatile boolean draining;
+  private volatile Optional<String> workerProblem = Optional.empty();
 
   /**
    * @param index this worker's AgentTasks, for capacity and for finding a task by its Oz id
@@ -73,6 +87,8 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
    * @param metrics told of claims, rejections and the time each step took
    * @param secretCreated told of each Secret created, as the API server answered, so that the
    *     controller need not read it back
+   * @param claims told while a task is being stored and claimed, so that its result cannot reach Oz
+   *     before its claim
    */
   public TaskIntake(
       KubernetesClient client,
@@ -84,8 +100,11 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
       Runnable onConnected,
       Consumer<String> resendResult,
       WorkerMetrics metrics,
-      Consumer<Secret> secretCreated) {
+      Consumer<Secret> secretCreated,
+      ClaimOrder claims) {
+    this.claims = claims;
     this.store = new TaskStore(client, namespace, secretCreated);
+    this.namespace = namespace;
     this.workerId = workerId;
     this.mapping = mapping;
     this.index = index;
@@ -149,9 +168,12 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
       try {
         resources = mapping.toResources(assignment);
       } catch (InvalidAssignmentException e) {
-        LOG.warn("assignment of task {} rejected: {}", Printable.of(taskId), e.getMessage());
-        metrics.rejected(WorkerMetrics.INVALID_ASSIGNMENT);
-        replies.accept(new TaskRejected(taskId, "invalid assignment: " + e.getMessage()));
+        // No worker could ever store it: offered again, it would bounce between workers forever.
+        LOG.warn(
+            "assignment of task {} cannot be run: {}; claiming and failing it",
+            Printable.of(taskId),
+            e.getMessage());
+        fail(taskId, e.reason(), "invalid assignment: " + e.getMessage());
         return;
       }
       String name = resources.agentTask().getMetadata().getName();
@@ -188,22 +210,27 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
   }
 
   private void store(String taskId, String name, TaskResources resources) {
+    claims.claiming(name);
+    try {
+      storeAndClaim(taskId, name, resources);
+    } finally {
+      claims.claimed(name);
+    }
+  }
+
+  private void storeAndClaim(String taskId, String name, TaskResources resources) {
     TaskStore.Stored stored;
     storing.acquireUninterruptibly();
     try {
       stored = store.store(resources);
     } catch (KubernetesClientException e) {
       index.release(name);
-      LOG.error(
-          "cannot store task {} (HTTP {}): rejecting it so Oz can offer it again",
-          taskId,
-          e.getCode());
-      metrics.rejected(WorkerMetrics.STORE_FAILED);
-      replies.accept(new TaskRejected(taskId, STORE_FAILED));
+      notStored(taskId, StoreFailure.of(ApiServerError.of(e)));
       return;
     } finally {
       storing.release();
     }
+    workerProblem = Optional.empty();
     switch (stored) {
       case NEW -> {
         metrics.stored(name);
@@ -226,6 +253,55 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
     }
     replies.accept(new TaskClaimed(taskId, workerId));
     metrics.claimed(name);
+  }
+
+  /** Answers an assignment the API server did not store, as its cause decides (ADR 0013). */
+  private void notStored(String taskId, StoreFailure failure) {
+    String said = failure.error().describe();
+    switch (failure.kind()) {
+      case TRANSIENT -> {
+        LOG.error("cannot store task {} now: {}; rejecting it so Oz offers it again", taskId, said);
+        metrics.rejected(WorkerMetrics.STORE_FAILED);
+        replies.accept(new TaskRejected(taskId, STORE_FAILED));
+      }
+      case TASK -> {
+        LOG.error(
+            "the API server refused task {}: {}; claiming and failing it, as it would refuse it"
+                + " again",
+            taskId,
+            said);
+        fail(taskId, FailureReason.UNKNOWN, "the Kubernetes API server refused the task: " + said);
+      }
+      case WORKER -> {
+        String fix = failure.fix(namespace);
+        workerProblem = Optional.of("cannot store tasks: " + said + "; " + fix);
+        LOG.error(
+            "cannot store task {}: {}; {}. Rejecting it, and not ready until a task is stored",
+            taskId,
+            said,
+            fix);
+        metrics.rejected(WorkerMetrics.WORKER_SETUP);
+        replies.accept(new TaskRejected(taskId, STORE_FAILED + ": " + fix));
+      }
+    }
+  }
+
+  /**
+   * Claims and fails a task that can never be stored, so that it ends at Oz with a reason instead
+   * of being offered again and again. Nothing was stored: the answer is the only trace.
+   */
+  private void fail(String taskId, FailureReason reason, String detail) {
+    replies.accept(new TaskClaimed(taskId, workerId));
+    replies.accept(new TaskFailed(taskId, FAILED_PREFIX + detail, reason, 0));
+    metrics.failedAtIntake(reason);
+  }
+
+  /**
+   * Why the worker cannot store any task, for {@code /readyz}: set by a refusal that names the
+   * worker's own setup (credentials, RBAC, CRD), cleared by the next task stored.
+   */
+  public Optional<String> notReady() {
+    return workerProblem;
   }
 
   private void cancel(String taskId) {

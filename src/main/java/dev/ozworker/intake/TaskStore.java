@@ -2,6 +2,7 @@ package dev.ozworker.intake;
 
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;
+import dev.ozworker.observe.ApiServerError;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -85,13 +86,13 @@ final class TaskStore {
       } catch (KubernetesClientException e) {
         if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND || attempt == CANCEL_ATTEMPTS) {
           LOG.error(
-              "setting spec.cancel on AgentTask {} failed (HTTP {}); set it with kubectl patch",
+              "setting spec.cancel on AgentTask {} failed: {}; set it with kubectl patch",
               name,
-              e.getCode());
+              ApiServerError.of(e));
           return false;
         }
         LOG.warn(
-            "setting spec.cancel on AgentTask {} failed (HTTP {}); retrying", name, e.getCode());
+            "setting spec.cancel on AgentTask {} failed: {}; retrying", name, ApiServerError.of(e));
         if (!pause(Duration.ofSeconds(attempt))) {
           return false;
         }
@@ -148,14 +149,28 @@ final class TaskStore {
             .equals(existing.getMetadata().getLabels().get(label));
   }
 
+  /**
+   * Deletes the Secret of a task that was not stored, retrying a few times: the task is answered as
+   * not stored, and its env_vars must not stay behind.
+   */
   private void deleteQuietly(Secret secret) {
-    try {
-      client.resource(secret).inNamespace(namespace).delete();
-    } catch (KubernetesClientException e) {
-      LOG.warn(
-          "cannot delete Secret {} of a task that was not stored (HTTP {}); no task uses it",
-          secret.getMetadata().getName(),
-          e.getCode());
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.resource(secret).inNamespace(namespace).delete();
+        return;
+      } catch (KubernetesClientException e) {
+        if (attempt == CANCEL_ATTEMPTS) {
+          LOG.error(
+              "cannot delete Secret {} of a task that was not stored: {}; no task uses it:"
+                  + " delete it with kubectl",
+              secret.getMetadata().getName(),
+              ApiServerError.of(e));
+          return;
+        }
+        if (!pause(Duration.ofMillis(200L * attempt))) {
+          return;
+        }
+      }
     }
   }
 

@@ -32,6 +32,9 @@ public final class WorkerMetrics {
   public static final String STORE_FAILED = "store_failed";
   public static final String SHUTTING_DOWN = "shutting_down";
 
+  /** The API server says the worker itself cannot store tasks (credentials, RBAC, CRD). */
+  public static final String WORKER_SETUP = "worker_setup";
+
   /** Reasons of {@code oz_worker_websocket_reconnects_total}, as the reference names them. */
   public static final String DIAL_FAILED = "dial_failed";
 
@@ -89,7 +92,7 @@ public final class WorkerMetrics {
             .help("Total tasks the worker has rejected since process start.")
             .labelNames("reason")
             .register(registry);
-    List.of(AT_CAPACITY, INVALID_ASSIGNMENT, STORE_FAILED, SHUTTING_DOWN)
+    List.of(AT_CAPACITY, INVALID_ASSIGNMENT, STORE_FAILED, SHUTTING_DOWN, WORKER_SETUP)
         .forEach(rejected::initLabelValues);
     completed =
         Counter.builder()
@@ -210,6 +213,16 @@ public final class WorkerMetrics {
   /** An assignment was refused ({@link #AT_CAPACITY}, {@link #INVALID_ASSIGNMENT}, ...). */
   public void rejected(String reason) {
     rejected.labelValues(reason).inc();
+  }
+
+  /**
+   * A task that could never be stored was claimed and failed at once: counted as claimed, as
+   * finished with result {@code failed}, and as a failure in phase {@code assignment}.
+   */
+  public void failedAtIntake(FailureReason reason) {
+    claimed.inc();
+    completed.labelValues("failed").inc();
+    failures.labelValues(FailurePhase.assignment.name(), reason.wireName()).inc();
   }
 
   /** The task was handed to {@code taskBackend} (phase Preparing). */

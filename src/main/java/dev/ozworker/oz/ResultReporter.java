@@ -2,6 +2,7 @@ package dev.ozworker.oz;
 
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskStatus;
+import dev.ozworker.observe.ApiServerError;
 import dev.ozworker.observe.WorkerMetrics;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -42,6 +43,7 @@ public final class ResultReporter implements AutoCloseable {
   static final int WRITES_AT_ONCE = 16;
 
   private final KubernetesClient client;
+  private final ClaimOrder claims;
   private final WorkerMetrics metrics;
   private final SharedIndexInformer<AgentTask> tasks;
   private final Function<WorkerMessage, CompletableFuture<Void>> sender;
@@ -64,6 +66,24 @@ public final class ResultReporter implements AutoCloseable {
       SharedIndexInformer<AgentTask> tasks,
       Function<WorkerMessage, CompletableFuture<Void>> sender,
       WorkerMetrics metrics) {
+    this(client, tasks, sender, metrics, new ClaimOrder());
+  }
+
+  /**
+   * @param claims holds back the result of a task whose claim has not been sent yet
+   */
+  public ResultReporter(
+      KubernetesClient client,
+      SharedIndexInformer<AgentTask> tasks,
+      Function<WorkerMessage, CompletableFuture<Void>> sender,
+      WorkerMetrics metrics,
+      ClaimOrder claims) {
+    this.claims = claims;
+    claims.onRelease(
+        name ->
+            tasks.getStore().list().stream()
+                .filter(task -> task.getMetadata().getName().equals(name))
+                .forEach(this::consider));
     this.client = client;
     this.metrics = metrics;
     this.tasks = tasks;
@@ -136,6 +156,9 @@ public final class ResultReporter implements AutoCloseable {
     if (result.isEmpty()) {
       return;
     }
+    if (claims.holds(task.getMetadata().getName())) {
+      return; // its claim is on its way: the release considers it again
+    }
     String key = Cache.metaNamespaceKeyFunc(task);
     if (done.contains(key) || !inFlight.add(key)) {
       return; // already on its way; its completion decides what happens next
@@ -188,9 +211,9 @@ public final class ResultReporter implements AutoCloseable {
       Duration next =
           retry.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retry.multipliedBy(2);
       LOG.warn(
-          "sent {} to Oz but cannot record it (HTTP {}); retrying in {}s",
+          "sent {} to Oz but cannot record it: {}; retrying in {}s",
           describe(sent),
-          e.getCode(),
+          ApiServerError.of(e),
           retry.toSeconds());
       retries.schedule(
           () -> Thread.ofVirtual().name("oz-report").start(() -> markReported(key, sent, next)),

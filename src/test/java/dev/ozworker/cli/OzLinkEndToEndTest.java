@@ -372,8 +372,14 @@ class OzLinkEndToEndTest {
     await().atMost(WAIT).until(() -> oz.framesAbout("good", "task_completed").size() == 1);
     assertThat(oz.framesAbout("no-task", "task_rejected").getFirst().data().path("reason").asText())
         .isEqualTo("invalid assignment: data.task is missing");
-    assertThat(oz.framesAbout("../etc", "task_rejected").getFirst().data().path("reason").asText())
-        .startsWith("invalid assignment: task_id");
+    assertThat(
+            oz.framesAbout("../etc", "task_failed")
+                .getFirst()
+                .data()
+                .path("failure_reason")
+                .asText())
+        .as("an unsafe id can never be stored: claimed and failed, not offered again")
+        .isEqualTo("workspace_setup");
     assertThat(client.resources(AgentTask.class).inNamespace(namespace).list().getItems())
         .extracting(task -> task.getSpec().getTaskId())
         .containsExactly("good");

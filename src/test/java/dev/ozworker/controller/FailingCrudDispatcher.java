@@ -13,6 +13,7 @@ final class FailingCrudDispatcher extends StatusLockingCrudDispatcher {
   private final List<String> patched = new CopyOnWriteArrayList<>();
   private final List<String> statusWrites = new CopyOnWriteArrayList<>();
   private volatile String failingCreates;
+  private volatile MockResponse createFailure = unavailable();
   private volatile String failingUpdates;
 
   /**
@@ -31,6 +32,12 @@ final class FailingCrudDispatcher extends StatusLockingCrudDispatcher {
 
   /** Creates under paths containing {@code fragment} answer 503 until called with null. */
   void failCreates(String fragment) {
+    failCreates(fragment, unavailable());
+  }
+
+  /** Creates under paths containing {@code fragment} get {@code answer} until called with null. */
+  void failCreates(String fragment, MockResponse answer) {
+    createFailure = answer;
     failingCreates = fragment;
   }
 
@@ -70,7 +77,7 @@ final class FailingCrudDispatcher extends StatusLockingCrudDispatcher {
   public MockResponse handleCreate(RecordedRequest request) {
     String failing = failingCreates;
     if (failing != null && request.getPath().contains(failing)) {
-      return unavailable();
+      return createFailure;
     }
     return super.handleCreate(request);
   }

@@ -51,6 +51,27 @@ public final class MockApi implements AutoCloseable {
     dispatcher.failCreates(fragment);
   }
 
+  /**
+   * Creates under paths containing {@code fragment} are answered with {@code code} and a Status as
+   * a real API server writes it: {@code reason}, a message, and one cause saying {@code problem}
+   * about {@code field} (none when the field is empty), until {@link #failCreates(String)} is
+   * called with null.
+   */
+  public void failCreates(String fragment, int code, String reason, String field, String problem) {
+    String message = field.isEmpty() ? problem : field + ": " + problem;
+    String causes =
+        field.isEmpty()
+            ? ""
+            : ",\"details\":{\"causes\":[{\"reason\":\"FieldValueInvalid\",\"field\":\"%s\",\"message\":\"%s\"}]}"
+                .formatted(field, problem);
+    String status =
+        "{\"apiVersion\":\"v1\",\"kind\":\"Status\",\"status\":\"Failure\",\"reason\":\"%s\",\"code\":%d,\"message\":\"%s\"%s}"
+            .formatted(reason, code, message, causes);
+    dispatcher.failCreates(
+        fragment,
+        new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(code).setBody(status));
+  }
+
   /** Updates whose body contains {@code text} fail with 503 until called with null. */
   public void failUpdatesContaining(String text) {
     dispatcher.failUpdatesContaining(text);

@@ -10,16 +10,22 @@ import java.util.Random;
 
 /**
  * Makes malformed and adversarial frames from a seed, so that a failure repeats: each says what to
- * send and whether the worker must answer it with {@code task_rejected} (PROTOCOL.md §2: an
- * assignment it cannot use is rejected when its task id can be read) or with nothing at all.
+ * send and how the worker must answer it: with {@code task_rejected} (PROTOCOL.md §2: a frame it
+ * cannot read is rejected when its task id can be read), with {@code task_claimed} and {@code
+ * task_failed} (an assignment no worker could ever store, ADR 0013), or with nothing at all.
  */
 final class FaultHostileFrames {
   /**
    * One frame: text, or bytes sent as a binary frame, or bytes sent as a text frame that is not
-   * UTF-8; {@code rejectedId} is the task id the worker must reject, or null when it must not
-   * answer.
+   * UTF-8; {@code rejectedId} is the task id the worker must reject, {@code failedId} the one it
+   * must claim and fail; both null when it must not answer.
    */
-  record Hostile(String kind, String text, byte[] bytes, boolean binary, String rejectedId) {
+  record Hostile(
+      String kind, String text, byte[] bytes, boolean binary, String rejectedId, String failedId) {
+    Hostile(String kind, String text, byte[] bytes, boolean binary, String rejectedId) {
+      this(kind, text, bytes, binary, rejectedId, null);
+    }
+
     boolean notUtf8() {
       return bytes != null && !binary;
     }
@@ -196,6 +202,7 @@ final class FaultHostileFrames {
         envelope("task_assignment", data.toString()),
         null,
         false,
+        null,
         id.isBlank() ? null : id);
   }
 
@@ -208,7 +215,7 @@ final class FaultHostileFrames {
       ((ObjectNode) data.get("task")).put("id", pick(BAD_IDS) + n);
     }
     return new Hostile(
-        "bad-env-or-id", envelope("task_assignment", data.toString()), null, false, id);
+        "bad-env-or-id", envelope("task_assignment", data.toString()), null, false, null, id);
   }
 
   private Hostile binary() {

@@ -85,6 +85,7 @@ class FaultHostileFramesIT {
       Map<String, Long> groupsBefore = FaultThreads.threadGroups();
 
       Map<String, Integer> expectedRejections = new HashMap<>();
+      Map<String, Integer> expectedFailures = new HashMap<>();
       Map<String, Integer> kinds = new TreeMap<>();
       String previousValid = null;
       for (int n = 0; n < FRAMES; n++) {
@@ -107,14 +108,23 @@ class FaultHostileFramesIT {
         if (hostile.rejectedId() != null) {
           expectedRejections.merge(hostile.rejectedId(), 1, Integer::sum);
         }
+        if (hostile.failedId() != null) {
+          expectedFailures.merge(hostile.failedId(), 1, Integer::sum);
+        }
         if (hostile.text() != null) {
           link.send(() -> oz.sendRaw(WORKER, hostile.text()));
         } else if (hostile.binary()) {
           link.send(() -> oz.sendBinary(WORKER, hostile.bytes()));
         } else {
           // What the worker writes just before such a connection fails may be lost in transit
-          // (the reset discards it); wait until everything before has been answered.
+          // (the reset discards it); wait until everything before has been answered, and until
+          // no result waits for Oz's confirmation: a result whose connection is lost before the
+          // confirmation is sent again (allowed, and counted below), which this scenario, about
+          // hostile input, need not provoke.
           link.roundTrip();
+          await()
+              .atMost(WAIT)
+              .until(() -> worker.activeTasks() == 0 && worker.unreportedResults() == 0);
           link.send(() -> oz.sendTextBytes(WORKER, hostile.bytes()));
           // A text frame that is not UTF-8 may end the connection (RFC 6455 §8.1): wait until
           // the worker answers again before sending more, so that nothing sent is lost unread.
@@ -140,14 +150,37 @@ class FaultHostileFramesIT {
       // Count what came back against what was due.
       int failures = 0;
       int lost = 0;
-      int duplicates = 0;
+      DeliveryCheck delivery = DeliveryCheck.of(oz, expectedExit.keySet());
+      int duplicates = delivery.violations().size();
       List<String> wrong = new ArrayList<>();
       for (var due : expectedExit.entrySet()) {
         List<Frame> results = FaultResults.results(oz, due.getKey());
         lost += results.isEmpty() ? 1 : 0;
-        duplicates += Math.max(0, results.size() - 1);
         if (!results.isEmpty() && !FaultResults.hasExit(results.getFirst(), due.getValue())) {
           wrong.add(due.getKey() + ": " + results.getFirst().text());
+        }
+      }
+      for (var due : expectedFailures.entrySet()) {
+        List<Frame> claims = oz.framesAbout(due.getKey(), "task_claimed");
+        List<Frame> failed = oz.framesAbout(due.getKey(), "task_failed");
+        if (claims.size() != due.getValue()
+            || failed.size() != due.getValue()
+            || !failed.stream()
+                .allMatch(
+                    f ->
+                        f.data()
+                            .path("message")
+                            .asText()
+                            .startsWith("Failed to execute task: invalid assignment: "))) {
+          wrong.add(
+              "failures of "
+                  + due.getKey()
+                  + ": "
+                  + claims.size()
+                  + " claims and "
+                  + failed.size()
+                  + " failures of "
+                  + due.getValue());
         }
       }
       for (var due : expectedRejections.entrySet()) {
@@ -166,7 +199,11 @@ class FaultHostileFramesIT {
               .filter(
                   f ->
                       !(f.type().equals("task_rejected")
-                          && (expectedRejections.containsKey(f.taskId())
+                          && expectedRejections.containsKey(f.taskId())))
+              .filter(
+                  f ->
+                      !((f.type().equals("task_claimed") || f.type().equals("task_failed"))
+                          && (expectedFailures.containsKey(f.taskId())
                               || link.isProbe(f.taskId()))))
               .map(Frame::text)
               .toList();
@@ -204,11 +241,15 @@ class FaultHostileFramesIT {
                   duplicates,
                   leaks,
                   String.format(
-                      "seed=%d validTasks=%d rejectionsDue=%d reconnects=%d"
+                      "seed=%d validTasks=%d rejectionsDue=%d failuresDue=%d redelivered=%d"
+                          + " violations=%s reconnects=%d"
                           + " threadsBefore=%d threadsAfter=%d grown=%s kinds=%s seconds=%.1f",
                       SEED,
                       expectedExit.size(),
                       expectedRejections.values().stream().mapToInt(Integer::intValue).sum(),
+                      expectedFailures.values().stream().mapToInt(Integer::intValue).sum(),
+                      delivery.redelivered(),
+                      delivery.violations(),
                       oz.connections(WORKER) - 1,
                       threadsBefore,
                       threadsAfter,
@@ -217,7 +258,10 @@ class FaultHostileFramesIT {
                       (System.nanoTime() - startedNanos) / 1e9))
               .print();
 
-      assertThat(wrong).as("wrong results or rejections").isEmpty();
+      assertThat(delivery.violations())
+          .as("results the delivery guarantee does not allow")
+          .isEmpty();
+      assertThat(wrong).as("wrong results, rejections or failures").isEmpty();
       assertThat(unexpected).as("frames the worker should not have sent").isEmpty();
       assertThat(stored).as("AgentTasks stored from invalid frames").isEmpty();
       assertThat(touched).as("files made by shell syntax from Oz").isEmpty();

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * waits until the worker has read everything sent before.
  */
 final class FaultLink {
-  /** Probe ids hold a path separator, so the worker rejects them and stores nothing. */
+  /** Probe ids hold a path separator, so the worker fails them at once and stores nothing. */
   private static final String PROBE = "probe/";
 
   private static final Duration WAIT = Duration.ofSeconds(60);
@@ -54,7 +54,7 @@ final class FaultLink {
   }
 
   /**
-   * Sends an assignment the worker must reject and waits for the rejection: frames are read in
+   * Sends an assignment the worker must fail at once and waits for the failure: frames are read in
    * order, so once it comes every frame before it was read. Sent again on each new connection, as a
    * connection that was closing may have swallowed it.
    */
@@ -67,7 +67,7 @@ final class FaultLink {
         .pollInterval(Duration.ofMillis(20))
         .until(
             () -> {
-              if (!oz.framesAbout(probe, "task_rejected").isEmpty()) {
+              if (!oz.framesAbout(probe, "task_failed").isEmpty()) {
                 return true;
               }
               int connection = oz.connections(workerId);

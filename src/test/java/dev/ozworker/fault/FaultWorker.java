@@ -31,6 +31,7 @@ final class FaultWorker implements AutoCloseable {
   private final List<String> extraArgs;
   private Process process;
   private int generation;
+  private List<String> nextPrefix = List.of();
 
   /**
    * @param config the worker's YAML (worker id, namespace and backend)
@@ -60,28 +61,29 @@ final class FaultWorker implements AutoCloseable {
     int connectionsBefore = oz.connections(workerId);
     generation++;
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                java.toString(),
-                "-XX:TieredStopAtLevel=1",
-                // Class data of earlier generations: a third less start time on a loaded machine,
-                // and the suite starts the worker over fifty times. Written at a graceful exit.
-                "-XX:+AutoCreateSharedArchive",
-                "-XX:SharedArchiveFile=" + ARCHIVE.toAbsolutePath(),
-                "-Xlog:cds=off",
-                "-Xlog:cds+dynamic=off",
-                "-jar",
-                Path.of("target", "oz-worker-operator.jar").toAbsolutePath().toString(),
-                "run",
-                "--config-file",
-                config.toString(),
-                "--web-socket-url",
-                oz.webSocketUrl().toString(),
-                "--http-address",
-                "127.0.0.1",
-                "--http-port",
-                "0"));
+    List<String> command = new ArrayList<>(nextPrefix);
+    nextPrefix = List.of();
+    command.addAll(
+        List.of(
+            java.toString(),
+            "-XX:TieredStopAtLevel=1",
+            // Class data of earlier generations: a third less start time on a loaded machine,
+            // and the suite starts the worker over fifty times. Written at a graceful exit.
+            "-XX:+AutoCreateSharedArchive",
+            "-XX:SharedArchiveFile=" + ARCHIVE.toAbsolutePath(),
+            "-Xlog:cds=off",
+            "-Xlog:cds+dynamic=off",
+            "-jar",
+            Path.of("target", "oz-worker-operator.jar").toAbsolutePath().toString(),
+            "run",
+            "--config-file",
+            config.toString(),
+            "--web-socket-url",
+            oz.webSocketUrl().toString(),
+            "--http-address",
+            "127.0.0.1",
+            "--http-port",
+            "0"));
     command.addAll(extraArgs);
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log().toFile());
@@ -113,6 +115,22 @@ final class FaultWorker implements AutoCloseable {
         start();
         stop(Duration.ofSeconds(60));
       }
+    }
+  }
+
+  /**
+   * Runs the next generation under {@code prefix} (say strace, which kills it at a chosen system
+   * call): the command line starts with it.
+   */
+  void startNextUnder(List<String> prefix) {
+    nextPrefix = List.copyOf(prefix);
+  }
+
+  /** Waits until the current generation has died of itself, within {@code within}. */
+  void awaitDeath(Duration within) throws InterruptedException {
+    if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException(
+          "worker process " + process.pid() + " still runs after " + within + "; see " + log());
     }
   }
 
@@ -158,6 +176,10 @@ final class FaultWorker implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
+    if (process != null) {
+      // a worker started under a tracer is its child: stopped first, by its handle
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+    }
     if (process != null && process.isAlive()) {
       process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }

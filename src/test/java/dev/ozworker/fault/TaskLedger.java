@@ -67,28 +67,29 @@ final class TaskLedger {
   }
 
   /**
-   * Tasks given a second, different result (say completed, then failed), plus agents started more
-   * than once: work done twice or contradicted.
+   * Copies of a result the delivery guarantee does not allow (a conflicting result, or a copy with
+   * no lost connection or new assignment before it: {@link DeliveryCheck}), plus agents started
+   * more than once: work done twice or contradicted.
    */
   int duplicates(List<String> taskIds) {
-    int duplicates = 0;
+    int duplicates = DeliveryCheck.of(oz, taskIds).violations().size();
     for (String taskId : taskIds) {
-      duplicates += Math.max(0, distinctResults(taskId) - 1);
       duplicates += Math.max(0, starts(taskId) - 1);
     }
     return duplicates;
   }
 
-  /**
-   * The same result frame sent again: delivery is at least once (PROTOCOL.md §1), so a worker
-   * killed between writing the frame and recording {@code status.reported} sends it again after its
-   * restart, and Oz takes the repeat for a finished task as a no-op. Counted, not hidden.
-   */
-  int resent(List<String> taskIds) {
-    return taskIds.stream().mapToInt(id -> results(id).size() - distinctResults(id)).sum();
+  /** What breaks the delivery guarantee, named, for the report. */
+  List<String> violations(List<String> taskIds) {
+    return DeliveryCheck.of(oz, taskIds).violations();
   }
 
-  private int distinctResults(String taskId) {
-    return (int) results(taskId).stream().map(frame -> frame.data().toString()).distinct().count();
+  /**
+   * Copies the guarantee allows: the same result sent again after the connection that carried it
+   * was lost before the worker recorded Oz's confirmation (say, killed between writing the frame
+   * and recording {@code status.reported}). Counted and printed, not hidden.
+   */
+  int resent(List<String> taskIds) {
+    return DeliveryCheck.of(oz, taskIds).redelivered();
   }
 }

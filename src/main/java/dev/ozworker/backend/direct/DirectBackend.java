@@ -102,19 +102,29 @@ public final class DirectBackend implements Backend {
       throw new TaskFailure(FailureReason.UNKNOWN, "the direct backend is shut down");
     }
     String runId = spec.runId();
-    RunFiles.Workspace workspace = workspaces.prepare(runId);
+    Optional<TaskFailure> invalid = Workspaces.invalid(runId);
+    if (invalid.isPresent()) {
+      throw invalid.get();
+    }
     RunFiles files = settings.files(runId);
     try {
+      // A worker killed while it made this run's workspace, before the start was recorded on the
+      // task, left a record of what it made: removed here, before the record is started afresh.
+      Optional<RunFiles.Workspace> left = workspaces.settle(runId, files);
+      if (left.isPresent()) {
+        workspaces.remove(left.get());
+      }
       files.create();
-      files.recordWorkspace(workspace);
     } catch (IOException e) {
-      removeQuietly(workspace);
       throw new TaskFailure(
           FailureReason.WORKSPACE_SETUP,
           null,
           "cannot record the run in " + files.dir() + ": " + e,
           e);
     }
+    // Recorded in the run's files before anything is made, so a worker killed while it makes the
+    // workspace leaves its successor a record of exactly what to remove.
+    RunFiles.Workspace workspace = workspaces.prepare(runId, files);
     cleanups.remove(runId);
     DirectRun run = follow(spec, files, workspace, listener);
     live.put(runId, run);
@@ -136,8 +146,7 @@ public final class DirectBackend implements Backend {
     }
     RunFiles files = settings.files(runId);
     RunFiles.Workspace workspace =
-        files
-            .workspace()
+        settleQuietly(runId, files)
             .orElseThrow(
                 () ->
                     new TaskFailure(
@@ -269,11 +278,13 @@ public final class DirectBackend implements Backend {
         run -> live.remove(run.runId(), run));
   }
 
-  private void removeQuietly(RunFiles.Workspace workspace) {
+  /** The run's workspace, once what a killed worker left of its making is settled. */
+  private Optional<RunFiles.Workspace> settleQuietly(String runId, RunFiles files) {
     try {
-      workspaces.remove(workspace);
+      return workspaces.settle(runId, files);
     } catch (IOException e) {
-      log.warn("failed to remove workspace {}: {}", workspace.path(), e.toString());
+      log.warn("run {}: cannot settle its workspace: {}", runId, e.toString());
+      return files.workspace();
     }
   }
 }

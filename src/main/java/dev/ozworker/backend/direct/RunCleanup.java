@@ -50,7 +50,20 @@ final class RunCleanup {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     RunFiles files = settings.files(runId);
-    Optional<RunFiles.Workspace> recorded = files.workspace();
+    Optional<RunFiles.Workspace> recorded;
+    try {
+      recorded = workspaces.settle(runId, files);
+    } catch (IOException e) {
+      // kept, with the run's files, for a later cleanup to settle: nothing is removed unsure
+      log.warn("run {}: cannot settle its workspace: {}", runId, e.toString());
+      return CompletableFuture.completedFuture(
+          Optional.of(
+              new TaskFailure(
+                  FailureReason.CLEANUP,
+                  null,
+                  "cannot settle the workspace of run " + runId + ": " + e,
+                  e)));
+    }
     if (recorded.isEmpty()) {
       // the run never had a workspace: nothing was prepared, so nothing is torn down
       deleteQuietly(files);

@@ -20,6 +20,8 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>{@code run}: the workspace and whether this backend created it (only then is it removed);
+ *   <li>{@code making}: the directory being made into the workspace under a name of its own, and
+ *       its identity once made (see {@link Workspaces#prepare});
  *   <li>{@code pid}: the agent wrapper's process id, which is also its process group's id;
  *   <li>{@code exit}: the agent's exit status, written by the wrapper when the agent ends;
  *   <li>{@code output}: a FIFO the agent writes to and the worker reads (see {@link AgentProcess});
@@ -32,6 +34,13 @@ record RunFiles(Path dir) {
 
   /** The workspace a run uses, and whether this backend made it. */
   record Workspace(Path path, boolean created) {}
+
+  /**
+   * A directory being made into a workspace: its own name, and its identity (device and inode) once
+   * it exists. The identity survives the move into place, so a restarted worker can tell the
+   * directory it made from one of the same name that someone else made.
+   */
+  record Making(Path staging, Optional<String> identity) {}
 
   static RunFiles of(Path taskLogDir, String runId) {
     return new RunFiles(taskLogDir.resolve(".direct").resolve(runId));
@@ -69,6 +78,31 @@ record RunFiles(Path dir) {
 
   private Path record() {
     return dir.resolve("run");
+  }
+
+  private Path makingFile() {
+    return dir.resolve("making");
+  }
+
+  void recordMaking(Making making) throws IOException {
+    write(
+        makingFile(), making.staging() + "\n" + making.identity().map(id -> id + "\n").orElse(""));
+  }
+
+  /** The workspace being made, if the run was killed while its workspace was being made. */
+  Optional<Making> making() {
+    return read(makingFile())
+        .map(text -> text.split("\n"))
+        .filter(lines -> lines.length >= 1 && !lines[0].isBlank())
+        .map(
+            lines ->
+                new Making(
+                    Path.of(lines[0]),
+                    lines.length > 1 ? Optional.of(lines[1]) : Optional.empty()));
+  }
+
+  void forgetMaking() throws IOException {
+    Files.deleteIfExists(makingFile());
   }
 
   /** Starts afresh: whatever an earlier run of the same id left is removed. */

@@ -45,10 +45,16 @@ public final class FakeOzServer implements AutoCloseable {
 
   /**
    * A text frame a worker sent, split into the envelope's {@code type} and {@code data}, with its
-   * raw text and when it arrived ({@link System#nanoTime()}).
+   * raw text, when it arrived ({@link System#nanoTime()}) and on which of the worker's connections
+   * (1 for its first).
    */
   public record Frame(
-      String workerId, String type, JsonNode data, String text, long receivedNanos) {
+      String workerId,
+      String type,
+      JsonNode data,
+      String text,
+      long receivedNanos,
+      int connection) {
     public String taskId() {
       return data.path("task_id").asText();
     }
@@ -64,6 +70,8 @@ public final class FakeOzServer implements AutoCloseable {
   private final List<String> refusedHandshakes = new CopyOnWriteArrayList<>();
   private final Map<String, List<Integer>> closeCodes = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> connections = new ConcurrentHashMap<>();
+  private final Map<WebSocket, Integer> connectionNumbers = new ConcurrentHashMap<>();
+  private final Map<String, List<Long>> assigned = new ConcurrentHashMap<>();
   private volatile Consumer<Frame> onFrame = frame -> {};
   private volatile Consumer<String> onConnect = workerId -> {};
   private volatile Consumer<String> onDisconnect = workerId -> {};
@@ -158,6 +166,14 @@ public final class FakeOzServer implements AutoCloseable {
   /** Sends a task assignment. */
   public void assign(String workerId, JsonNode data) {
     send(workerId, "task_assignment", data);
+    assigned
+        .computeIfAbsent(data.path("task_id").asText(), id -> new CopyOnWriteArrayList<>())
+        .add(System.nanoTime());
+  }
+
+  /** When {@link #assign} sent assignments of {@code taskId} ({@link System#nanoTime()}). */
+  public List<Long> assignedAt(String taskId) {
+    return List.copyOf(assigned.getOrDefault(taskId, List.of()));
   }
 
   /** Sends a cancellation of {@code taskId}. */
@@ -278,12 +294,19 @@ public final class FakeOzServer implements AutoCloseable {
               message.path("type").asText(),
               message.path("data").deepCopy(),
               text,
-              System.nanoTime());
+              System.nanoTime(),
+              connectionNumbers.getOrDefault(socket, 0));
       onFrame.accept(frame);
       received.add(frame);
     } catch (IOException e) {
       received.add(
-          new Frame(workerId, "<not JSON>", NullNode.getInstance(), text, System.nanoTime()));
+          new Frame(
+              workerId,
+              "<not JSON>",
+              NullNode.getInstance(),
+              text,
+              System.nanoTime(),
+              connectionNumbers.getOrDefault(socket, 0)));
     }
   }
 
@@ -309,7 +332,9 @@ public final class FakeOzServer implements AutoCloseable {
       String workerId = workerId(handshake);
       socket.setAttachment(workerId);
       workers.put(workerId, socket);
-      connections.computeIfAbsent(workerId, id -> new AtomicInteger()).incrementAndGet();
+      connectionNumbers.put(
+          socket,
+          connections.computeIfAbsent(workerId, id -> new AtomicInteger()).incrementAndGet());
       onConnect.accept(workerId);
     }
 
