@@ -11,6 +11,8 @@ import dev.ozworker.oz.fake.FakeOzServer;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -260,18 +262,17 @@ final class ClusterPool implements AutoCloseable {
             .toArray(String[]::new));
   }
 
-  /** Clears a task's finalizer, unless it is gone already. */
+  /**
+   * Clears a task's finalizer, unless it is gone already: a merge patch without a version, so a
+   * worker still writing the task's status does not make it fail.
+   */
   private void release(AgentTask task) {
     try {
       admin
           .resources(AgentTask.class)
           .inNamespace(namespace)
           .withName(task.getMetadata().getName())
-          .edit(
-              held -> {
-                held.getMetadata().setFinalizers(List.of());
-                return held;
-              });
+          .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"finalizers\":null}}");
     } catch (KubernetesClientException e) {
       if (e.getCode() != 404) {
         throw e;

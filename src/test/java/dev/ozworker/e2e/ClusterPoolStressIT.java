@@ -1,13 +1,13 @@
 package dev.ozworker.e2e;
 
 import static dev.ozworker.oz.fake.OzAssignments.assignment;
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.api.AgentTaskSpec;
 import dev.ozworker.api.AgentTaskStatus;
+import dev.ozworker.api.FailureReason;
 import dev.ozworker.oz.fake.FakeOzServer.Frame;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,6 +26,8 @@ import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.assertj.core.api.SoftAssertions;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,6 +46,11 @@ class ClusterPoolStressIT {
   static final int OZ_TASKS = 150;
   static final int USER_TASKS = 150;
   static final int BURST = 25;
+
+  /** Every so many tasks, one runs long enough to be running when a pod is deleted. */
+  static final int LONG_EVERY = 20;
+
+  static final int LONG_SECONDS = 12;
   static final Duration ALL_DONE = Duration.ofMinutes(10);
 
   /** Where the stand-in agent leaves its start records in the worker pods. */
@@ -79,10 +87,14 @@ class ClusterPoolStressIT {
     ClusterDispatch oz = new ClusterDispatch(pool.oz, CAPACITY);
     Map<String, Integer> exitOf = new HashMap<>();
     List<String> ozTasks = new ArrayList<>();
+    Set<String> longTasks = new HashSet<>();
     for (int i = 0; i < OZ_TASKS; i++) {
       String taskId = UUID.randomUUID().toString();
       int exit = i % 7 == 3 ? 3 : 0;
-      String seconds = String.valueOf(i % 3 == 0 ? 1 : 0);
+      String seconds = String.valueOf(i % LONG_EVERY == 7 ? LONG_SECONDS : i % 3 == 0 ? 1 : 0);
+      if (i % LONG_EVERY == 7) {
+        longTasks.add(taskId);
+      }
       oz.queue(taskId, assignment(taskId, Map.of("E2E_SLEEP", seconds, "E2E_EXIT", "" + exit)));
       exitOf.put(taskId, exit);
       ozTasks.add(taskId);
@@ -98,18 +110,21 @@ class ClusterPoolStressIT {
       int exit = i % 7 == 5 ? 3 : 0;
       exitOf.put(name, exit);
       userTasks.add(name);
+      if (i % LONG_EVERY == 11) {
+        longTasks.add(name);
+      }
       pool.admin
           .resources(AgentTask.class)
           .inNamespace(pool.namespace)
-          .resource(userTask(name, i % 3 == 1 ? 1 : 0, exit))
+          .resource(userTask(name, i % LONG_EVERY == 11 ? LONG_SECONDS : i % 3 == 1 ? 1 : 0, exit))
           .create();
       if ((i + 1) % BURST == 0) {
         // The next burst lands while the last one is being claimed and run.
         int ended = ended(pool);
         if (disrupted.isEmpty() && ended >= 60) {
-          disrupted.add(deleteBusiestPod(pool, false));
+          disrupted.add(deleteBusiestPod(pool, false, longTasks));
         } else if (disrupted.size() == 1 && ended >= 120) {
-          disrupted.add(deleteBusiestPod(pool, true));
+          disrupted.add(deleteBusiestPod(pool, true, longTasks));
         }
         await().atMost(Duration.ofMinutes(2)).until(() -> ended(pool) >= ended + BURST / 2);
       }
@@ -117,7 +132,7 @@ class ClusterPoolStressIT {
     while (disrupted.size() < 2) {
       int ended = ended(pool);
       await().atMost(Duration.ofMinutes(2)).until(() -> ended(pool) > ended);
-      disrupted.add(deleteBusiestPod(pool, disrupted.size() == 1));
+      disrupted.add(deleteBusiestPod(pool, disrupted.size() == 1, longTasks));
     }
 
     List<String> all = Stream.concat(ozTasks.stream(), userTasks.stream()).toList();
@@ -138,7 +153,8 @@ class ClusterPoolStressIT {
                                 .of(t.getMetadata().getName())
                                 .getLast()
                                 .equals(t.getStatus().getPhase().name())));
-    assertThat(history.problem()).isEmpty();
+    SoftAssertions softly = new SoftAssertions();
+    softly.assertThat(history.problem()).isEmpty();
 
     Map<String, Long> starts = starts(records);
     Map<String, Integer> outcomes = new TreeMap<>();
@@ -156,28 +172,38 @@ class ClusterPoolStressIT {
           1,
           Integer::sum);
 
-      assertThat(PhaseHistory.wrongTurn(phases)).as("phase history of %s", why).isEmpty();
-      assertThat(phases.getLast())
+      softly.assertThat(PhaseHistory.wrongTurn(phases)).as("phase history of %s", why).isEmpty();
+      softly
+          .assertThat(phases.getLast())
           .as("last phase seen of %s", why)
           .isEqualTo(status.getPhase().name());
-      assertThat(startsOfRun).as("agent starts of %s", why).isLessThanOrEqualTo(1);
+      softly.assertThat(startsOfRun).as("agent starts of %s", why).isLessThanOrEqualTo(1);
       boolean lostWithPod = status.getMessage().contains("lost with its pod");
       boolean ranToItsEnd =
           status.getPhase() == AgentTaskPhase.Succeeded
               || (status.getPhase() == AgentTaskPhase.Failed && status.getExitCode() != null);
       if (lostWithPod) {
         lost++;
+        softly
+            .assertThat(status.getFailureReason())
+            .as("reason of %s", why)
+            .isEqualTo(FailureReason.GRACEFUL_SHUTDOWN);
+        softly.assertThat(status.getMessage()).as("message of %s", why).doesNotContain("workspace");
       }
       if (startsOfRun == 0) {
         neverStarted++;
-        assertThat(ranToItsEnd).as("%s ended without its agent starting", why).isFalse();
+        softly.assertThat(ranToItsEnd).as("%s ended without its agent starting", why).isFalse();
       }
       if (ranToItsEnd && !lostWithPod) {
-        assertThat(startsOfRun).as("agent starts of %s", why).isEqualTo(1);
-        assertThat(status.getExitCode()).as("exit code of %s", why).isEqualTo(exitOf.get(run));
+        softly.assertThat(startsOfRun).as("agent starts of %s", why).isEqualTo(1);
+        softly
+            .assertThat(status.getExitCode())
+            .as("exit code of %s", why)
+            .isEqualTo(exitOf.get(run));
       }
       if (startsOfRun == 1 && !lostWithPod) {
-        assertThat(status.getLogTail())
+        softly
+            .assertThat(status.getLogTail())
             .as("log tail of %s", why)
             .contains("agent " + run + " runs ");
       }
@@ -186,15 +212,17 @@ class ClusterPoolStressIT {
     int redelivered = 0;
     for (String id : ozTasks) {
       List<Frame> results = pool.results(id);
-      assertThat(results).as("results of %s", id).isNotEmpty();
-      assertThat(results.stream().map(frame -> frame.data().toString()).distinct())
+      softly.assertThat(results).as("results of %s", id).isNotEmpty();
+      softly
+          .assertThat(results.stream().map(frame -> frame.data().toString()).distinct())
           .as("every copy of the result of %s is the same", id)
           .hasSize(1);
       if (results.size() > 1) {
         redelivered++;
         // A copy is sent again only by a replica that took over from one whose connection ended.
         String first = results.getFirst().workerId();
-        assertThat(pool.oz.closeCodes(first))
+        softly
+            .assertThat(pool.oz.closeCodes(first))
             .as("connections ended of %s, which sent the first result of %s", first, id)
             .isNotEmpty();
       }
@@ -214,6 +242,12 @@ class ClusterPoolStressIT {
         lost,
         redelivered,
         oz.rejections());
+    // The forced deletion took a pod running a long task: that run was lost and said so.
+    softly.assertThat(lost).as("runs lost with the force-deleted pod").isPositive();
+    System.out.printf(
+        "pool stress: %d start records on the node for %d runs%n",
+        starts.values().stream().mapToLong(Long::longValue).sum(), starts.size());
+    softly.assertAll();
   }
 
   /** Mounts {@code records} of the node in every worker pod at {@link #RECORDS}. */
@@ -240,17 +274,20 @@ class ClusterPoolStressIT {
   }
 
   /**
-   * Deletes the pod running the most tasks right now: gracefully (it drains), or forced with no
-   * grace (its processes die with it and another replica adopts what it owned).
+   * Deletes the pod running the most long tasks, then the most tasks, waiting a while for one that
+   * runs a long task: gracefully (it drains), or forced with no grace (its processes die with it
+   * and another replica adopts what it owned).
    */
-  private static String deleteBusiestPod(ClusterPool pool, boolean force)
+  private static String deleteBusiestPod(ClusterPool pool, boolean force, Set<String> longTasks)
       throws IOException, InterruptedException {
-    Map<String, Long> running =
-        pool.tasks().stream()
-            .filter(
-                t -> t.getStatus() != null && t.getStatus().getPhase() == AgentTaskPhase.Running)
-            .collect(
-                Collectors.groupingBy(t -> t.getStatus().getWorkerId(), Collectors.counting()));
+    try {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> running(pool, longTasks).values().stream().anyMatch(n -> n >= 1000));
+    } catch (ConditionTimeoutException e) {
+      System.out.println("pool stress: no pod ran a long task within 60 s; deleting the busiest");
+    }
+    Map<String, Long> running = running(pool, longTasks);
     String pod =
         pool.pods().stream()
             .max(Comparator.comparing(p -> running.getOrDefault(p, 0L)))
@@ -261,10 +298,28 @@ class ClusterPoolStressIT {
       args.addAll(List.of("--force", "--grace-period=0"));
     }
     Exec.kubectl(args.toArray(String[]::new)).ok();
+    long score = running.getOrDefault(pod, 0L);
     System.out.printf(
-        "pool stress: deleted pod %s%s while it ran %d tasks%n",
-        pod, force ? " by force" : "", running.getOrDefault(pod, 0L));
+        "pool stress: deleted pod %s%s while it ran %d tasks, %d of them long%n",
+        pod, force ? " by force" : "", score % 1000, score / 1000);
     return pod + (force ? " (forced)" : " (graceful)");
+  }
+
+  /** Per live pod: its running tasks, plus 1000 for each long one among them. */
+  private static Map<String, Long> running(ClusterPool pool, Set<String> longTasks) {
+    List<String> live = pool.pods();
+    return pool.tasks().stream()
+        .filter(t -> t.getStatus() != null && t.getStatus().getPhase() == AgentTaskPhase.Running)
+        .filter(t -> live.contains(t.getStatus().getWorkerId()))
+        .collect(
+            Collectors.groupingBy(
+                t -> t.getStatus().getWorkerId(),
+                Collectors.summingLong(
+                    t ->
+                        longTasks.contains(t.getMetadata().getName())
+                                || longTasks.contains(t.getSpec().getTaskId())
+                            ? 1001
+                            : 1)));
   }
 
   /** Tasks in a final phase. */
@@ -281,15 +336,16 @@ class ClusterPoolStressIT {
    * they came from Oz.
    */
   private static Set<String> settled(ClusterPool pool, List<String> ozTasks) {
-    Set<String> fromOz = Set.copyOf(ozTasks);
+    Set<String> fromOz = new HashSet<>(ozTasks);
     return pool.tasks().stream()
         .filter(t -> t.getStatus() != null && t.getStatus().getPhase() != null)
         .filter(t -> t.getStatus().getPhase().isTerminal())
         .filter(
             t ->
                 t.getStatus().getBackendRef() == null
-                    || t.getStatus().getConditions().stream()
-                        .anyMatch(c -> c.getType().equals("TornDown")))
+                    || (t.getStatus().getConditions() != null
+                        && t.getStatus().getConditions().stream()
+                            .anyMatch(c -> c.getType().equals("TornDown"))))
         .filter(
             t ->
                 !fromOz.contains(t.getSpec().getTaskId())
@@ -300,7 +356,7 @@ class ClusterPoolStressIT {
 
   /** The pool's tasks by run id: the Oz task id, or the name of a task applied by hand. */
   private static Map<String, AgentTask> byRunId(ClusterPool pool, List<String> ozTasks) {
-    Set<String> fromOz = Set.copyOf(ozTasks);
+    Set<String> fromOz = new HashSet<>(ozTasks);
     return pool.tasks().stream()
         .collect(
             Collectors.toMap(

@@ -8,12 +8,14 @@
 #   "sleep N" / "exit N"   the same, as words of a user-authored task's --prompt
 #   /var/lib/oz/e2e-records  when this directory exists (a test mounts it from the node), each
 #                          start leaves a file start.<run id>.<random> there, which outlives the pod
+# The run id is the name of the workspace the Direct backend starts it in (its working directory).
 # It always prints a line: kube-local's API server reads an empty log tail as null (HTTP 422).
 set -f
+run="${PWD##*/}"
 records=/var/lib/oz/e2e-records
 if [ -d "$records" ]; then
   read -r nonce </proc/sys/kernel/random/uuid
-  : >"$records/start.${OZ_RUN_ID:-container}.$nonce"
+  : >"$records/start.$run.$nonce"
 fi
 seconds="${E2E_SLEEP:-0}"
 code="${E2E_EXIT:-0}"
@@ -30,7 +32,7 @@ while [ $# -gt 1 ]; do
   esac
   shift
 done
-echo "agent ${OZ_RUN_ID:-in a container} runs ${seconds}s, then exits ${code}"
+echo "agent $run runs ${seconds}s, then exits ${code}"
 if [ -n "${E2E_RELEASE:-}" ]; then
   ticks=$((seconds * 10))
   while [ ! -e "$E2E_RELEASE" ] && [ "$ticks" -gt 0 ]; do
