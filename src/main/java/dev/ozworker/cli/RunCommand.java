@@ -102,15 +102,6 @@ final class RunCommand implements Callable<Integer> {
               + (e instanceof LinkageError ? e.toString() : e.getMessage()));
       return CANNOT_START;
     }
-    LOG.info(
-        "worker {} running in namespace {} with the {} backend; /metrics, /healthz and /readyz on"
-            + " {}:{}; shutdown grace period {}",
-        config.workerId(),
-        runtime.namespace(),
-        backend.kind(),
-        config.httpAddress(),
-        runtime.httpPort().orElse(config.httpPort()),
-        GoDuration.format(config.shutdownGracePeriod()));
     CountDownLatch forever = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -134,6 +125,16 @@ final class RunCommand implements Callable<Integer> {
                         Runtime.getRuntime().halt(status);
                       }
                     }));
+    // Said once SIGTERM drains: a worker stopped before this line exits as the JVM does (143).
+    LOG.info(
+        "worker {} running in namespace {} with the {} backend; /metrics, /healthz and /readyz on"
+            + " {}:{}; shutdown grace period {}",
+        config.workerId(),
+        runtime.namespace(),
+        backend.kind(),
+        config.httpAddress(),
+        runtime.httpPort().orElse(config.httpPort()),
+        GoDuration.format(config.shutdownGracePeriod()));
     try {
       forever.await();
     } catch (InterruptedException e) {

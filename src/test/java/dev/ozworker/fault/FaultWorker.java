@@ -31,7 +31,7 @@ final class FaultWorker implements AutoCloseable {
   private final List<String> extraArgs;
   private Process process;
   private int generation;
-  private List<String> nextPrefix = List.of();
+  private List<String> nextOptions = List.of();
 
   /**
    * @param config the worker's YAML (worker id, namespace and backend)
@@ -56,16 +56,27 @@ final class FaultWorker implements AutoCloseable {
     return workerId;
   }
 
-  /** Starts the next generation and waits until it has opened a new connection to Oz. */
+  /**
+   * Starts the next generation and waits until it has opened a new connection to Oz and says it
+   * runs, which it says once SIGTERM drains it: stopped before, it exits 143 without a drain, and
+   * it may well have done a task's work by then. Only one generation runs at a time: two processes
+   * of one worker id would both take its tasks.
+   *
+   * @throws IllegalStateException while the current generation still runs
+   */
   void start() throws IOException {
+    if (isAlive()) {
+      throw new IllegalStateException(
+          "generation " + generation + " still runs: stop or kill it before starting another");
+    }
     int connectionsBefore = oz.connections(workerId);
     generation++;
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> command = new ArrayList<>(nextPrefix);
-    nextPrefix = List.of();
+    List<String> command = new ArrayList<>(List.of(java.toString()));
+    command.addAll(nextOptions);
+    nextOptions = List.of();
     command.addAll(
         List.of(
-            java.toString(),
             "-XX:TieredStopAtLevel=1",
             // Class data of earlier generations: a third less start time on a loaded machine,
             // and the suite starts the worker over fifty times. Written at a graceful exit.
@@ -96,11 +107,16 @@ final class FaultWorker implements AutoCloseable {
     env.putAll(extraEnv);
     process = builder.start();
     Process started = process;
+    String running = "worker " + workerId + " running in namespace";
     await()
         .atMost(START)
         .pollInterval(Duration.ofMillis(50))
         .failFast("the worker exited; see " + log(), () -> !started.isAlive())
-        .until(() -> oz.connections(workerId) > connectionsBefore && oz.isConnected(workerId));
+        .until(
+            () ->
+                oz.connections(workerId) > connectionsBefore
+                    && oz.isConnected(workerId)
+                    && logText().contains(running));
   }
 
   /**
@@ -119,19 +135,11 @@ final class FaultWorker implements AutoCloseable {
   }
 
   /**
-   * Runs the next generation under {@code prefix} (say strace, which kills it at a chosen system
-   * call): the command line starts with it.
+   * Gives the next generation (only) extra JVM options, say the debug agent of a {@link
+   * FaultBreakpoint} that holds it at a chosen call.
    */
-  void startNextUnder(List<String> prefix) {
-    nextPrefix = List.copyOf(prefix);
-  }
-
-  /** Waits until the current generation has died of itself, within {@code within}. */
-  void awaitDeath(Duration within) throws InterruptedException {
-    if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
-      throw new IllegalStateException(
-          "worker process " + process.pid() + " still runs after " + within + "; see " + log());
-    }
+  void startNextWith(List<String> jvmOptions) {
+    nextOptions = List.copyOf(jvmOptions);
   }
 
   /** SIGKILL, as {@code kill -9}: the JVM gets no chance to run anything. */
@@ -176,10 +184,6 @@ final class FaultWorker implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    if (process != null) {
-      // a worker started under a tracer is its child: stopped first, by its handle
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-    }
     if (process != null && process.isAlive()) {
       process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }

@@ -177,18 +177,18 @@ final class KillCampaign {
             ledger.lost(tasks),
             ledger.duplicates(tasks),
             leftovers.size(),
-            "seed=%d kills=%d tasks=%d redelivered=%d violations=%s killedAt=%s phaseAtKill=%s"
-                + " outcomes=%s wall=%ds"
-                    .formatted(
-                        seed,
-                        kills,
-                        tasks.size(),
-                        ledger.resent(tasks),
-                        ledger.violations(tasks),
-                        killedAt,
-                        phasesAtKill,
-                        ledger.outcomes(tasks),
-                        took.toSeconds()));
+            ("seed=%d kills=%d tasks=%d redelivered=%d violations=%s killedAt=%s phaseAtKill=%s"
+                    + " outcomes=%s wall=%ds")
+                .formatted(
+                    seed,
+                    kills,
+                    tasks.size(),
+                    ledger.resent(tasks),
+                    ledger.violations(tasks),
+                    killedAt,
+                    phasesAtKill,
+                    ledger.outcomes(tasks),
+                    took.toSeconds()));
     return new Outcome(report, leftovers);
   }
 
