@@ -1,6 +1,7 @@
 package dev.ozworker.cli;
 
 import dev.ozworker.config.ConfigException;
+import dev.ozworker.config.EffectiveConfig;
 import dev.ozworker.config.WorkerConfig;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

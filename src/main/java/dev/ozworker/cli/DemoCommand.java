@@ -83,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
     Clock clock = Clock.systemUTC();
     String suffix = UUID.randomUUID().toString().substring(0, 6);
     String secret = "demo-secret-" + UUID.randomUUID();
-    BackendKind kind = worker.backend == null ? BackendKind.DIRECT : worker.backend;
+    BackendKind kind = worker.backendFlag().orElse(BackendKind.DIRECT);
     PrintWriter err = spec.commandLine().getErr();
     DemoScenario.Images images = DemoScenario.Images.none();
     List<String> made = new ArrayList<>();
@@ -138,7 +138,7 @@ final class DemoCommand implements Callable<Integer> {
                   + dir.resolve("bin/oz")
                   + ", run by the direct backend");
       made.forEach(line -> out.println("  " + line + " (kept for later runs)"));
-      if (worker.logLevel == null) {
+      if (!worker.logLevelGiven()) {
         out.println("  worker log: warnings only (--log-level info shows every step)");
       }
       out.println();

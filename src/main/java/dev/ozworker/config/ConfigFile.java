@@ -8,62 +8,36 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * What a config file says, checked strictly: unknown keys, wrong types, two backend blocks and
- * unparsable durations are errors. Keys the file leaves out stay empty here; defaults are applied
- * by {@link WorkerConfigResolver}.
+ * What a config file says, read strictly by the declared keys: unknown keys, wrong types, values
+ * that fail their checks and two backend blocks are errors. Keys the file leaves out are absent
+ * here; {@link WorkerConfigResolver} applies the other sources and the defaults.
+ *
+ * @param values what the file gives, by key path (e.g. {@code backend.docker.volumes}); the
+ *     backend's path holds the {@link BackendKind} of the block the file has
  */
-public record ConfigFile(
-    Optional<String> workerId,
-    Optional<Boolean> cleanup,
-    Optional<Integer> maxConcurrentTasks,
-    Optional<Duration> idleOnComplete,
-    Optional<Duration> taskTimeout,
-    Optional<Duration> cancelGracePeriod,
-    Optional<Duration> finishedTaskTtl,
-    Optional<String> namespace,
-    Optional<Path> taskLogDir,
-    Optional<BackendConfig> backend,
-    Optional<Duration> shutdownGracePeriod,
-    Optional<Integer> httpPort,
-    Optional<LogFormat> logFormat) {
-
-  public static final ConfigFile EMPTY =
-      new ConfigFile(
-          Optional.empty(),
-          Optional.empty(),
-          Optional.empty(),
-          Optional.empty(),
-          Optional.empty(),
-          Optional.empty(),
-          Optional.empty(),
-          Optional.empty(),
-          Optional.empty(),
-          Optional.empty(),
-          Optional.empty(),
-          Optional.empty(),
-          Optional.empty());
+public record ConfigFile(Map<String, Given> values) {
+  public static final ConfigFile EMPTY = new ConfigFile(Map.of());
 
   private static final ObjectMapper YAML =
       new ObjectMapper(new YAMLFactory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION));
 
-  private static final Map<String, String> FLAG_ONLY =
-      Map.of(
-          "api_key", "the API key is never read from the file: pass --api-key or set WARP_API_KEY",
-          "web_socket_url", "set it with --web-socket-url",
-          "server_root_url", "set it with --server-root-url",
-          "session_sharing_server_url", "set it with --session-sharing-server-url",
-          "log_level", "set it with --log-level",
-          "backend_type", "the backend is chosen by its block under 'backend' or by --backend");
+  /** Keys of no block that people write anyway. */
+  private static final Map<String, String> MISTAKEN =
+      Map.of("backend_type", "the backend is chosen by its block under 'backend' or by --backend");
 
-  private static final String OTHER_BACKENDS =
-      " is not supported by this worker: configure backend.docker or backend.direct instead";
+  /** Backend blocks of the reference worker that this worker does not run. */
+  private static final List<String> OTHER_BACKENDS = List.of("kubernetes", "command");
+
+  public ConfigFile {
+    values = Map.copyOf(values);
+  }
 
   /**
    * Reads the file at {@code path}.
@@ -89,6 +63,12 @@ public record ConfigFile(
   /** Parses {@code text}; {@code source} names the file in messages. */
   public static ConfigFile parse(String text, String source, Map<String, String> env)
       throws ConfigException {
+    return parse(Schema.WORKER, text, source, env);
+  }
+
+  /** Parses {@code text} by the keys of {@code block}, the top level of the file. */
+  static ConfigFile parse(Block block, String text, String source, Map<String, String> env)
+      throws ConfigException {
     JsonNode root;
     try {
       root = YAML.readTree(text);
@@ -101,152 +81,93 @@ public record ConfigFile(
     if (root == null || root.isMissingNode() || root.isNull()) {
       return EMPTY;
     }
-    List<String> problems = new ArrayList<>();
-    ConfigFile file =
-        YamlMapping.asMapping("", root, problems).map(top -> fromTop(top, env)).orElse(EMPTY);
-    if (!problems.isEmpty()) {
-      throw new ConfigException(problems.stream().map(p -> source + ": " + p).toList());
+    var reading = new ValueType.Reading(env, Path.of("/"), new ArrayList<>());
+    Map<String, Given> values = new LinkedHashMap<>();
+    YamlMapping.asMapping("", root, reading.problems())
+        .ifPresent(top -> readBlock(block, top, values, reading));
+    if (!reading.problems().isEmpty()) {
+      throw new ConfigException(reading.problems().stream().map(p -> source + ": " + p).toList());
     }
-    return file;
+    return new ConfigFile(values);
   }
 
-  private static ConfigFile fromTop(YamlMapping top, Map<String, String> env) {
-    var file =
-        new ConfigFile(
-            top.string("worker_id"),
-            top.bool("cleanup"),
-            top.count("max_concurrent_tasks", "no limit"),
-            top.duration("idle_on_complete"),
-            top.duration("task_timeout"),
-            top.duration("cancel_grace_period"),
-            top.duration("finished_task_ttl"),
-            top.string("namespace"),
-            top.string("task_log_dir").flatMap(dir -> absolute(top, "task_log_dir", dir)),
-            top.mapping("backend").flatMap(backend -> backend(backend, env)),
-            top.duration("shutdown_grace_period"),
-            top.count("http_port", "a free port").flatMap(port -> port(top, port)),
-            top.string("log_format").flatMap(format -> logFormat(top, format)));
-    top.rejectUnknownKeys(FLAG_ONLY);
-    return file;
-  }
-
-  private static Optional<Integer> port(YamlMapping top, int port) {
-    if (port > 65535) {
-      top.problem("http_port must be a TCP port (0-65535; 0 picks a free one), got " + port);
-      return Optional.empty();
-    }
-    return Optional.of(port);
-  }
-
-  private static Optional<LogFormat> logFormat(YamlMapping top, String format) {
-    Optional<LogFormat> named = LogFormat.named(format);
-    if (named.isEmpty()) {
-      top.problem("log_format must be text or json, got \"" + format + "\"");
-    }
-    return named;
-  }
-
-  private static Optional<BackendConfig> backend(YamlMapping backend, Map<String, String> env) {
-    for (String unsupported : List.of("kubernetes", "command")) {
-      if (backend.take(unsupported).isPresent()) {
-        backend.problem(backend.keyPath(unsupported) + OTHER_BACKENDS);
+  private static void readBlock(
+      Block block, YamlMapping mapping, Map<String, Given> values, ValueType.Reading reading) {
+    Map<String, String> hints = new LinkedHashMap<>(block.path().isEmpty() ? MISTAKEN : Map.of());
+    for (Member member : block.members()) {
+      if (!member.key().inFile()) {
+        hints.put(member.name(), notInFile((Setting) member));
+        continue;
+      }
+      switch (member) {
+        case Setting setting ->
+            mapping
+                .take(setting.name())
+                .flatMap(node -> setting.read(node, reading))
+                .ifPresent(given -> values.put(setting.path(), given));
+        case Nested nested ->
+            mapping
+                .mapping(nested.name())
+                .ifPresent(child -> readBlock(nested.block(), child, values, reading));
+        case BackendChoice choice ->
+            mapping
+                .mapping(choice.name())
+                .ifPresent(child -> readBackend(choice, child, values, reading));
       }
     }
-    Optional<BackendConfig> docker = backend.mapping("docker").map(block -> docker(block, env));
-    Optional<BackendConfig> direct = backend.mapping("direct").map(block -> direct(block, env));
-    backend.rejectUnknownKeys(Map.of());
-    if (docker.isPresent() && direct.isPresent()) {
-      backend.problem(
-          "backend has both a docker and a direct block: keep only the block of the backend this"
-              + " worker runs");
-    }
-    return docker.or(() -> direct);
+    mapping.rejectUnknownKeys(hints);
   }
 
-  private static DockerBackendConfig docker(YamlMapping block, Map<String, String> env) {
-    List<VolumeMount> volumes =
-        VolumeMount.parseAll(
-            block.strings("volumes"),
-            i -> block.keyPath("volumes") + "[" + i + "]",
-            block::problem);
-    var defaults = DockerBackendConfig.defaults();
-    var config =
-        new DockerBackendConfig(
-            volumes,
-            environment(block, env),
-            block.token("default_image"),
-            block.token("sidecar_image"),
-            block.tokenMap("coding_cli_sidecars"),
-            block
-                .string("image_pull_policy")
-                .flatMap(policy -> pullPolicy(block, policy))
-                .orElse(defaults.imagePullPolicy()),
-            block.token("network_mode"),
-            block.duration("sidecar_volume_max_age").orElse(defaults.sidecarVolumeMaxAge()));
-    block.rejectUnknownKeys(Map.of());
-    return config;
-  }
-
-  private static DirectBackendConfig direct(YamlMapping block, Map<String, String> env) {
-    var defaults = DirectBackendConfig.defaults();
-    var config =
-        new DirectBackendConfig(
-            block
-                .string("workspace_root")
-                .flatMap(root -> absolute(block, "workspace_root", root))
-                .orElse(defaults.workspaceRoot()),
-            block
-                .string("target_dir")
-                .filter(dir -> !dir.isEmpty())
-                .flatMap(dir -> absolute(block, "target_dir", dir)),
-            block.string("oz_path").filter(path -> !path.isEmpty()),
-            block.string("setup_command").filter(command -> !command.isBlank()),
-            block.string("teardown_command").filter(command -> !command.isBlank()),
-            block.duration("teardown_timeout").orElse(defaults.teardownTimeout()),
-            environment(block, env));
-    block.rejectUnknownKeys(Map.of());
-    return config;
-  }
-
-  private static List<EnvVar> environment(YamlMapping block, Map<String, String> env) {
-    List<EnvVar> variables = new ArrayList<>();
-    for (YamlMapping entry : block.mappings("environment")) {
-      Optional<String> name = entry.string("name");
-      Optional<String> value = entry.string("value");
-      entry.rejectUnknownKeys(Map.of());
-      if (name.isEmpty() || name.get().isEmpty()) {
-        entry.problem(
-            entry.keyPath("name") + " is required: the variable's name, e.g. HTTPS_PROXY");
-      } else if (!EnvVar.isValidName(name.get())) {
-        entry.problem(
-            entry.keyPath("name") + " \"" + name.get() + "\" must not contain spaces, tabs or '='");
-      } else {
-        variables.add(new EnvVar(name.get(), value.orElse(env.getOrDefault(name.get(), ""))));
+  private static void readBackend(
+      BackendChoice choice,
+      YamlMapping mapping,
+      Map<String, Given> values,
+      ValueType.Reading reading) {
+    String supported =
+        String.join(" or ", choice.blocks().values().stream().map(Block::path).toList());
+    for (String other : OTHER_BACKENDS) {
+      if (mapping.take(other).isPresent()) {
+        reading.problem(
+            mapping.keyPath(other)
+                + " is not supported by this worker: configure "
+                + supported
+                + " instead");
       }
     }
-    return variables;
+    List<BackendKind> present = new ArrayList<>();
+    choice
+        .blocks()
+        .forEach(
+            (kind, block) ->
+                mapping
+                    .mapping(kind.configName())
+                    .ifPresent(
+                        child -> {
+                          present.add(kind);
+                          readBlock(block, child, values, reading);
+                        }));
+    mapping.rejectUnknownKeys(Map.of());
+    if (present.size() > 1) {
+      reading.problem(
+          choice.path()
+              + " has "
+              + (present.size() == 2
+                  ? "both a " + present.get(0) + " and a " + present.get(1) + " block"
+                  : "blocks " + Scalars.or(present.stream().map(BackendKind::configName).toList()))
+              + ": keep only the block of the backend this worker runs");
+    }
+    present.stream()
+        .findFirst()
+        .ifPresent(kind -> values.put(choice.path(), new Given(kind, choice.path() + "." + kind)));
   }
 
-  private static Optional<ImagePullPolicy> pullPolicy(YamlMapping block, String policy) {
-    try {
-      return Optional.of(ImagePullPolicy.valueOf(policy));
-    } catch (IllegalArgumentException e) {
-      block.problem(
-          block.keyPath("image_pull_policy")
-              + " \""
-              + policy
-              + "\" is not a pull policy: use Always, IfNotPresent or Never");
-      return Optional.empty();
-    }
+  private static String notInFile(Setting setting) {
+    return setting.noun() + " is not read from the file: " + Schema.waysToGive(setting);
   }
 
-  private static Optional<Path> absolute(YamlMapping block, String key, String path) {
-    if (!path.startsWith("/")) {
-      block.problem(
-          block.keyPath(key) + " \"" + path + "\" must be an absolute path (start with /)");
-      return Optional.empty();
-    }
-    return Optional.of(Path.of(path).normalize());
+  /** What the file gives the key at {@code path}. */
+  public Optional<Object> value(String path) {
+    return Optional.ofNullable(values.get(path)).map(Given::value);
   }
 
   private static String locationOf(JacksonException e) {

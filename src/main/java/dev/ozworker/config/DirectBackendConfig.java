@@ -5,25 +5,46 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/**
- * The {@code backend.direct} block.
- *
- * @param workspaceRoot parent of the per-task workspaces
- * @param targetDir when present, every task runs in this directory instead of its own workspace
- * @param ozPath the Oz CLI; {@code oz} on PATH when empty
- * @param setupCommand shell command run in the workspace before the agent
- * @param teardownCommand shell command run after the agent, whatever happened to it
- * @param teardownTimeout longest the teardown command may run
- * @param environment variables added after the task's own
- */
+/** The {@code backend.direct} block; each component declares its key ({@link Key}). */
 public record DirectBackendConfig(
-    Path workspaceRoot,
-    Optional<Path> targetDir,
-    Optional<String> ozPath,
-    Optional<String> setupCommand,
-    Optional<String> teardownCommand,
-    Duration teardownTimeout,
-    List<EnvVar> environment)
+    @Key(
+            value = "workspace_root",
+            byDefault = "/var/lib/oz/workspaces",
+            help = "parent of the per-task workspaces; an absolute path")
+        Path workspaceRoot,
+    @Key(
+            value = "target_dir",
+            flag = "--target-dir",
+            label = "DIR",
+            blank = Key.Blank.ABSENT,
+            none = "a workspace per task",
+            help =
+                "run every task in this directory instead of a workspace of its own (absolute in"
+                    + " the file; the flag may be relative)")
+        Optional<Path> targetDir,
+    @Key(value = "oz_path", blank = Key.Blank.ABSENT, none = "oz on PATH", help = "the Oz CLI")
+        Optional<String> ozPath,
+    @Key(
+            value = "setup_command",
+            blank = Key.Blank.ABSENT,
+            help = "shell command run in the workspace before the agent")
+        Optional<String> setupCommand,
+    @Key(
+            value = "teardown_command",
+            blank = Key.Blank.ABSENT,
+            help = "shell command run after the agent, whatever happened to it")
+        Optional<String> teardownCommand,
+    @Key(
+            value = "teardown_timeout",
+            byDefault = "5m",
+            ours = true,
+            help = "longest the teardown command may run")
+        Duration teardownTimeout,
+    @Key(
+            value = "environment",
+            flag = {"-e", "--env"},
+            help = BackendConfig.ENVIRONMENT_HELP)
+        List<EnvVar> environment)
     implements BackendConfig {
 
   public DirectBackendConfig {
@@ -32,14 +53,7 @@ public record DirectBackendConfig(
 
   /** The block as it is when the config file has none. */
   public static DirectBackendConfig defaults() {
-    return new DirectBackendConfig(
-        WorkerConfig.DEFAULT_WORKSPACE_ROOT,
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        WorkerConfig.DEFAULT_TEARDOWN_TIMEOUT,
-        List.of());
+    return Schema.defaults(DirectBackendConfig.class);
   }
 
   @Override

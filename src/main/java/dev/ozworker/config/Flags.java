@@ -1,60 +1,35 @@
 package dev.ozworker.config;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * The command-line flags as given, before validation; empty when a flag was not given. Flags win
- * over the config file.
+ * The command-line flags as given, before validation. Flags win over the config file.
+ *
+ * @param configFile the config file to read, if any
+ * @param given the text of every flag given ({@link Schema#flags()}), by its long name: one text
+ *     per occurrence, none for a switch
  */
-public record Flags(
-    Optional<Path> configFile,
-    Optional<BackendKind> backend,
-    Optional<String> apiKey,
-    Optional<String> workerId,
-    Optional<String> webSocketUrl,
-    Optional<String> serverRootUrl,
-    Optional<LogLevel> logLevel,
-    Optional<String> targetDir,
-    boolean noCleanup,
-    List<String> volumes,
-    List<String> env,
-    Optional<Integer> maxConcurrentTasks,
-    Optional<String> idleOnComplete,
-    Optional<String> sessionSharingServerUrl,
-    Optional<String> namespace,
-    Optional<String> shutdownGracePeriod,
-    Optional<Integer> httpPort,
-    Optional<String> httpAddress,
-    Optional<LogFormat> logFormat) {
-
+public record Flags(Optional<Path> configFile, Map<String, List<String>> given) {
   public Flags {
-    volumes = List.copyOf(volumes);
-    env = List.copyOf(env);
+    Map<String, List<String>> copy = new LinkedHashMap<>();
+    given.forEach((flag, texts) -> copy.put(flag, List.copyOf(texts)));
+    given = Collections.unmodifiableMap(copy);
   }
 
   /** No flags at all. */
   public static Flags none() {
-    return new Flags(
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        false,
-        List.of(),
-        List.of(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty());
+    return new Flags(Optional.empty(), Map.of());
+  }
+
+  /** Flags given once each, by long name, e.g. {@code --worker-id} to {@code w1}. */
+  public static Flags of(Map<String, String> given) {
+    Map<String, List<String>> texts = new LinkedHashMap<>();
+    given.forEach((flag, text) -> texts.put(flag, List.of(text)));
+    return new Flags(Optional.empty(), texts);
   }
 }

@@ -6,91 +6,186 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Everything a worker replica is configured with, validated. Built by {@link WorkerConfigResolver}
- * from defaults, the config file and flags (flags win). Every default lives in this class.
- *
- * @param workerId this replica's id; labels the AgentTasks it owns
- * @param apiKey the Oz API key ({@code --api-key} or {@code WARP_API_KEY})
- * @param webSocketUrl the Oz worker endpoint
- * @param serverRootUrl the Oz server root passed to the agent; empty when set to "", which leaves
- *     the agent on its built-in default
- * @param sessionSharingServerUrl passed to the agent when set
- * @param logLevel worker log level
- * @param namespace where AgentTasks and their Secrets live; the worker's own namespace when empty
- * @param cleanup remove containers and workspaces after a task
- * @param maxConcurrentTasks tasks run at once; 0 means no limit
- * @param idleOnComplete how long the agent stays up after finishing; the CLI's default when empty
- * @param taskTimeout longest a task may run before it fails with {@code task_timeout}; zero means
- *     no limit
- * @param cancelGracePeriod time between SIGTERM and SIGKILL when a task is cancelled
- * @param finishedTaskTtl how long a finished, reported AgentTask is kept; zero keeps it forever
- * @param taskLogDir where each task's full, redacted output is written
- * @param backend the backend and its settings
- * @param shutdownGracePeriod how long the worker may take to drain after SIGTERM; it exits before
- *     this has passed (match the pod's {@code terminationGracePeriodSeconds})
- * @param podName the pod this replica runs in ({@code POD_NAME}), written to each task's status
- * @param nodeName the node it runs on ({@code NODE_NAME}), written to each task's status
- * @param httpPort port of {@code /metrics}, {@code /healthz} and {@code /readyz}; 0 picks a free
- *     one
- * @param httpAddress address that port is bound on
- * @param logFormat text lines or JSON objects
+ * Everything a worker replica is configured with, validated. Each component declares its key once
+ * ({@link Key}): its name, flag, environment variable, default, checks and help. {@link
+ * WorkerConfigResolver} builds it from the config file, flags, environment and defaults; {@code
+ * check-config} prints it and the README's key table is rendered from these declarations.
  */
 public record WorkerConfig(
-    String workerId,
-    ApiKey apiKey,
-    URI webSocketUrl,
-    Optional<URI> serverRootUrl,
-    Optional<URI> sessionSharingServerUrl,
-    LogLevel logLevel,
-    Optional<String> namespace,
-    boolean cleanup,
-    int maxConcurrentTasks,
-    Optional<Duration> idleOnComplete,
-    Duration taskTimeout,
-    Duration cancelGracePeriod,
-    Duration finishedTaskTtl,
-    Path taskLogDir,
-    BackendConfig backend,
-    Duration shutdownGracePeriod,
-    Optional<String> podName,
-    Optional<String> nodeName,
-    int httpPort,
-    String httpAddress,
-    LogFormat logFormat) {
-
-  public static final URI DEFAULT_WEB_SOCKET_URL =
-      URI.create("wss://oz.warp.dev/api/v1/selfhosted/worker/ws");
-  public static final URI DEFAULT_SERVER_ROOT_URL = URI.create("https://app.warp.dev");
-  public static final LogLevel DEFAULT_LOG_LEVEL = LogLevel.info;
-  public static final BackendKind DEFAULT_BACKEND = BackendKind.DOCKER;
-  public static final boolean DEFAULT_CLEANUP = true;
-  public static final int DEFAULT_MAX_CONCURRENT_TASKS = 0;
-  public static final Duration DEFAULT_TASK_TIMEOUT = Duration.ofHours(24);
-  public static final Duration DEFAULT_CANCEL_GRACE_PERIOD = Duration.ofSeconds(30);
-  public static final Duration DEFAULT_FINISHED_TASK_TTL = Duration.ofHours(24);
-  public static final ImagePullPolicy DEFAULT_IMAGE_PULL_POLICY = ImagePullPolicy.IfNotPresent;
-
-  /** A week: long enough that a volume outlives the gaps between tasks using the same image. */
-  public static final Duration DEFAULT_SIDECAR_VOLUME_MAX_AGE = Duration.ofDays(7);
-
-  public static final Path DEFAULT_WORKSPACE_ROOT = Path.of("/var/lib/oz/workspaces");
-  public static final Path DEFAULT_TASK_LOG_DIR = Path.of("/var/lib/oz/logs");
-  public static final Duration DEFAULT_TEARDOWN_TIMEOUT = Duration.ofMinutes(5);
-  public static final Duration DEFAULT_SHUTDOWN_GRACE_PERIOD = Duration.ofSeconds(30);
-
-  /** Downward API variables a pod's spec sets; the worker reads them when present. */
-  public static final String POD_NAME_ENV = "POD_NAME";
-
-  public static final String POD_NAMESPACE_ENV = "POD_NAMESPACE";
-  public static final String NODE_NAME_ENV = "NODE_NAME";
-
-  public static final int DEFAULT_HTTP_PORT = 9090;
-
-  /** All interfaces: in a pod the kubelet probes the pod's address. */
-  public static final String DEFAULT_HTTP_ADDRESS = "0.0.0.0";
-
-  public static final LogFormat DEFAULT_LOG_FORMAT = LogFormat.text;
-
-  /** Environment variable that supplies the API key when {@code --api-key} is absent. */
-  public static final String API_KEY_ENV = "WARP_API_KEY";
-}
+    @Key(
+            value = "worker_id",
+            flag = "--worker-id",
+            label = "ID",
+            env = "POD_NAME",
+            check = Check.WORKER_ID,
+            blank = Key.Blank.ABSENT,
+            noun = "the worker id",
+            help =
+                "this replica's id; it labels the AgentTasks the replica owns, so it must be a"
+                    + " Kubernetes label value, and must not start with `warp`; in a pod, the"
+                    + " pod's name")
+        String workerId,
+    @Key(
+            value = "api_key",
+            inFile = false,
+            flag = "--api-key",
+            env = "WARP_API_KEY",
+            blank = Key.Blank.ABSENT,
+            noun = "the Oz API key",
+            help = "the Oz API key; prefer the variable: a flag shows in the process list")
+        ApiKey apiKey,
+    @Key(
+            value = "web_socket_url",
+            inFile = false,
+            flag = "--web-socket-url",
+            schemes = {"ws", "wss"},
+            byDefault = "wss://oz.warp.dev/api/v1/selfhosted/worker/ws",
+            help = "the Oz worker endpoint")
+        URI webSocketUrl,
+    @Key(
+            value = "server_root_url",
+            inFile = false,
+            flag = "--server-root-url",
+            schemes = {"http", "https"},
+            byDefault = "https://app.warp.dev",
+            blank = Key.Blank.NONE,
+            none = "empty: the agent's default",
+            help =
+                "the Oz server root passed to the agent; `\"\"` leaves the agent on its built-in"
+                    + " default")
+        Optional<URI> serverRootUrl,
+    @Key(
+            value = "session_sharing_server_url",
+            inFile = false,
+            flag = "--session-sharing-server-url",
+            schemes = {"ws", "wss", "http", "https"},
+            help = "the session sharing server passed to the agent")
+        Optional<URI> sessionSharingServerUrl,
+    @Key(
+            value = "log_level",
+            inFile = false,
+            flag = "--log-level",
+            byDefault = "info",
+            help = "the worker's log level")
+        LogLevel logLevel,
+    @Key(
+            value = "namespace",
+            flag = "--namespace",
+            label = "NAMESPACE",
+            env = "POD_NAMESPACE",
+            check = Check.NAMESPACE,
+            none = "the worker's own",
+            ours = true,
+            help = "where AgentTasks and their Secrets live")
+        Optional<String> namespace,
+    @Key(
+            value = "pod_name",
+            inFile = false,
+            env = "POD_NAME",
+            none = "not in a pod",
+            ours = true,
+            help = "the pod this replica runs in (downward API), written to each task's status")
+        Optional<String> podName,
+    @Key(
+            value = "node_name",
+            inFile = false,
+            env = "NODE_NAME",
+            none = "not in a pod",
+            ours = true,
+            help = "the node this replica runs on (downward API), written to each task's status")
+        Optional<String> nodeName,
+    @Key(
+            value = "cleanup",
+            flag = "--no-cleanup",
+            byDefault = "true",
+            help = "remove containers and workspaces after a task; keep them to debug a task")
+        boolean cleanup,
+    @Key(
+            value = "max_concurrent_tasks",
+            flag = "--max-concurrent-tasks",
+            byDefault = "0",
+            zero = "no limit",
+            help = "tasks run at once; beyond it assignments are rejected")
+        int maxConcurrentTasks,
+    @Key(
+            value = "idle_on_complete",
+            flag = "--idle-on-complete",
+            none = "the agent's default",
+            help =
+                "how long the agent stays up after finishing, for follow-ups, e.g. `45m` or `0s`"
+                    + " (the agent's default is 45m)")
+        Optional<Duration> idleOnComplete,
+    @Key(
+            value = "task_timeout",
+            byDefault = "24h",
+            zero = "no limit",
+            ours = true,
+            help = "longest a task may run; then it fails with `task_timeout`")
+        Duration taskTimeout,
+    @Key(
+            value = "cancel_grace_period",
+            byDefault = "30s",
+            ours = true,
+            help = "time between SIGTERM and SIGKILL when a task is cancelled")
+        Duration cancelGracePeriod,
+    @Key(
+            value = "finished_task_ttl",
+            byDefault = "24h",
+            zero = "kept forever",
+            ours = true,
+            help = "how long a finished, reported AgentTask is kept")
+        Duration finishedTaskTtl,
+    @Key(
+            value = "task_log_dir",
+            byDefault = "/var/lib/oz/logs",
+            ours = true,
+            help =
+                "each task's full output, secret values masked, as `<run id>.log` (bounded, one"
+                    + " rotation); an absolute path")
+        Path taskLogDir,
+    @Key(
+            value = "shutdown_grace_period",
+            flag = "--shutdown-grace-period",
+            byDefault = "30s",
+            check = Check.POSITIVE,
+            ours = true,
+            help =
+                "on SIGTERM the worker drains and exits within this; match the pod's"
+                    + " `terminationGracePeriodSeconds`")
+        Duration shutdownGracePeriod,
+    @Key(
+            value = "http_port",
+            flag = "--http-port",
+            label = "PORT",
+            byDefault = "9090",
+            zero = "a free port",
+            check = Check.TCP_PORT,
+            ours = true,
+            help = "port of `/metrics`, `/healthz` and `/readyz`")
+        int httpPort,
+    @Key(
+            value = "http_address",
+            inFile = false,
+            flag = "--http-address",
+            label = "ADDRESS",
+            byDefault = "0.0.0.0",
+            check = Check.NOT_EMPTY,
+            ours = true,
+            help =
+                "address the HTTP port is bound on (in a pod the kubelet probes the pod's address)")
+        String httpAddress,
+    @Key(
+            value = "log_format",
+            flag = "--log-format",
+            byDefault = "text",
+            ours = true,
+            help = "`text` lines or `json` objects, one per line, for log shippers")
+        LogFormat logFormat,
+    @Key(
+            value = "backend",
+            flag = "--backend",
+            byDefault = "docker",
+            help =
+                "the backend tasks run on, chosen by its block (at most one) or by the flag; a"
+                    + " flag naming another backend than the file's block is an error")
+        BackendConfig backend) {}

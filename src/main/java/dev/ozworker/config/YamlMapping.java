@@ -1,17 +1,12 @@
 package dev.ozworker.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
-import java.util.function.Predicate;
 
 /**
  * One mapping of the config file, read key by key. Every read records the key as known, so that
@@ -49,103 +44,8 @@ final class YamlMapping {
     return take(key).flatMap(value -> scalar(keyPath(key), value));
   }
 
-  /** A string that must not contain spaces or tabs, such as an image reference. */
-  Optional<String> token(String key) {
-    return checked(
-        key,
-        string(key),
-        value -> !value.isBlank() && !containsWhitespace(value),
-        value -> "\"" + value + "\" must be non-empty without whitespace");
-  }
-
-  Optional<Boolean> bool(String key) {
-    return checked(
-            key, take(key), JsonNode::isBoolean, value -> "must be true or false, got " + value)
-        .map(JsonNode::booleanValue);
-  }
-
-  /** A whole number of zero or more. */
-  Optional<Integer> count(String key, String meaningOfZero) {
-    return checked(
-            key,
-            take(key),
-            value -> value.isIntegralNumber() && value.canConvertToInt() && value.intValue() >= 0,
-            value ->
-                "must be a whole number of 0 or more (0 = " + meaningOfZero + "), got " + value)
-        .map(JsonNode::intValue);
-  }
-
-  /** {@code value} if it passes {@code ok}; otherwise a problem saying what {@code key} must be. */
-  private <T> Optional<T> checked(
-      String key, Optional<T> value, Predicate<T> ok, Function<T, String> mustBe) {
-    value.filter(ok.negate()).ifPresent(bad -> problem(keyPath(key) + " " + mustBe.apply(bad)));
-    return value.filter(ok);
-  }
-
-  Optional<Duration> duration(String key) {
-    return string(key).flatMap(text -> duration(keyPath(key), text, problems));
-  }
-
-  static Optional<Duration> duration(String where, String text, List<String> problems) {
-    Optional<Duration> duration = GoDuration.parse(text.trim());
-    if (duration.isEmpty()) {
-      problems.add(
-          where
-              + " \""
-              + text
-              + "\" is not a duration: write a number with a unit, e.g. 90s,"
-              + " 45m or 1h30m");
-    }
-    return duration;
-  }
-
-  List<String> strings(String key) {
-    List<String> values = new ArrayList<>();
-    elements(key, "a list of strings")
-        .forEach((where, element) -> scalar(where, element).ifPresent(values::add));
-    return values;
-  }
-
-  /** A mapping of names to tokens, such as harness names to images. */
-  Map<String, String> tokenMap(String key) {
-    Map<String, String> values = new LinkedHashMap<>();
-    mapping(key)
-        .ifPresent(
-            child ->
-                child
-                    .node
-                    .fieldNames()
-                    .forEachRemaining(
-                        name -> child.token(name).ifPresent(value -> values.put(name, value))));
-    return values;
-  }
-
   Optional<YamlMapping> mapping(String key) {
     return take(key).flatMap(value -> asMapping(keyPath(key), value, problems));
-  }
-
-  List<YamlMapping> mappings(String key) {
-    List<YamlMapping> values = new ArrayList<>();
-    elements(key, "a list of mappings")
-        .forEach((where, element) -> asMapping(where, element, problems).ifPresent(values::add));
-    return values;
-  }
-
-  /** The elements of the list under {@code key} by their paths; a problem when it is no list. */
-  private Map<String, JsonNode> elements(String key, String expected) {
-    Map<String, JsonNode> elements = new LinkedHashMap<>();
-    take(key)
-        .ifPresent(
-            list -> {
-              if (!list.isArray()) {
-                problem(keyPath(key) + " must be " + expected + ", got " + list);
-                return;
-              }
-              for (int i = 0; i < list.size(); i++) {
-                elements.put(keyPath(key) + "[" + i + "]", list.get(i));
-              }
-            });
-    return elements;
   }
 
   /**

@@ -359,7 +359,7 @@ class ConfigPrecedenceTest {
   void theBackendFlagTakesTheNamesOfTheConfigFile() {
     OzWorkerCommand command = new OzWorkerCommand(new WorkerConfigResolver(ENV, CWD));
     new CommandLine(command).parseArgs("--backend", "direct");
-    assertThat(command.flags().backend()).contains(BackendKind.DIRECT);
+    assertThat(command.backendFlag()).contains(BackendKind.DIRECT);
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +23,14 @@ class ConfigFileTest {
     return ConfigFile.parse(yaml, "worker.yaml", ENV);
   }
 
+  /** The configuration the file makes, with only an API key and a worker id given besides. */
+  static WorkerConfig read(String yaml) throws ConfigException {
+    Map<String, String> env = new HashMap<>(ENV);
+    env.put("WARP_API_KEY", "k");
+    env.put("POD_NAME", "w");
+    return new WorkerConfigResolver(env, Path.of("/")).resolve(parse(yaml), Flags.none());
+  }
+
   @Test
   void emptyFileLeavesEverythingToDefaults() throws ConfigException {
     assertThat(parse("")).isEqualTo(ConfigFile.EMPTY);
@@ -30,8 +39,8 @@ class ConfigFileTest {
 
   @Test
   void readsTheReferenceKeysWithADockerBlock() throws ConfigException {
-    ConfigFile file =
-        parse(
+    WorkerConfig file =
+        read(
             """
             worker_id: my-worker
             cleanup: false
@@ -43,11 +52,11 @@ class ConfigFileTest {
                 environment: [{name: FOO, value: bar}, {name: INHERIT_ME}, {name: UNSET_HERE}]
             """);
 
-    assertThat(file.workerId()).contains("my-worker");
-    assertThat(file.cleanup()).contains(false);
-    assertThat(file.maxConcurrentTasks()).contains(4);
+    assertThat(file.workerId()).isEqualTo("my-worker");
+    assertThat(file.cleanup()).isFalse();
+    assertThat(file.maxConcurrentTasks()).isEqualTo(4);
     assertThat(file.idleOnComplete()).contains(Duration.ofMinutes(45));
-    DockerBackendConfig docker = (DockerBackendConfig) file.backend().orElseThrow();
+    DockerBackendConfig docker = (DockerBackendConfig) file.backend();
     assertThat(docker.volumes())
         .containsExactly(
             new VolumeMount("/host", "/ctr", "ro"), new VolumeMount("cache", "/cache", ""));
@@ -64,19 +73,17 @@ class ConfigFileTest {
   void readsOurDockerKeys() throws ConfigException {
     DockerBackendConfig docker =
         (DockerBackendConfig)
-            parse(
-                    """
-                    backend:
-                      docker:
-                        default_image: ghcr.io/acme/base:1
-                        sidecar_image: ghcr.io/acme/agent:2
-                        coding_cli_sidecars: {claude: ghcr.io/acme/claude:3}
-                        image_pull_policy: Never
-                        network_mode: none
-                        sidecar_volume_max_age: 36h
-                    """)
-                .backend()
-                .orElseThrow();
+            read("""
+            backend:
+              docker:
+                default_image: ghcr.io/acme/base:1
+                sidecar_image: ghcr.io/acme/agent:2
+                coding_cli_sidecars: {claude: ghcr.io/acme/claude:3}
+                image_pull_policy: Never
+                network_mode: none
+                sidecar_volume_max_age: 36h
+            """)
+                .backend();
 
     assertThat(docker.defaultImage()).contains("ghcr.io/acme/base:1");
     assertThat(docker.sidecarImage()).contains("ghcr.io/acme/agent:2");
@@ -91,16 +98,14 @@ class ConfigFileTest {
   void readsTheDirectBlockWithDefaultsForWhatItLeavesOut() throws ConfigException {
     DirectBackendConfig direct =
         (DirectBackendConfig)
-            parse(
-                    """
-                    backend:
-                      direct:
-                        setup_command: ./setup.sh
-                        teardown_command: ""
-                        environment: [{name: HTTPS_PROXY, value: "http://127.0.0.1:3128"}]
-                    """)
-                .backend()
-                .orElseThrow();
+            read("""
+            backend:
+              direct:
+                setup_command: ./setup.sh
+                teardown_command: ""
+                environment: [{name: HTTPS_PROXY, value: "http://127.0.0.1:3128"}]
+            """)
+                .backend();
 
     assertThat(direct.workspaceRoot()).isEqualTo(Path.of("/var/lib/oz/workspaces"));
     assertThat(direct.targetDir()).isEmpty();
@@ -113,7 +118,7 @@ class ConfigFileTest {
 
   @Test
   void readsOurTimingKeys() throws ConfigException {
-    ConfigFile file =
+    ConfigFile given =
         parse(
             """
             task_timeout: 2h
@@ -123,12 +128,12 @@ class ConfigFileTest {
             task_log_dir: /srv/oz/logs/
             """);
 
-    assertThat(file.taskTimeout()).contains(Duration.ofHours(2));
-    assertThat(file.cancelGracePeriod()).contains(Duration.ofSeconds(10));
-    assertThat(file.finishedTaskTtl()).contains(Duration.ZERO);
-    assertThat(file.namespace()).contains("oz-workers");
-    assertThat(file.taskLogDir()).contains(Path.of("/srv/oz/logs"));
-    assertThat(file.backend()).isEmpty();
+    assertThat(given.value("task_timeout")).contains(Duration.ofHours(2));
+    assertThat(given.value("cancel_grace_period")).contains(Duration.ofSeconds(10));
+    assertThat(given.value("finished_task_ttl")).contains(Duration.ZERO);
+    assertThat(given.value("namespace")).contains("oz-workers");
+    assertThat(given.value("task_log_dir")).contains(Path.of("/srv/oz/logs"));
+    assertThat(given.value("backend")).isEmpty();
   }
 
   static Stream<Arguments> invalidFiles() {
@@ -284,14 +289,14 @@ class ConfigFileTest {
   void nullValuesCountAsAbsent() throws ConfigException {
     assertThat(parse("worker_id:\ncleanup: null\n")).isEqualTo(ConfigFile.EMPTY);
     assertThat(
-            parse("backend:\n  direct:\n    environment: [{name: INHERIT_ME, value: null}]\n")
-                .backend())
-        .map(BackendConfig::environment)
-        .contains(List.of(new EnvVar("INHERIT_ME", "from-worker")));
+            read("backend:\n  direct:\n    environment: [{name: INHERIT_ME, value: null}]\n")
+                .backend()
+                .environment())
+        .isEqualTo(List.of(new EnvVar("INHERIT_ME", "from-worker")));
   }
 
   @Test
   void numbersAndBooleansReadAsTextWhereTextIsExpected() throws ConfigException {
-    assertThat(parse("worker_id: 1234\n").workerId()).isEqualTo(Optional.of("1234"));
+    assertThat(parse("worker_id: 1234\n").value("worker_id")).isEqualTo(Optional.of("1234"));
   }
 }

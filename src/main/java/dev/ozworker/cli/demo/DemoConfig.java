@@ -9,9 +9,7 @@ import dev.ozworker.config.WorkerConfigResolver;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The demo worker's configuration, resolved as a worker's is: short grace periods, finished tasks
@@ -64,26 +62,20 @@ public final class DemoConfig {
                 .formatted(namespace, dir.resolve("logs"))
             + backend.indent(2);
     Flags flags =
-        new Flags(
-            Optional.empty(),
-            Optional.of(kind),
-            Optional.of("demo-key-for-the-local-endpoint"),
-            Optional.of(workerId),
-            Optional.of(ozUrl.toString()),
-            Optional.of("http://127.0.0.1:1"),
-            Optional.empty(),
-            Optional.empty(),
-            false,
-            List.of(),
-            List.of(),
-            Optional.empty(),
-            Optional.of("0s"),
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty());
+        Flags.of(
+            Map.of(
+                "--backend",
+                kind.configName(),
+                "--api-key",
+                "demo-key-for-the-local-endpoint",
+                "--worker-id",
+                workerId,
+                "--web-socket-url",
+                ozUrl.toString(),
+                "--server-root-url",
+                "http://127.0.0.1:1",
+                "--idle-on-complete",
+                "0s"));
     return new WorkerConfigResolver(env, dir)
         .resolve(ConfigFile.parse(yaml, "the demo's configuration", env), flags);
   }

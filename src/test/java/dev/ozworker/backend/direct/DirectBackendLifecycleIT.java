@@ -8,6 +8,7 @@ import dev.ozworker.api.BackendRef;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskOutcome;
+import dev.ozworker.config.ConfigFixtures;
 import dev.ozworker.config.DirectBackendConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +42,11 @@ class DirectBackendLifecycleIT {
 
   /** Teardown appends the run id to a file, so each run's teardowns can be counted. */
   DirectBackendConfig countingTeardown() {
-    return rig.config(null, "echo \"$OZ_RUN_ID\" >>" + teardowns, null);
+    return rig.config(null, countingTeardownCommand(), null);
+  }
+
+  String countingTeardownCommand() {
+    return "echo \"$OZ_RUN_ID\" >>" + teardowns;
   }
 
   List<String> teardownsRun() throws Exception {
@@ -150,16 +155,9 @@ class DirectBackendLifecycleIT {
   void inTargetDirModeEveryRunWorksInTheSharedDirectoryWhichIsKept() throws Exception {
     Path shared = Files.createDirectories(tmp.resolve("checkout"));
     Files.writeString(shared.resolve("README"), "mine");
-    DirectBackendConfig base = countingTeardown();
-    DirectBackendConfig config =
-        new DirectBackendConfig(
-            base.workspaceRoot(),
-            Optional.of(shared),
-            base.ozPath(),
-            base.setupCommand(),
-            base.teardownCommand(),
-            base.teardownTimeout(),
-            base.environment());
+    Map<String, Object> keys = rig.keys(null, countingTeardownCommand(), null);
+    keys.put("target_dir", shared.toString());
+    DirectBackendConfig config = ConfigFixtures.direct(keys);
     DirectBackend backend = rig.backend(config, true);
     DirectRig.Listener listener = new DirectRig.Listener();
 

@@ -6,8 +6,9 @@ import dev.ozworker.api.BackendRef;
 import dev.ozworker.backend.TaskListener;
 import dev.ozworker.backend.TaskOutcome;
 import dev.ozworker.config.BackendKind;
+import dev.ozworker.config.ConfigFixtures;
 import dev.ozworker.config.DirectBackendConfig;
-import dev.ozworker.config.EnvVar;
+import dev.ozworker.config.GoDuration;
 import dev.ozworker.task.ResourceLimits;
 import dev.ozworker.task.TaskEnv;
 import dev.ozworker.task.TaskSpec;
@@ -69,14 +70,21 @@ final class DirectRig {
 
   /** A config with the given setup and teardown commands (null for none). */
   DirectBackendConfig config(String setup, String teardown, Duration teardownTimeout) {
-    return new DirectBackendConfig(
-        workspaces,
-        Optional.empty(),
-        Optional.of(oz.toString()),
-        Optional.ofNullable(setup),
-        Optional.ofNullable(teardown),
-        teardownTimeout == null ? Duration.ofMinutes(1) : teardownTimeout,
-        List.of(new EnvVar("OPERATOR_VAR", "from-operator")));
+    return ConfigFixtures.direct(keys(setup, teardown, teardownTimeout));
+  }
+
+  /** The keys of {@link #config(String, String, Duration)}'s block, to add more to. */
+  Map<String, Object> keys(String setup, String teardown, Duration teardownTimeout) {
+    Map<String, Object> keys = new LinkedHashMap<>();
+    keys.put("workspace_root", workspaces.toString());
+    keys.put("oz_path", oz.toString());
+    keys.put("setup_command", setup);
+    keys.put("teardown_command", teardown);
+    keys.put(
+        "teardown_timeout",
+        GoDuration.format(teardownTimeout == null ? Duration.ofMinutes(1) : teardownTimeout));
+    keys.put("environment", List.of(Map.of("name", "OPERATOR_VAR", "value", "from-operator")));
+    return keys;
   }
 
   DirectBackendConfig config() {

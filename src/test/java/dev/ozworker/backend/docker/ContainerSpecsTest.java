@@ -3,11 +3,8 @@ package dev.ozworker.backend.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ozworker.config.BackendKind;
+import dev.ozworker.config.ConfigFixtures;
 import dev.ozworker.config.DockerBackendConfig;
-import dev.ozworker.config.EnvVar;
-import dev.ozworker.config.ImagePullPolicy;
-import dev.ozworker.config.VolumeMount;
-import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.task.ResourceLimits;
 import dev.ozworker.task.TaskEnv;
 import dev.ozworker.task.TaskSpec;
@@ -22,15 +19,16 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ContainerSpecsTest {
   static final DockerBackendConfig CONFIG =
-      new DockerBackendConfig(
-          List.of(VolumeMount.parse("/srv/cache:/cache:ro"), VolumeMount.parse("data:/data")),
-          List.of(new EnvVar("OPERATOR", "yes"), new EnvVar("TASK_ID", "operator wins later")),
-          Optional.empty(),
-          Optional.empty(),
-          Map.of(),
-          ImagePullPolicy.IfNotPresent,
-          Optional.of("none"),
-          WorkerConfig.DEFAULT_SIDECAR_VOLUME_MAX_AGE);
+      ConfigFixtures.docker(
+          Map.of(
+              "volumes",
+              List.of("/srv/cache:/cache:ro", "data:/data"),
+              "environment",
+              List.of(
+                  Map.of("name", "OPERATOR", "value", "yes"),
+                  Map.of("name", "TASK_ID", "value", "operator wins later")),
+              "network_mode",
+              "none"));
 
   static TaskSpec task(
       Optional<String> ozTaskId, Optional<String> executionId, ResourceLimits limits) {

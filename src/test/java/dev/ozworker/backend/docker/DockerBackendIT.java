@@ -17,13 +17,10 @@ import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskLog;
 import dev.ozworker.backend.TaskOutcome;
-import dev.ozworker.config.ApiKey;
 import dev.ozworker.config.BackendKind;
+import dev.ozworker.config.ConfigFixtures;
 import dev.ozworker.config.DockerBackendConfig;
-import dev.ozworker.config.EnvVar;
 import dev.ozworker.config.ImagePullPolicy;
-import dev.ozworker.config.LogFormat;
-import dev.ozworker.config.LogLevel;
 import dev.ozworker.config.VolumeMount;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.observe.Redactor;
@@ -32,7 +29,6 @@ import dev.ozworker.task.Sidecar;
 import dev.ozworker.task.TaskEnv;
 import dev.ozworker.task.TaskSpec;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -207,7 +203,7 @@ class DockerBackendIT {
 
     backend.collectSidecarVolumes();
     assertThat(volumeExists(volume)).as("young: kept").isTrue();
-    clock.advance(WorkerConfig.DEFAULT_SIDECAR_VOLUME_MAX_AGE.plusHours(1));
+    clock.advance(DockerBackendConfig.defaults().sidecarVolumeMaxAge().plusHours(1));
     backend.collectSidecarVolumes();
     assertThat(volumeExists(volume)).as("old and unused: removed").isFalse();
   }
@@ -626,39 +622,30 @@ class DockerBackendIT {
       ImagePullPolicy policy,
       Clock clock,
       DockerEngine engine) {
-    DockerBackendConfig docker =
-        new DockerBackendConfig(
-            volumes,
-            List.of(new EnvVar("OPERATOR_VAR", "from config")),
-            Optional.empty(),
-            Optional.empty(),
-            Map.of(),
-            policy,
-            Optional.of("none"),
-            WorkerConfig.DEFAULT_SIDECAR_VOLUME_MAX_AGE);
+    Map<String, Object> file = new LinkedHashMap<>();
+    file.put("worker_id", WORKER);
+    file.put("cleanup", cleanup);
+    file.put("task_timeout", "0s");
+    file.put("cancel_grace_period", "5s");
+    file.put("finished_task_ttl", "0s");
+    file.put("task_log_dir", logs.toString());
+    file.put("http_port", 0);
+    file.put(
+        "backend",
+        Map.of(
+            "docker",
+            Map.of(
+                "volumes",
+                volumes.stream().map(VolumeMount::toBind).toList(),
+                "environment",
+                List.of(Map.of("name", "OPERATOR_VAR", "value", "from config")),
+                "image_pull_policy",
+                policy.name(),
+                "network_mode",
+                "none")));
     WorkerConfig config =
-        new WorkerConfig(
-            WORKER,
-            new ApiKey("unused"),
-            WorkerConfig.DEFAULT_WEB_SOCKET_URL,
-            Optional.of(URI.create("http://127.0.0.1:1")),
-            Optional.empty(),
-            LogLevel.info,
-            Optional.empty(),
-            cleanup,
-            0,
-            Optional.empty(),
-            Duration.ZERO,
-            Duration.ofSeconds(5),
-            Duration.ZERO,
-            logs,
-            docker,
-            WorkerConfig.DEFAULT_SHUTDOWN_GRACE_PERIOD,
-            Optional.empty(),
-            Optional.empty(),
-            0,
-            "127.0.0.1",
-            LogFormat.text);
+        ConfigFixtures.worker(
+            file, Map.of("--server-root-url", "http://127.0.0.1:1", "--http-address", "127.0.0.1"));
     DockerBackend backend = new DockerBackend(config, engine, clock);
     backends.add(backend);
     return backend;

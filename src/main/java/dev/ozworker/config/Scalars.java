@@ -1,0 +1,247 @@
+package dev.ozworker.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/** The single-valued types of configuration keys. */
+final class Scalars {
+  private Scalars() {}
+
+  static final ValueType<String> TEXT =
+      scalar("TEXT", (where, text, reading) -> Optional.of(text), text -> text);
+
+  static final ValueType<Boolean> BOOLEAN =
+      new Scalar<>(
+          "",
+          (where, text, reading) ->
+              switch (text) {
+                case "true" -> Optional.of(true);
+                case "false" -> Optional.of(false);
+                default -> problem(reading, where + " must be true or false, got \"" + text + "\"");
+              },
+          (where, node, reading) ->
+              node.isBoolean()
+                  ? Optional.of(node.booleanValue())
+                  : problem(reading, where + " must be true or false, got " + node),
+          value -> value,
+          text -> Optional.empty());
+
+  static final ValueType<Duration> DURATION =
+      scalar(
+          "DURATION",
+          (where, text, reading) ->
+              GoDuration.parse(text)
+                  .or(
+                      () ->
+                          problem(
+                              reading,
+                              where
+                                  + " \""
+                                  + text
+                                  + "\" is not a duration: write a number with a unit, e.g."
+                                  + " 90s, 45m or 1h30m")),
+          GoDuration::format);
+
+  /**
+   * A path: absolute in the file, which has no directory of its own; on the command line relative
+   * to the working directory, as a shell user expects.
+   */
+  static final ValueType<Path> PATH =
+      new Scalar<>(
+          "PATH",
+          (where, text, reading) ->
+              Optional.of(reading.workingDirectory().resolve(text).normalize()),
+          fromScalar(
+              (where, text, reading) ->
+                  text.startsWith("/")
+                      ? Optional.of(Path.of(text).normalize())
+                      : problem(
+                          reading,
+                          where + " \"" + text + "\" must be an absolute path (start with /)")),
+          Path::toString,
+          text -> Optional.empty());
+
+  /** The API key: shown only as set, never its value. */
+  static final ValueType<ApiKey> API_KEY =
+      scalar(
+          "KEY", (where, text, reading) -> Optional.of(new ApiKey(text)), key -> "(set, hidden)");
+
+  static final ValueType<LogLevel> LOG_LEVEL =
+      named(
+          LogLevel.values(),
+          LogLevel::name,
+          (value, names) -> value + " is not a log level: use one of " + String.join(", ", names));
+
+  static final ValueType<LogFormat> LOG_FORMAT =
+      named(
+          LogFormat.values(),
+          LogFormat::name,
+          (value, names) -> "must be " + or(names) + ", got " + value);
+
+  static final ValueType<ImagePullPolicy> IMAGE_PULL_POLICY =
+      named(
+          ImagePullPolicy.values(),
+          ImagePullPolicy::name,
+          (value, names) -> value + " is not a pull policy: use " + or(names));
+
+  static final ValueType<BackendKind> BACKEND_KIND =
+      named(
+          BackendKind.values(),
+          BackendKind::configName,
+          (value, names) -> value + " is not a backend: use " + or(names));
+
+  /** A whole number of zero or more; {@code zero} says what zero means. */
+  static ValueType<Integer> count(String zero) {
+    String meaning = zero.isEmpty() ? "" : " (0 = " + zero + ")";
+    return new Scalar<>(
+        "N",
+        (where, text, reading) -> {
+          Optional<Integer> number = integer(text);
+          if (number.isEmpty()) {
+            return problem(reading, where + " \"" + text + "\" is not a whole number");
+          }
+          return number.get() < 0
+              ? problem(reading, where + " must be 0 or more" + meaning + ", got " + number.get())
+              : number;
+        },
+        (where, node, reading) ->
+            node.isIntegralNumber() && node.canConvertToInt() && node.intValue() >= 0
+                ? Optional.of(node.intValue())
+                : problem(
+                    reading,
+                    where + " must be a whole number of 0 or more" + meaning + ", got " + node),
+        value -> value,
+        text ->
+            integer(text).isPresent()
+                ? Optional.empty()
+                : Optional.of("'" + text + "' is not a whole number"));
+  }
+
+  /** An absolute URL with one of {@code schemes}. */
+  static ValueType<URI> url(List<String> schemes) {
+    String accepted = String.join(" or ", schemes.stream().sorted().toList());
+    return scalar(
+        "URL",
+        (where, text, reading) -> {
+          try {
+            URI uri = new URI(text);
+            if (uri.getScheme() != null
+                && schemes.contains(uri.getScheme())
+                && uri.getHost() != null) {
+              return Optional.of(uri);
+            }
+          } catch (URISyntaxException e) {
+            // reported below, with the accepted schemes
+          }
+          return problem(
+              reading, where + " \"" + text + "\" is not an absolute URL with scheme " + accepted);
+        },
+        URI::toString);
+  }
+
+  /** One of {@code values}, spelled by {@code spelling}; {@code mustBe} words the problem. */
+  private static <E> ValueType<E> named(
+      E[] values, Function<E, String> spelling, BiFunction<String, List<String>, String> mustBe) {
+    List<String> names = Arrays.stream(values).map(spelling).toList();
+    Function<String, Optional<E>> lookup =
+        text ->
+            Arrays.stream(values).filter(value -> spelling.apply(value).equals(text)).findFirst();
+    return new Scalar<>(
+        String.join("|", names),
+        (where, text, reading) ->
+            lookup
+                .apply(text)
+                .or(() -> problem(reading, where + " " + mustBe.apply("\"" + text + "\"", names))),
+        fromScalar(
+            (where, text, reading) ->
+                lookup
+                    .apply(text)
+                    .or(
+                        () ->
+                            problem(
+                                reading, where + " " + mustBe.apply("\"" + text + "\"", names)))),
+        spelling::apply,
+        text ->
+            lookup.apply(text).isPresent()
+                ? Optional.empty()
+                : Optional.of(mustBe.apply("'" + text + "'", names)));
+  }
+
+  static String or(List<String> words) {
+    return words.size() < 2
+        ? String.join("", words)
+        : String.join(", ", words.subList(0, words.size() - 1)) + " or " + words.getLast();
+  }
+
+  private static Optional<Integer> integer(String text) {
+    try {
+      return Optional.of(Integer.parseInt(text));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  static <T> Optional<T> problem(ValueType.Reading reading, String message) {
+    reading.problem(message);
+    return Optional.empty();
+  }
+
+  private static <T> Scalar<T> scalar(String label, TextReader<T> text, Function<T, Object> shown) {
+    return new Scalar<>(label, text, fromScalar(text), shown, given -> Optional.empty());
+  }
+
+  /** Reads a scalar of the file as text. */
+  private static <T> NodeReader<T> fromScalar(TextReader<T> text) {
+    return (where, node, reading) ->
+        node.isValueNode()
+            ? text.read(where, node.asText().trim(), reading)
+            : problem(reading, where + " must be a single value, got " + node);
+  }
+
+  /** Reads a value from text. */
+  interface TextReader<T> {
+    Optional<T> read(String where, String text, ValueType.Reading reading);
+  }
+
+  /** Reads a value from the file. */
+  interface NodeReader<T> {
+    Optional<T> read(String where, JsonNode node, ValueType.Reading reading);
+  }
+
+  /** A single value: one text (the last, when a flag is given twice) or one node of the file. */
+  record Scalar<T>(
+      String label,
+      TextReader<T> text,
+      NodeReader<T> node,
+      Function<T, Object> shown,
+      Function<String, Optional<String>> commandLine)
+      implements ValueType<T> {
+    @Override
+    public Optional<T> read(String where, JsonNode value, Reading reading) {
+      return node.read(where, value, reading);
+    }
+
+    @Override
+    public Optional<T> parse(String where, List<String> texts, Reading reading) {
+      return text.read(where, texts.getLast().trim(), reading);
+    }
+
+    @Override
+    public Object show(T value) {
+      return shown.apply(value);
+    }
+
+    @Override
+    public Optional<String> commandLineProblem(String given) {
+      return commandLine.apply(given);
+    }
+  }
+}
