@@ -132,6 +132,30 @@ class CommandLineTest {
   }
 
   @Test
+  void checkConfigSaysWhatAZeroDurationMeansForEachKeyAndWhereTheWorkerRuns(@TempDir Path dir)
+      throws IOException {
+    Path file = dir.resolve("worker.yaml");
+    Files.writeString(file, "task_timeout: 0s\nfinished_task_ttl: 0s\ncancel_grace_period: 0s\n");
+
+    Outcome check =
+        run(
+            Map.of("WARP_API_KEY", SECRET, "POD_NAME", "pool-7f-x2"),
+            "--config-file",
+            file.toString(),
+            "check-config");
+
+    assertThat(check.status()).as(check.err()).isZero();
+    assertThat(check.out())
+        .contains(
+            "worker_id: pool-7f-x2",
+            "pod_name: pool-7f-x2",
+            "node_name: (not in a pod)",
+            "task_timeout: 0s (no limit)",
+            "finished_task_ttl: 0s (kept forever)",
+            "cancel_grace_period: 0s\n");
+  }
+
+  @Test
   void checkConfigExitsTwoNamingEveryProblem() {
     Outcome check =
         run(Map.of(), "--worker-id", "warp-x", "--idle-on-complete", "soon", "check-config");
