@@ -1,6 +1,7 @@
 package dev.ozworker.config;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -32,6 +33,11 @@ public record FlagSpec(
     if (!key.env().isEmpty()) {
       notes.add("else env " + key.env());
     }
+    if (settings.stream().anyMatch(other -> !sameFlag(other, setting))) {
+      throw new IllegalStateException(
+          String.join(", ", settings.stream().map(Setting::path).toList())
+              + " declare the same flag differently: declare it alike");
+    }
     if (!setting.isSwitch()) {
       setting
           .defaultText()
@@ -45,21 +51,17 @@ public record FlagSpec(
     if (!backends.isEmpty() && backends.size() < BackendKind.values().length) {
       notes.add(Scalars.or(backends.stream().map(BackendKind::configName).toList()) + " only");
     }
-    String help = plain(key.help());
     String description =
         setting.isSwitch()
-            ? "Sets "
+            ? "Turns "
                 + setting.path()
-                + " to "
-                + !(Boolean) setting.byDefault().orElseThrow()
-                + " ("
-                + help
-                + ")."
-            : capitalized(help) + ".";
+                + ((Boolean) setting.byDefault().orElseThrow() ? " off: " : " on: ")
+                + plain(key.help())
+            : capitalized(plain(key.help()));
     return new FlagSpec(
         List.of(key.flag()),
         key.label().isEmpty() ? setting.type().label() : key.label(),
-        notes.isEmpty() ? description : description + " (" + String.join("; ", notes) + ")",
+        (notes.isEmpty() ? description : description + " (" + String.join("; ", notes) + ")") + ".",
         setting.isSwitch(),
         setting.type().repeatable(),
         setting.type()::commandLineProblem);
@@ -79,6 +81,14 @@ public record FlagSpec(
         false,
         false,
         choice.kinds()::commandLineProblem);
+  }
+
+  /** Whether two keys declare their flag alike, so that one option serves both. */
+  private static boolean sameFlag(Setting one, Setting other) {
+    return one.type().equals(other.type())
+        && one.key().help().equals(other.key().help())
+        && one.key().label().equals(other.key().label())
+        && Arrays.equals(one.key().flag(), other.key().flag());
   }
 
   private static boolean isZero(String text) {

@@ -64,22 +64,6 @@ public final class Schema {
         .orElseThrow(() -> new IllegalArgumentException(path + " is not a key"));
   }
 
-  /** The backend's block of the top level. */
-  static BackendChoice backendChoice() {
-    return WORKER.members().stream()
-        .flatMap(
-            member -> member instanceof BackendChoice choice ? Stream.of(choice) : Stream.empty())
-        .findFirst()
-        .orElseThrow();
-  }
-
-  /** The long names of all flags. */
-  static List<String> flagNames() {
-    List<String> names = new ArrayList<>();
-    flags().forEach(flag -> names.add(flag.names().getLast()));
-    return names;
-  }
-
   /** The block of {@code type}, a configuration record, with nothing given: its defaults. */
   static <T> T defaults(Class<T> type) {
     Block block =
