@@ -35,7 +35,7 @@ class DockerBackendReattachTest {
   @BeforeEach
   void start() {
     rig = new FakeEngineRig(dir);
-    rig.engine.hasImage(IMAGE, PLATFORM);
+    rig.engine.images.onEngine(IMAGE, PLATFORM);
   }
 
   @AfterEach

@@ -40,7 +40,7 @@ class DockerBackendTest {
   @Test
   void pullsCreatesStartsFollowsAndRemovesInThatOrder() throws Exception {
     rig = new FakeEngineRig(dir);
-    rig.engine.inRegistry(IMAGE, PLATFORM);
+    rig.engine.images.inRegistry(IMAGE, PLATFORM);
     RecordingListener listener = new RecordingListener();
 
     BackendRef ref = rig.backend.start(spec("run-1", IMAGE), listener);
@@ -53,10 +53,10 @@ class DockerBackendTest {
     assertThat(ref).isEqualTo(BackendRef.planned("docker", "run-1"));
     assertThat(listener.located.containerId()).isEqualTo(container.id);
     assertThat(rig.engine.calls("pull")).containsExactly("pull example.com/task:1 " + PLATFORM);
-    assertThat(container.cmd).containsExactly("/agent/entrypoint.sh", "agent", "run");
-    assertThat(container.env).contains("TASK_ID=run-1");
-    assertThat(container.networkMode).contains("none");
-    assertThat(container.labels)
+    assertThat(container.spec.cmd()).containsExactly("/agent/entrypoint.sh", "agent", "run");
+    assertThat(container.spec.env()).contains("TASK_ID=run-1");
+    assertThat(container.spec.networkMode()).contains("none");
+    assertThat(container.spec.labels())
         .containsEntry(DockerLabels.RUN_ID, "run-1")
         .containsEntry(DockerLabels.WORKER_ID, FakeEngineRig.WORKER)
         .containsEntry(DockerLabels.TASK_ID, "oz-run-1");
@@ -72,13 +72,13 @@ class DockerBackendTest {
   @Test
   void anImageOnTheEngineIsNotPulledUnlessThePolicyIsAlways() throws Exception {
     rig = new FakeEngineRig(dir);
-    rig.engine.hasImage(IMAGE, PLATFORM).inRegistry(IMAGE, PLATFORM);
+    rig.engine.images.onEngine(IMAGE, PLATFORM).inRegistry(IMAGE, PLATFORM);
     rig.running(spec("present", IMAGE));
     assertThat(rig.engine.calls("pull")).isEmpty();
     rig.close();
 
     rig = new FakeEngineRig(dir, "image_pull_policy: Always", true);
-    rig.engine.hasImage(IMAGE, PLATFORM).inRegistry(IMAGE, PLATFORM);
+    rig.engine.images.onEngine(IMAGE, PLATFORM).inRegistry(IMAGE, PLATFORM);
     rig.running(spec("always", IMAGE));
     assertThat(rig.engine.calls("pull")).hasSize(1);
   }
@@ -86,7 +86,7 @@ class DockerBackendTest {
   @Test
   void aMissingImageUnderPolicyNeverFailsWithImagePullAndCreatesNothing() throws Exception {
     rig = new FakeEngineRig(dir, "image_pull_policy: Never", true);
-    rig.engine.inRegistry(IMAGE, PLATFORM);
+    rig.engine.images.inRegistry(IMAGE, PLATFORM);
     RecordingListener listener = new RecordingListener();
 
     rig.backend.start(spec("never", IMAGE), listener);
@@ -114,7 +114,7 @@ class DockerBackendTest {
   @Test
   void anImageForAnotherPlatformIsRefusedBeforeAnyContainerExists() throws Exception {
     rig = new FakeEngineRig(dir);
-    rig.engine.hasImage(IMAGE, "linux/arm64");
+    rig.engine.images.onEngine(IMAGE, "linux/arm64");
     RecordingListener listener = new RecordingListener();
 
     rig.backend.start(spec("arm", IMAGE), listener);
@@ -129,7 +129,7 @@ class DockerBackendTest {
   @Test
   void anExitPastTheMemoryLimitIsContainerOomAndAnyOtherIsContainerExit() throws Exception {
     rig = new FakeEngineRig(dir);
-    rig.engine.hasImage(IMAGE, PLATFORM);
+    rig.engine.images.onEngine(IMAGE, PLATFORM);
     RecordingListener oom = rig.running(spec("oom", IMAGE));
     RecordingListener three = rig.running(spec("three", IMAGE));
 
@@ -149,7 +149,7 @@ class DockerBackendTest {
   @Test
   void aContainerNameAlreadyTakenFailsWithContainerCreateAndStartsNothing() throws Exception {
     rig = new FakeEngineRig(dir);
-    rig.engine.hasImage(IMAGE, PLATFORM);
+    rig.engine.images.onEngine(IMAGE, PLATFORM);
     rig.engine.existing(
         new FakeDockerClient.Created(
             "oz-clash",
@@ -175,7 +175,7 @@ class DockerBackendTest {
   @Test
   void aStartTheEngineRefusesFailsWithContainerStart() throws Exception {
     rig = new FakeEngineRig(dir);
-    rig.engine.hasImage(IMAGE, PLATFORM);
+    rig.engine.images.onEngine(IMAGE, PLATFORM);
     rig.engine.failNext("start", new InternalServerErrorException("no space left on device"));
     RecordingListener listener = new RecordingListener();
 
@@ -190,7 +190,7 @@ class DockerBackendTest {
   @Test
   void aCancelStopsTheContainerWithTheGraceInWholeSecondsRoundedUp() throws Exception {
     rig = new FakeEngineRig(dir);
-    rig.engine.hasImage(IMAGE, PLATFORM);
+    rig.engine.images.onEngine(IMAGE, PLATFORM);
     RecordingListener listener = rig.running(spec("stopped", IMAGE));
     String id = rig.container("stopped").id;
 
@@ -203,7 +203,7 @@ class DockerBackendTest {
   @Test
   void aCancelWhilePullingClosesThePullAndNoContainerIsCreated() throws Exception {
     rig = new FakeEngineRig(dir);
-    rig.engine.inRegistry(IMAGE, PLATFORM).holdPulls();
+    rig.engine.images.inRegistry(IMAGE, PLATFORM).holdPulls();
     RecordingListener listener = new RecordingListener();
     BackendRef ref = rig.backend.start(spec("pulling", IMAGE), listener);
     await().atMost(DEADLINE).until(() -> !rig.engine.calls("pull").isEmpty());
@@ -211,7 +211,7 @@ class DockerBackendTest {
     rig.backend.cancel(ref, Duration.ofSeconds(5));
 
     assertThat(outcome(listener)).isInstanceOf(TaskOutcome.Cancelled.class);
-    rig.engine.releasePulls();
+    rig.engine.images.releasePulls();
     assertThat(rig.commands()).doesNotContain("create", "start", "stop");
   }
 
@@ -219,23 +219,24 @@ class DockerBackendTest {
   void aSidecarImageIsCopiedIntoItsVolumeOnceAndMountedReadOnly() throws Exception {
     rig = new FakeEngineRig(dir);
     String sidecar = "example.com/agent-sidecar:2";
-    rig.engine.hasImage(IMAGE, PLATFORM).inRegistry(sidecar, PLATFORM);
+    rig.engine.images.onEngine(IMAGE, PLATFORM).inRegistry(sidecar, PLATFORM);
     List<Sidecar> sidecars = List.of(new Sidecar(sidecar, "/agent", false));
 
     rig.running(spec("first", IMAGE, sidecars));
     rig.running(spec("second", IMAGE, sidecars));
 
-    assertThat(rig.engine.volumes()).hasSize(1);
-    String volume = rig.engine.volumes().keySet().iterator().next();
+    assertThat(rig.engine.volumes.all()).hasSize(1);
+    String volume = rig.engine.volumes.all().keySet().iterator().next();
     assertThat(volume).startsWith("example.com-agent-sidecar-");
-    assertThat(rig.engine.volumes().get(volume))
+    assertThat(rig.engine.volumes.all().get(volume))
         .containsEntry(DockerLabels.SIDECAR_IMAGE, sidecar)
         .containsEntry(DockerLabels.CREATED, "2026-12-05T10:00:00Z");
-    assertThat(rig.engine.volumeContents(volume)).hasValue(("filesystem of " + sidecar).getBytes());
+    assertThat(rig.engine.volumes.contents(volume))
+        .hasValue(("filesystem of " + sidecar).getBytes());
     assertThat(rig.engine.calls("createVolume")).hasSize(1);
     assertThat(rig.engine.calls("copyTo")).hasSize(1);
-    assertThat(rig.container("first").binds).containsExactly(volume + ":/agent:ro");
-    assertThat(rig.container("second").binds).containsExactly(volume + ":/agent:ro");
+    assertThat(rig.container("first").spec.binds()).containsExactly(volume + ":/agent:ro");
+    assertThat(rig.container("second").spec.binds()).containsExactly(volume + ":/agent:ro");
     assertThat(rig.engine.calls("create"))
         .as("two copy containers, then the tasks'")
         .hasSize(4)
@@ -246,7 +247,7 @@ class DockerBackendTest {
   @Test
   void aRemovalTheEngineRefusesAtFirstIsTriedAgainUntilTheContainerIsGone() throws Exception {
     rig = new FakeEngineRig(dir);
-    rig.engine.hasImage(IMAGE, PLATFORM);
+    rig.engine.images.onEngine(IMAGE, PLATFORM);
     RecordingListener listener = rig.running(spec("sticky", IMAGE));
     rig.engine.exit("oz-sticky", 0, false);
     outcome(listener);
@@ -268,7 +269,7 @@ class DockerBackendTest {
     rig.close();
 
     rig = new FakeEngineRig(dir, "", false);
-    rig.engine.hasImage(IMAGE, PLATFORM);
+    rig.engine.images.onEngine(IMAGE, PLATFORM);
     RecordingListener listener = rig.running(spec("kept", IMAGE));
     rig.engine.exit("oz-kept", 0, false);
     outcome(listener);

@@ -89,14 +89,14 @@ final class FakeDockerClient {
                   case "inspectImageCmd" ->
                       new InspectImageCmdImpl(
                           cmd ->
-                              FakeDockerEngine.read(
-                                  engine.inspectImage(cmd.getImageId()),
+                              EngineJson.read(
+                                  engine.images.inspect(cmd.getImageId()),
                                   InspectImageResponse.class),
                           (String) args[0]);
                   case "pullImageCmd" ->
                       new PullImageCmdImpl(
                           (cmd, callback) -> {
-                            engine.pull(
+                            engine.images.pull(
                                 cmd.getRepository(), cmd.getTag(), cmd.getPlatform(), callback);
                             return null;
                           },
@@ -130,7 +130,7 @@ final class FakeDockerClient {
                   case "inspectContainerCmd" ->
                       new InspectContainerCmdImpl(
                           cmd ->
-                              FakeDockerEngine.read(
+                              EngineJson.read(
                                   engine.inspectContainer(cmd.getContainerId()),
                                   InspectContainerResponse.class),
                           (String) args[0]);
@@ -138,7 +138,7 @@ final class FakeDockerClient {
                       new ListContainersCmdImpl(
                           cmd ->
                               List.of(
-                                  FakeDockerEngine.read(
+                                  EngineJson.read(
                                       engine.listContainers(
                                           labels(cmd.getFilters()),
                                           Boolean.TRUE.equals(cmd.hasShowAllEnabled())),
@@ -163,25 +163,26 @@ final class FakeDockerClient {
                   case "createVolumeCmd" ->
                       new CreateVolumeCmdImpl(
                           cmd ->
-                              FakeDockerEngine.read(
-                                  engine.createVolume(cmd.getName(), cmd.getLabels()),
+                              EngineJson.read(
+                                  engine.volumes.create(cmd.getName(), cmd.getLabels()),
                                   CreateVolumeResponse.class));
                   case "inspectVolumeCmd" ->
                       new InspectVolumeCmdImpl(
                           cmd ->
-                              FakeDockerEngine.read(
-                                  engine.inspectVolume(cmd.getName()), InspectVolumeResponse.class),
+                              EngineJson.read(
+                                  engine.volumes.inspect(cmd.getName()),
+                                  InspectVolumeResponse.class),
                           (String) args[0]);
                   case "listVolumesCmd" ->
                       new ListVolumesCmdImpl(
                           cmd ->
-                              FakeDockerEngine.read(
-                                  engine.listVolumes(cmd.getFilters().get("label").getFirst()),
+                              EngineJson.read(
+                                  engine.volumes.list(cmd.getFilters().get("label").getFirst()),
                                   ListVolumesResponse.class));
                   case "removeVolumeCmd" ->
                       new RemoveVolumeCmdImpl(
                           cmd -> {
-                            engine.removeVolume(cmd.getName());
+                            engine.volumes.remove(cmd.getName());
                             return null;
                           },
                           (String) args[0]);
@@ -195,7 +196,8 @@ final class FakeDockerClient {
                   case "copyArchiveToContainerCmd" ->
                       new CopyArchiveToContainerCmdImpl(
                           cmd -> {
-                            engine.copyTo(cmd.getContainerId(), cmd.getRemotePath(), readAll(cmd));
+                            engine.volumes.copyTo(
+                                cmd.getContainerId(), cmd.getRemotePath(), readAll(cmd));
                             return null;
                           },
                           (String) args[0]);
