@@ -129,6 +129,16 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
 
   @Override
   public UpdateControl<AgentTask> reconcile(AgentTask task, Context<AgentTask> context) {
+    return reconcile(task, TaskContext.of(context));
+  }
+
+  @Override
+  public DeleteControl cleanup(AgentTask task, Context<AgentTask> context) {
+    return cleanup(task, TaskContext.of(context));
+  }
+
+  /** One reconcile of the task as read, through {@code context}. */
+  UpdateControl<AgentTask> reconcile(AgentTask task, TaskContext context) {
     try (var ignored = MDC.putCloseable("task", task.getMetadata().getName())) {
       if (!ownership.isMine(task)) {
         return claim(task, context);
@@ -150,8 +160,8 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     }
   }
 
-  @Override
-  public DeleteControl cleanup(AgentTask task, Context<AgentTask> context) {
+  /** The task is being deleted: stops and cleans up its run, then lets the finalizer go. */
+  DeleteControl cleanup(AgentTask task, TaskContext context) {
     try (var ignored = MDC.putCloseable("task", task.getMetadata().getName())) {
       ResourceID id = ResourceID.fromResource(task);
       String uid = task.getMetadata().getUid();
@@ -249,7 +259,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
    * it to the others and writes nothing: only a task's owner writes its status, so replicas never
    * overwrite each other's view of a task.
    */
-  private UpdateControl<AgentTask> claim(AgentTask task, Context<AgentTask> context) {
+  private UpdateControl<AgentTask> claim(AgentTask task, TaskContext context) {
     ResourceID id = ResourceID.fromResource(task);
     if (!ownership.isUnclaimed(task) || phaseOf(task).isTerminal() || draining) {
       slots.forget(id);
@@ -261,10 +271,10 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       slots.await(id);
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(RECHECK);
     }
-    if (ownership.claim(context.getClient(), task)) {
+    if (ownership.claim(context.client(), task)) {
       log.info(
           "claimed AgentTask {} for worker {}", task.getMetadata().getName(), config.workerId());
-      new TaskEvents(context.getClient(), config.workerId(), clock)
+      new TaskEvents(context.client(), config.workerId(), clock)
           .record(task, "Normal", "Claimed", "worker " + config.workerId() + " runs this task");
     } else {
       // Another replica labelled it first; its next event shows whose it is.
@@ -278,7 +288,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
    * then it holds no slot (the one taken while claiming it is given back), so a task waiting for
    * its Secret or refused as invalid never keeps another from running.
    */
-  private UpdateControl<AgentTask> admit(AgentTask task, Context<AgentTask> context) {
+  private UpdateControl<AgentTask> admit(AgentTask task, TaskContext context) {
     ResourceID id = ResourceID.fromResource(task);
     if (cancelRequested(task) || draining) {
       giveBack(id);
@@ -290,7 +300,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
           context);
       return UpdateControl.noUpdate();
     }
-    EnvSecrets secrets = new EnvSecrets(context.getClient(), freshSecrets);
+    EnvSecrets secrets = new EnvSecrets(context.client(), freshSecrets);
     Optional<String> secretName = EnvSecrets.secretName(task);
     Optional<Secret> secret = secrets.read(task);
     if (secretName.isPresent() && secret.isEmpty()) {
@@ -329,7 +339,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     return follow(task, run, context);
   }
 
-  private UpdateControl<AgentTask> follow(AgentTask task, TaskRun run, Context<AgentTask> context) {
+  private UpdateControl<AgentTask> follow(AgentTask task, TaskRun run, TaskContext context) {
     ResourceID id = ResourceID.fromResource(task);
     if (!run.started()) {
       if (TaskLifecycle.startRecorded(task.getStatus())) {
@@ -397,7 +407,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   }
 
   /** What an earlier process left, now followed by this one; empty when nothing is left. */
-  private Optional<TaskRun> recover(AgentTask task, Context<AgentTask> context) {
+  private Optional<TaskRun> recover(AgentTask task, TaskContext context) {
     Optional<TaskRun> run = recovery.recover(task, context);
     run.ifPresent(
         recovered -> {
@@ -412,7 +422,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   }
 
   /** Deletes a finished task once its TTL has passed, if it is no longer needed. */
-  private UpdateControl<AgentTask> expireWhenDue(AgentTask task, Context<AgentTask> context) {
+  private UpdateControl<AgentTask> expireWhenDue(AgentTask task, TaskContext context) {
     Optional<Instant> due = TaskExpiry.deleteAt(task, config, clock.instant());
     if (due.isEmpty()) {
       return UpdateControl.noUpdate();
@@ -424,7 +434,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
         "deleting AgentTask {}: finished more than {} ago",
         task.getMetadata().getName(),
         GoDuration.format(config.finishedTaskTtl()));
-    context.getClient().resource(task).delete();
+    context.client().resource(task).delete();
     return UpdateControl.noUpdate();
   }
 
@@ -434,11 +444,11 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
    * done has its successor own the Secret when it reattaches ({@link TaskRecovery}). A failed
    * attempt fails the reconcile, whose retry tries again.
    */
-  private void ownSecret(AgentTask task, Context<AgentTask> context) {
+  private void ownSecret(AgentTask task, TaskContext context) {
     ResourceID id = ResourceID.fromResource(task);
     Secret secret = unowned.get(id);
     if (secret != null) {
-      new EnvSecrets(context.getClient()).own(task, secret);
+      new EnvSecrets(context.client()).own(task, secret);
       unowned.remove(id);
     }
   }

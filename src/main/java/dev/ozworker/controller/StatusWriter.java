@@ -5,8 +5,6 @@ import dev.ozworker.api.AgentTaskStatus;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.util.function.Consumer;
@@ -48,21 +46,13 @@ final class StatusWriter {
    * @throws IllegalStateException when this worker does not own the task, or {@code next} breaks a
    *     rule of {@link TaskLifecycle}: a bug, and nothing is written
    */
-  AgentTask write(AgentTask task, AgentTaskStatus next, Context<AgentTask> context) {
-    return write(
-        task,
-        next,
-        context.getClient(),
-        updated ->
-            context
-                .eventSourceRetriever()
-                .getControllerEventSource()
-                .handleRecentResourceUpdate(ResourceID.fromResource(task), updated, task));
+  AgentTask write(AgentTask task, AgentTaskStatus next, TaskContext context) {
+    return write(task, next, context.client(), stored -> context.cache().accept(task, stored));
   }
 
   /**
-   * {@link #write(AgentTask, AgentTaskStatus, Context)} through {@code client}, handing the stored
-   * task to {@code cache} for the next reconcile.
+   * {@link #write(AgentTask, AgentTaskStatus, TaskContext)} through {@code client}, handing the
+   * stored task to {@code cache} for the next reconcile.
    */
   AgentTask write(
       AgentTask task, AgentTaskStatus next, KubernetesClient client, Consumer<AgentTask> cache) {

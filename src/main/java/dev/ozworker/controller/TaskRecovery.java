@@ -12,7 +12,6 @@ import dev.ozworker.task.InvalidTaskException;
 import dev.ozworker.task.TaskResolver;
 import dev.ozworker.task.TaskSpec;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
 import java.time.Instant;
@@ -57,7 +56,7 @@ final class TaskRecovery {
   }
 
   /** The run to follow for the task; empty when nothing of it is left to watch or clean up. */
-  Optional<TaskRun> recover(AgentTask task, Context<AgentTask> context) {
+  Optional<TaskRun> recover(AgentTask task, TaskContext context) {
     if (!TaskLifecycle.startRecorded(task.getStatus())) {
       return Optional.empty();
     }
@@ -143,13 +142,13 @@ final class TaskRecovery {
     return run;
   }
 
-  private TaskRun reattach(AgentTask task, Backend backend, Context<AgentTask> context) {
+  private TaskRun reattach(AgentTask task, Backend backend, TaskContext context) {
     AgentTaskStatus status = task.getStatus();
     Instant handedOver = KubernetesTime.parse(status.getStartedAt()).orElse(clock.instant());
     TaskSpec spec = null;
     String problem = "";
     try {
-      EnvSecrets secrets = new EnvSecrets(context.getClient());
+      EnvSecrets secrets = new EnvSecrets(context.client());
       Optional<Secret> secret = secrets.read(task);
       // The earlier process may have stopped between starting the run and owning its Secret.
       secret.ifPresent(found -> secrets.own(task, found));

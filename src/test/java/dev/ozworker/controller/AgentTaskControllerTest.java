@@ -40,9 +40,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The controller on an in-process API server (fabric8 mock, CRUD mode, with optimistic concurrency)
- * and a scripted backend: phases, conditions, Events, cancellation in every phase, deletion,
- * timeouts, restarts, replicas racing, capacity, and secrets kept out of the status.
+ * The controller as the worker runs it, a java-operator-sdk operator on an in-process API server
+ * (fabric8 mock, CRUD mode, with optimistic concurrency), with a scripted backend on the real
+ * clock: phases, conditions, Events, cancellation in every phase, deletion, restarts, adoption,
+ * replicas racing, capacity, a reconcile the reconciler scheduled (a missing Secret), and secrets
+ * kept out of the status. What depends on time alone (timeouts, TTLs, retries) is decided one
+ * reconcile at a time on a clock the test moves: see {@link ReconcileTimingTest}, {@link
+ * ReconcileRulesTest} and {@link ReconcileCapacityTest}.
  */
 class AgentTaskControllerTest {
   static final Duration WAIT = Duration.ofSeconds(20);
@@ -231,18 +235,6 @@ class AgentTaskControllerTest {
   }
 
   @Test
-  void aTaskRefusedAsInvalidGivesBackTheSlotItWasClaimedWith() {
-    controller("worker_id: w1\nmax_concurrent_tasks: 1");
-    create(userTask("invalid", spec -> spec.setPrompt(null)));
-    awaitPhase("invalid", AgentTaskPhase.Failed);
-
-    create(userTask("valid"));
-
-    awaitPhase("valid", AgentTaskPhase.Running);
-    assertThat(backend.count("start")).isEqualTo(1);
-  }
-
-  @Test
   void aTaskForABackendThisWorkerDoesNotRunFailsNamingTheField() {
     controller("worker_id: w1");
 
@@ -297,17 +289,6 @@ class AgentTaskControllerTest {
 
     awaitPhase("needs-env", AgentTaskPhase.Running);
     assertThat(backend.spec("needs-env").env().asMap()).containsEntry("TOKEN", "t");
-  }
-
-  @Test
-  void cancellingAPendingTaskNeverReachesTheBackend() {
-    controller("worker_id: w1");
-
-    create(userTask("early", spec -> spec.setCancel(true)));
-
-    AgentTask task = awaitPhase("early", AgentTaskPhase.Cancelled);
-    assertThat(conditions(task)).containsEntry("Completed", "True/Cancelled");
-    assertThat(backend.calls()).isEmpty();
   }
 
   @Test
@@ -416,21 +397,6 @@ class AgentTaskControllerTest {
     await().atMost(WAIT).until(() -> get("second") == null);
     assertThat(backend.count("start", "second")).isZero();
     assertThat(backend.count("cleanup", "second")).isZero();
-  }
-
-  @Test
-  void aTaskOutlivingItsTimeoutFailsWithTaskTimeout() {
-    controller("worker_id: w1");
-
-    create(userTask("slowpoke", spec -> spec.setTimeout("1s")));
-
-    AgentTask task = awaitTornDown("slowpoke");
-    assertThat(task.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Failed);
-    assertThat(task.getStatus().getFailureReason()).isEqualTo(FailureReason.TASK_TIMEOUT);
-    assertThat(task.getStatus().getMessage()).contains("timeout of 1s");
-    assertThat(conditions(task)).containsEntry("Completed", "True/TimedOut");
-    assertThat(backend.count("cancel", "slowpoke")).isEqualTo(1);
-    assertThat(backend.count("cleanup", "slowpoke")).isEqualTo(1);
   }
 
   @Test
@@ -632,24 +598,6 @@ class AgentTaskControllerTest {
   }
 
   @Test
-  void aTaskWhoseStatusRecordsAStartIsNeverStartedAgainWhateverItsPhase() {
-    AgentTask task = create(assignedTo("w1", userTask("started-once")));
-    AgentTaskStatus pendingAfterAStart = new AgentTaskStatus();
-    pendingAfterAStart.setPhase(AgentTaskPhase.Pending);
-    pendingAfterAStart.setWorkerId("w1");
-    pendingAfterAStart.setBackendRef(BackendRef.planned("direct", "started-once"));
-    task.setStatus(pendingAfterAStart);
-    client.resource(task).updateStatus();
-
-    controller("worker_id: w1");
-
-    await().atMost(WAIT).until(() -> backend.count("reattach", "started-once") == 1);
-    AgentTask done = awaitTornDown("started-once");
-    assertThat(done.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Failed);
-    assertThat(backend.count("start", "started-once")).isZero();
-  }
-
-  @Test
   void overCapacityTasksQueueAndStartAsSlotsFree() {
     controller("worker_id: w1\nmax_concurrent_tasks: 2");
     List<String> names = List.of("q-0", "q-1", "q-2", "q-3");
@@ -736,36 +684,6 @@ class AgentTaskControllerTest {
               assertThat(owner.getUid()).isEqualTo(task.getMetadata().getUid());
               assertThat(owner.getKind()).isEqualTo("AgentTask");
             });
-  }
-
-  @Test
-  void aSharedUserSecretIsNeverOwnedByATask() {
-    controller("worker_id: w1");
-    client.secrets().inNamespace(namespace()).resource(secret("team-env", "TOKEN", "t")).create();
-
-    create(userTask("uses-shared", spec -> spec.setEnvFrom(new EnvSource("team-env"))));
-
-    awaitPhase("uses-shared", AgentTaskPhase.Running);
-    assertThat(
-            client
-                .secrets()
-                .inNamespace(namespace())
-                .withName("team-env")
-                .get()
-                .getMetadata()
-                .getOwnerReferences())
-        .isNullOrEmpty();
-  }
-
-  @Test
-  void finishedTasksAreDeletedAfterTheirTtl() {
-    backend.ends("ephemeral", new TaskOutcome.Succeeded(""));
-    controller("worker_id: w1\nfinished_task_ttl: 1s");
-
-    create(userTask("ephemeral"));
-
-    await().atMost(WAIT).until(() -> get("ephemeral") == null);
-    assertThat(backend.count("cleanup", "ephemeral")).isEqualTo(1);
   }
 
   // --- fixtures ---

@@ -13,18 +13,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An in-memory backend that does what each test tells it, per run id, and records every call. Its
- * news reaches the listener from its own thread, as a real backend's would. Runs outlive a
- * controller: after {@link #loseListeners()} (the worker process died) a run goes on, and {@link
- * #reattach} finds it, or its result if it ended meanwhile.
+ * news reaches the listener from its own thread, as a real backend's would; a {@link #stepped()}
+ * one holds its news until the test delivers it, for tests that decide what happens when. Runs
+ * outlive a controller: after {@link #loseListeners()} (the worker process died) a run goes on, and
+ * {@link #reattach} finds it, or its result if it ended meanwhile.
  */
 public final class ScriptedBackend implements Backend {
   /** What a run does after {@link #start}. */
@@ -50,7 +53,10 @@ public final class ScriptedBackend implements Backend {
     }
   }
 
-  private final ExecutorService news = Executors.newSingleThreadExecutor();
+  /** Where news is told; none for a stepped backend, which holds it in {@link #heldNews}. */
+  private final ExecutorService newsThread;
+
+  private final Queue<Runnable> heldNews = new ConcurrentLinkedQueue<>();
   private final Map<String, Plan> plans = new ConcurrentHashMap<>();
   private final Map<String, Live> live = new ConcurrentHashMap<>();
   private final Map<String, TaskOutcome> ended = new ConcurrentHashMap<>();
@@ -64,6 +70,38 @@ public final class ScriptedBackend implements Backend {
   private final Map<String, BackendRef> reattachedWith = new ConcurrentHashMap<>();
   private final AtomicInteger running = new AtomicInteger();
   private final AtomicInteger mostRunning = new AtomicInteger();
+
+  /** A backend whose news reaches the listener from its own thread. */
+  public ScriptedBackend() {
+    this(Executors.newSingleThreadExecutor());
+  }
+
+  private ScriptedBackend(ExecutorService newsThread) {
+    this.newsThread = newsThread;
+  }
+
+  /**
+   * A backend whose news (running, located, finished) waits until {@link #deliverNews()}, so that
+   * nothing happens behind the test's back.
+   */
+  public static ScriptedBackend stepped() {
+    return new ScriptedBackend(null);
+  }
+
+  /**
+   * Delivers the news held so far, and any it leads to, on the calling thread; a stepped backend's
+   * only way to tell its listeners anything.
+   *
+   * @return how many pieces of news were delivered
+   */
+  public int deliverNews() {
+    int delivered = 0;
+    for (Runnable next = heldNews.poll(); next != null; next = heldNews.poll()) {
+      next.run();
+      delivered++;
+    }
+    return delivered;
+  }
 
   /** Scripts the run with this id; unscripted runs {@link Script#RUN}. */
   public ScriptedBackend script(String runId, Script script) {
@@ -112,7 +150,7 @@ public final class ScriptedBackend implements Backend {
 
   /** Ends a running run, as its agent exiting would. */
   public void finish(String runId, TaskOutcome outcome) {
-    news.execute(() -> end(runId, outcome));
+    tell(() -> end(runId, outcome));
   }
 
   /** The worker process died: nobody hears about the runs any more; they go on. */
@@ -140,7 +178,7 @@ public final class ScriptedBackend implements Backend {
     BackendRef full =
         new BackendRef(kind().configName(), runId, null, 4242L, "/workspaces/" + runId);
     boolean later = locatesLater;
-    news.execute(
+    tell(
         () -> {
           if (later) {
             run.listener.located(full);
@@ -168,7 +206,7 @@ public final class ScriptedBackend implements Backend {
           FailureReason.UNKNOWN,
           "the worker restarted and found no process for run " + ref.runId());
     }
-    news.execute(
+    tell(
         () -> {
           if (run != null) {
             run.listener = listener;
@@ -187,7 +225,7 @@ public final class ScriptedBackend implements Backend {
     synchronized (graces) {
       graces.add(grace);
     }
-    news.execute(() -> end(ref.runId(), new TaskOutcome.Cancelled("terminated")));
+    tell(() -> end(ref.runId(), new TaskOutcome.Cancelled("terminated")));
   }
 
   @Override
@@ -199,7 +237,9 @@ public final class ScriptedBackend implements Backend {
 
   @Override
   public void close() {
-    news.shutdownNow();
+    if (newsThread != null) {
+      newsThread.shutdownNow();
+    }
   }
 
   /** How often {@code call} (start, reattach, cancel, cleanup) was made for the run. */
@@ -248,6 +288,14 @@ public final class ScriptedBackend implements Backend {
       running.decrementAndGet();
       ended.put(runId, outcome);
       run.listener.finished(outcome);
+    }
+  }
+
+  private void tell(Runnable news) {
+    if (newsThread == null) {
+      heldNews.add(news);
+    } else {
+      newsThread.execute(news);
     }
   }
 

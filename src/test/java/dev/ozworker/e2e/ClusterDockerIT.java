@@ -3,23 +3,17 @@ package dev.ozworker.e2e;
 import static dev.ozworker.oz.fake.OzAssignments.assignment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.oz.fake.FakeOzServer.Frame;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.rbac.Role;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -106,10 +100,6 @@ class ClusterDockerIT {
   @Test
   void aReplacementPodOnTheSameNodeReattachesToTheRunningContainerAndReportsOnce()
       throws Exception {
-    assumeTrue(
-        adoptionInThisBuild(),
-        "orphan adoption and the Docker hand-off are not in this build (the Role has no get on"
-            + " pods): a deleted worker stops its containers itself");
     String worker = pool.pods().getFirst();
     String node = pool.pod(worker).orElseThrow().getSpec().getNodeName();
     String taskId = UUID.randomUUID().toString();
@@ -175,31 +165,6 @@ class ClusterDockerIT {
         .containsEntry(AgentTaskKeys.WORKER_ID_LABEL, replacement);
     assertThat(adopted.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Succeeded);
     assertThat(adopted.getStatus().getBackendRef().containerId()).isEqualTo(container);
-  }
-
-  /**
-   * Whether this build has orphan adoption: the worker's Role may {@code get} pods, which a replica
-   * needs to see that another one's pod is gone. Until then a deleted Docker worker stops its
-   * containers itself and reports them as {@code graceful_shutdown}.
-   */
-  static boolean adoptionInThisBuild() {
-    // -Dozworker.e2e.adoption=true runs the adoption test regardless, to see how it fails.
-    if (Boolean.getBoolean("ozworker.e2e.adoption")) {
-      return true;
-    }
-    try {
-      String rbac = Files.readString(Path.of("manifests/base/rbac.yaml"));
-      return Arrays.stream(rbac.split("(?m)^---$"))
-          .filter(document -> document.contains("kind: Role"))
-          .map(document -> (HasMetadata) Serialization.unmarshal(document))
-          .filter(Role.class::isInstance)
-          .map(Role.class::cast)
-          .flatMap(role -> role.getRules().stream())
-          .anyMatch(
-              rule -> rule.getResources().contains("pods") && rule.getVerbs().contains("get"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   private static ObjectNode task(String taskId, String seconds) {

@@ -28,9 +28,6 @@ class ClusterKubectlIT {
   static final Duration WAIT = Duration.ofSeconds(90);
   static final String TEARDOWNS = "/var/lib/oz/logs/teardowns";
 
-  /** The Role grants {@code get} on pods once a worker adopts the tasks of a vanished replica. */
-  static final boolean ADOPTION = ClusterDockerIT.adoptionInThisBuild();
-
   @TempDir static Path dir;
   static ClusterImages images;
   static ClusterPool pool;
@@ -116,7 +113,9 @@ class ClusterKubectlIT {
                 "create secrets",
                 "patch secrets",
                 "delete secrets",
-                "create events"));
+                "create events",
+                // to see that the pod of another replica is gone, and adopt its tasks
+                "get pods"));
     List<String> denied =
         new ArrayList<>(
             List.of(
@@ -141,7 +140,6 @@ class ClusterKubectlIT {
                 "list agenttasks.ozworker.dev -n default",
                 "get secrets -n default",
                 "get secrets -n kube-system"));
-    (ADOPTION ? allowed : denied).add("get pods");
 
     String account = "system:serviceaccount:" + pool.namespace + ":oz-worker";
     for (String check : allowed) {

@@ -146,10 +146,10 @@ final class ClusterPool implements AutoCloseable {
     images:
       - name: oz-worker-operator
         newName: %s
-        newTag: %s
+        newTag: "%s"
       - name: docker.io/warpdotdev/warp-agent
         newName: %s
-        newTag: %s
+        newTag: "%s"
     secretGenerator:
       - name: oz-worker-api-key
         literals: [WARP_API_KEY=%s]
