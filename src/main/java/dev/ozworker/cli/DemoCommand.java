@@ -12,6 +12,7 @@ import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.LogLevel;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.oz.LinkTimings;
+import dev.ozworker.runtime.WorkerRuntime;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ozworker.backend.TaskOutcome;
 import dev.ozworker.cli.WorkerConfigs;
-import dev.ozworker.cli.WorkerRuntime;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.controller.MockApi;
 import dev.ozworker.controller.ScriptedBackend;
@@ -15,6 +14,7 @@ import dev.ozworker.oz.LinkTimings;
 import dev.ozworker.oz.TaskRejected;
 import dev.ozworker.oz.fake.FakeOzServer;
 import dev.ozworker.oz.fake.FakeOzServer.Frame;
+import dev.ozworker.runtime.WorkerRuntime;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.lang.management.ManagementFactory;

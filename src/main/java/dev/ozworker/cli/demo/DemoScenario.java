@@ -6,7 +6,7 @@ import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.api.AgentTaskStatus;
-import dev.ozworker.cli.Poll;
+import dev.ozworker.runtime.Poll;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;

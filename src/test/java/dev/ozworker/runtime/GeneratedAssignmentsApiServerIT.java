@@ -1,4 +1,4 @@
-package dev.ozworker.cli;
+package dev.ozworker.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.backend.TaskOutcome;
+import dev.ozworker.cli.WorkerConfigs;
 import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.controller.ScriptedBackend;

@@ -1,4 +1,4 @@
-package dev.ozworker.cli;
+package dev.ozworker.runtime;
 
 import static dev.ozworker.oz.fake.OzAssignments.assignment;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,6 +10,7 @@ import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskOutcome;
+import dev.ozworker.cli.WorkerConfigs;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.controller.ScriptedBackend;
 import dev.ozworker.kube.ClusterWithCrd;

@@ -1,4 +1,4 @@
-package dev.ozworker.cli;
+package dev.ozworker.runtime;
 
 import static dev.ozworker.oz.fake.OzAssignments.assignment;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,6 +9,7 @@ import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.backend.TaskLog;
 import dev.ozworker.backend.direct.DirectBackend;
+import dev.ozworker.cli.WorkerConfigs;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.controller.MockApi;
 import dev.ozworker.observe.LogCapture;

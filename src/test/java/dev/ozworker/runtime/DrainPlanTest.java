@@ -1,4 +1,4 @@
-package dev.ozworker.cli;
+package dev.ozworker.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.ozworker.cli;
+package dev.ozworker.runtime;
 
 import static dev.ozworker.oz.fake.OzAssignments.assignment;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,6 +11,7 @@ import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskOutcome;
+import dev.ozworker.cli.WorkerConfigs;
 import dev.ozworker.config.ConfigException;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.controller.MockApi;

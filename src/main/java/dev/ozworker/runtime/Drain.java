@@ -1,4 +1,4 @@
-package dev.ozworker.cli;
+package dev.ozworker.runtime;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * stopped but handed over: they outlive the worker, and the replica that adopts their tasks (or
  * this worker id, started again) reattaches to them.
  */
-final class Drain {
+public final class Drain {
   private static final Logger LOG = LoggerFactory.getLogger(Drain.class);
   private static final Duration POLL = Duration.ofMillis(50);
 
@@ -20,17 +20,17 @@ final class Drain {
   private final Clock clock;
   private final Poll poll;
 
-  Drain(WorkerRuntime worker, Clock clock) {
+  public Drain(WorkerRuntime worker, Clock clock) {
     this.worker = worker;
     this.clock = clock;
     this.poll = new Poll(clock, POLL);
   }
 
   /** What was left at each step, for the log and for tests. */
-  record Outcome(int stoppedTasks, int handedOver, int tasksLeft, long unreportedResults) {}
+  public record Outcome(int stoppedTasks, int handedOver, int tasksLeft, long unreportedResults) {}
 
   /** Drains within {@code grace} of now and closes the worker; the caller then ends the process. */
-  Outcome run(Duration grace, Duration cancelGracePeriod) {
+  public Outcome run(Duration grace, Duration cancelGracePeriod) {
     DrainPlan plan = DrainPlan.of(clock.instant(), grace, cancelGracePeriod);
     LOG.info(
         "shutting down: taking no new tasks; {} running may finish until {}",

@@ -1,4 +1,4 @@
-package dev.ozworker.cli;
+package dev.ozworker.runtime;
 
 import static dev.ozworker.oz.fake.OzAssignments.assignment;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,6 +14,7 @@ import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.backend.docker.DockerBackend;
+import dev.ozworker.cli.WorkerConfigs;
 import dev.ozworker.cli.demo.DemoImages;
 import dev.ozworker.cli.demo.DemoScenario;
 import dev.ozworker.config.WorkerConfig;

@@ -1,4 +1,4 @@
-package dev.ozworker.cli;
+package dev.ozworker.runtime;
 
 import static dev.ozworker.oz.fake.OzAssignments.assignment;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.backend.TaskOutcome;
+import dev.ozworker.cli.WorkerConfigs;
 import dev.ozworker.config.ConfigException;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.controller.MockApi;

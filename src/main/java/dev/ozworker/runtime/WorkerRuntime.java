@@ -1,4 +1,4 @@
-package dev.ozworker.cli;
+package dev.ozworker.runtime;
 
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;

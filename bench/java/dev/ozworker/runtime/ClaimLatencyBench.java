@@ -1,4 +1,4 @@
-package dev.ozworker.cli;
+package dev.ozworker.runtime;
 
 import static dev.ozworker.oz.fake.OzAssignments.assignment;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,6 +11,7 @@ import dev.ozworker.bench.BenchSize;
 import dev.ozworker.bench.Figure;
 import dev.ozworker.bench.Stats;
 import dev.ozworker.bench.Target;
+import dev.ozworker.cli.WorkerConfigs;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.controller.MockApi;
 import dev.ozworker.controller.ScriptedBackend;
