@@ -1,6 +1,6 @@
 package dev.ozworker.controller;
 
-import dev.ozworker.cli.embedded.StatusLockingCrudDispatcher;
+import dev.ozworker.embedded.StatusLockingCrudDispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.ozworker.cli.embedded;
+package dev.ozworker.embedded;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

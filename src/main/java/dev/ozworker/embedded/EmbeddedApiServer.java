@@ -1,4 +1,4 @@
-package dev.ozworker.cli.embedded;
+package dev.ozworker.embedded;
 
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,4 +1,4 @@
-package dev.ozworker.cli.embedded;
+package dev.ozworker.embedded;
 
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;

@@ -1,4 +1,4 @@
-package dev.ozworker.cli.embedded;
+package dev.ozworker.embedded;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;

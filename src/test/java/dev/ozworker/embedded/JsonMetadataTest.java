@@ -1,4 +1,4 @@
-package dev.ozworker.cli.embedded;
+package dev.ozworker.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
