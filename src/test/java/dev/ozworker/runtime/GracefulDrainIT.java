@@ -4,8 +4,8 @@ import static dev.ozworker.oz.fake.OzAssignments.assignment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ozworker.intake.ResultMessages;
 import dev.ozworker.intake.TaskIntake;
-import dev.ozworker.oz.ResultMessages;
 import dev.ozworker.oz.fake.FakeOzServer;
 import dev.ozworker.oz.fake.FakeOzServer.Frame;
 import java.io.InputStream;

@@ -1,7 +1,10 @@
-package dev.ozworker.oz;
+package dev.ozworker.intake;
 
 import dev.ozworker.api.AgentTaskStatus;
 import dev.ozworker.api.FailureReason;
+import dev.ozworker.oz.TaskCompleted;
+import dev.ozworker.oz.TaskFailed;
+import dev.ozworker.oz.WorkerMessage;
 import java.util.Optional;
 
 /**

@@ -1,4 +1,4 @@
-package dev.ozworker.oz;
+package dev.ozworker.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
@@ -6,6 +6,8 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.api.AgentTaskStatus;
 import dev.ozworker.api.FailureReason;
+import dev.ozworker.oz.OzCodec;
+import dev.ozworker.oz.WorkerMessage;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

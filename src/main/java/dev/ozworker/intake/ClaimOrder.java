@@ -1,4 +1,4 @@
-package dev.ozworker.oz;
+package dev.ozworker.intake;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

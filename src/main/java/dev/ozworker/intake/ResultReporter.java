@@ -1,9 +1,14 @@
-package dev.ozworker.oz;
+package dev.ozworker.intake;
 
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskStatus;
 import dev.ozworker.observe.ApiServerError;
 import dev.ozworker.observe.WorkerMetrics;
+import dev.ozworker.oz.MessageType;
+import dev.ozworker.oz.OzLink;
+import dev.ozworker.oz.TaskCompleted;
+import dev.ozworker.oz.TaskFailed;
+import dev.ozworker.oz.WorkerMessage;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
