@@ -10,7 +10,7 @@ import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import dev.ozworker.Main;
 import dev.ozworker.api.AgentTaskKeys;
-import dev.ozworker.cli.demo.DemoImages;
+import dev.ozworker.demo.DemoImages;
 import dev.ozworker.observe.LogCapture;
 import dev.ozworker.observe.Redactor;
 import java.io.IOException;

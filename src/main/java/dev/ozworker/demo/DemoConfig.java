@@ -1,4 +1,4 @@
-package dev.ozworker.cli.demo;
+package dev.ozworker.demo;
 
 import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.ConfigException;

@@ -1,4 +1,4 @@
-package dev.ozworker.cli.demo;
+package dev.ozworker.demo;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,7 +8,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 /** The demo's stand-in for the Oz CLI: a shell script bundled in the jar, installed to run. */
 public final class DemoAgent {
-  static final String RESOURCE = "/dev/ozworker/cli/demo/oz-demo-agent.sh";
+  static final String RESOURCE = "/dev/ozworker/demo/oz-demo-agent.sh";
 
   private DemoAgent() {}
 

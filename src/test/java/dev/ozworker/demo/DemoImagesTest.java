@@ -1,4 +1,4 @@
-package dev.ozworker.cli.demo;
+package dev.ozworker.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

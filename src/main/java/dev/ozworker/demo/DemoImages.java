@@ -1,4 +1,4 @@
-package dev.ozworker.cli.demo;
+package dev.ozworker.demo;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectImageResponse;
@@ -42,7 +42,7 @@ public final class DemoImages {
   public static final Path BUSYBOX = Path.of("/bin/busybox");
 
   static final String CONTENT_LABEL = "ozworker.dev/demo-content";
-  static final String ENTRYPOINT_RESOURCE = "/dev/ozworker/cli/demo/oz-demo-entrypoint.sh";
+  static final String ENTRYPOINT_RESOURCE = "/dev/ozworker/demo/oz-demo-entrypoint.sh";
   private static final List<String> APPLETS =
       List.of("sh", "echo", "cat", "env", "ls", "sleep", "true");
   private static final int PT_INTERP = 3;

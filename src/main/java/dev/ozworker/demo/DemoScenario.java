@@ -1,4 +1,4 @@
-package dev.ozworker.cli.demo;
+package dev.ozworker.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

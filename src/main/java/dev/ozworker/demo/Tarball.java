@@ -1,4 +1,4 @@
-package dev.ozworker.cli.demo;
+package dev.ozworker.demo;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

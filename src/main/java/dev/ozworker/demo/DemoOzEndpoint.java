@@ -1,4 +1,4 @@
-package dev.ozworker.cli.demo;
+package dev.ozworker.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
