@@ -1,4 +1,4 @@
-package dev.ozworker.cli;
+package dev.ozworker.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.ozworker.cli;
+package dev.ozworker.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,7 +10,6 @@ import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import dev.ozworker.Main;
 import dev.ozworker.api.AgentTaskKeys;
-import dev.ozworker.demo.DemoImages;
 import dev.ozworker.observe.LogCapture;
 import dev.ozworker.observe.Redactor;
 import java.io.IOException;
@@ -122,7 +121,7 @@ class DemoDockerIT {
         docker
             .listContainersCmd()
             .withShowAll(true)
-            .withLabelFilter(Map.of(AgentTaskKeys.WORKER_ID_LABEL, DemoCommand.WORKER_ID))
+            .withLabelFilter(Map.of(AgentTaskKeys.WORKER_ID_LABEL, Demo.WORKER_ID))
             .exec();
     List<Container> fills =
         docker
