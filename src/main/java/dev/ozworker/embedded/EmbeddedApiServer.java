@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -16,10 +17,11 @@ import java.util.HashMap;
 import java.util.List;
 
 /**
- * An in-process Kubernetes API for a worker without a cluster: fabric8's mock server in CRUD mode
- * on loopback, with the AgentTask CRD installed. State lives in memory and ends with the process.
- * Clients use the JDK HTTP client explicitly: the mock server brings the Vert.x client factory too,
- * and which one fabric8 would pick on its own is up to the class path.
+ * An in-process Kubernetes API for a worker without a cluster: fabric8's mock server on loopback,
+ * answering as its CRUD mode does (see {@link EmbeddedDispatcher}), with the AgentTask CRD
+ * installed. State lives in memory and ends with the process. Clients use the JDK HTTP client
+ * explicitly: the mock server brings the Vert.x client factory too, and which one fabric8 would
+ * pick on its own is up to the class path.
  *
  * <p>It is not a full API server: server-side apply is answered 415 (the controller must use merge
  * patches against it), and kubectl finds no resource types on it (see DESIGN.md).
@@ -41,11 +43,14 @@ public final class EmbeddedApiServer implements AutoCloseable {
 
   /** Starts on a free loopback port with the CRD installed. */
   public static EmbeddedApiServer start() {
-    return start(new StatusLockingCrudDispatcher());
+    return start(new EmbeddedDispatcher());
   }
 
-  /** Starts with the given dispatcher (tests add failures to it), the CRD installed. */
-  public static EmbeddedApiServer start(StatusLockingCrudDispatcher dispatcher) {
+  /**
+   * Starts answering with {@code dispatcher}, the CRD installed: an {@link EmbeddedDispatcher}, or
+   * one that wraps it (tests make chosen requests fail).
+   */
+  public static EmbeddedApiServer start(Dispatcher dispatcher) {
     // The mock server logs every request at INFO; a worker's log is for the worker.
     REQUEST_LOG.setLevel(java.util.logging.Level.WARNING);
     KubernetesMockServer server =

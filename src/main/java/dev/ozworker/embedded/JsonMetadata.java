@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * One string field of an object's {@code metadata}, read from the object's JSON token by token and
- * no further than the field: the embedded API server needs a name or a resourceVersion on every
- * write, and parsing the whole object for it cost more than the write itself.
+ * no further than the field: the embedded API server compares the resourceVersion of every status
+ * write with the stored one, and parsing the whole objects for it cost more than the write itself.
  */
 final class JsonMetadata {
   private static final JsonFactory JSON = new JsonFactory();

@@ -23,21 +23,29 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class LeanCrudDispatcherTest {
+/**
+ * The embedded API server as a client sees it: watches sent each change once and in order, deletes
+ * as fabric8's mock makes them, resourceVersions and generations moved as the mock moves them; and
+ * every lookup its name index answered agreed with a scan of everything stored.
+ */
+class EmbeddedApiServerTest {
   private static final String NS = "watched";
 
+  private final ScanCheckedStore checked = new ScanCheckedStore();
   private EmbeddedApiServer api;
   private KubernetesClient client;
 
   @BeforeEach
   void start() {
-    api = EmbeddedApiServer.start(new StatusLockingCrudDispatcher(true));
+    api = EmbeddedApiServer.start(new EmbeddedDispatcher(checked::around));
     client = api.client();
   }
 
   @AfterEach
   void stop() {
     api.close();
+    assertThat(checked.disagreements()).isEmpty();
+    assertThat(checked.indexInUse()).isTrue();
   }
 
   @Test
@@ -134,6 +142,55 @@ class LeanCrudDispatcherTest {
   }
 
   @Test
+  void aDeleteOfEverythingALabelSelectsRemovesItAndEachWatchSeesItGo() throws Exception {
+    client.resource(map("one", "team", "a", "v", "1")).inNamespace(NS).create();
+    client.resource(map("two", "team", "a", "v", "1")).inNamespace(NS).create();
+    client.resource(map("kept", "team", "b", "v", "1")).inNamespace(NS).create();
+    Events events = new Events();
+    try (Watch watch = client.configMaps().inNamespace(NS).withLabel("team", "a").watch(events)) {
+      assertThat(List.of(events.next(), events.next()))
+          .containsExactlyInAnyOrder("ADDED one v=1", "ADDED two v=1");
+
+      client.configMaps().inNamespace(NS).withLabel("team", "a").delete();
+
+      assertThat(List.of(events.next(), events.next()))
+          .containsExactlyInAnyOrder("DELETED one v=1", "DELETED two v=1");
+    }
+    assertThat(client.configMaps().inNamespace(NS).list().getItems())
+        .extracting(m -> m.getMetadata().getName())
+        .containsExactly("kept");
+    assertThat(client.configMaps().inNamespace(NS).withName("one").get()).isNull();
+  }
+
+  @Test
+  void anObjectWithAFinalizerIsMarkedOnDeleteAndGoesWithItsLastFinalizer() throws Exception {
+    ConfigMap held =
+        new ConfigMapBuilder(map("held", "team", "a", "v", "1"))
+            .editMetadata()
+            .addToFinalizers("ozworker.dev/test")
+            .endMetadata()
+            .build();
+    client.resource(held).inNamespace(NS).create();
+    Events events = new Events();
+    try (Watch watch = client.configMaps().inNamespace(NS).watch(events)) {
+      assertThat(events.next()).isEqualTo("ADDED held v=1");
+
+      client.configMaps().inNamespace(NS).withName("held").delete();
+      ConfigMap marked = client.configMaps().inNamespace(NS).withName("held").get();
+      client
+          .configMaps()
+          .inNamespace(NS)
+          .withName("held")
+          .edit(m -> new ConfigMapBuilder(m).editMetadata().withFinalizers().endMetadata().build());
+
+      assertThat(marked.getMetadata().getDeletionTimestamp()).isNotNull();
+      assertThat(events.next()).isEqualTo("MODIFIED held v=1");
+      assertThat(events.next()).isEqualTo("DELETED held v=1");
+      assertThat(client.configMaps().inNamespace(NS).withName("held").get()).isNull();
+    }
+  }
+
+  @Test
   void decidesAGenerationChangeAsTheMocksDiffDoes() throws Exception {
     String base =
         """
@@ -155,7 +212,7 @@ class LeanCrudDispatcherTest {
     JsonNode current = json.readTree(base);
     for (String update : updates) {
       JsonNode updated = json.readTree(update);
-      assertThat(LeanCrudDispatcher.changedBeyondMetadataAndStatus(current, updated))
+      assertThat(StoredObjects.changedBeyondMetadataAndStatus(current, updated))
           .as(update)
           .isEqualTo(KubernetesCrudPersistence.shouldIncreaseGeneration(current, updated));
     }
