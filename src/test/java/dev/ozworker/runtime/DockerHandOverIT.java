@@ -7,18 +7,14 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.backend.docker.DockerBackend;
+import dev.ozworker.backend.docker.TestDocker;
 import dev.ozworker.cli.WorkerConfigs;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.controller.MockApi;
-import dev.ozworker.demo.DemoImages;
-import dev.ozworker.demo.DemoScenario;
 import dev.ozworker.oz.LinkTimings;
 import dev.ozworker.oz.fake.FakeOzServer;
 import io.fabric8.kubernetes.api.model.Event;
@@ -45,24 +41,28 @@ class DockerHandOverIT {
   static final String NODE = "node-1";
   static final Duration WAIT = Duration.ofSeconds(60);
 
+  /** The agent: about eight seconds of work, long enough to outlive the first replica. */
+  static final String AGENT_DOES =
+      "i=1; while [ $i -le 32 ]; do echo \"agent: step $i of 32\"; sleep 0.25; i=$((i+1));"
+          + " done; exit 4";
+
   @TempDir Path root;
   FakeOzServer oz;
   MockApi api;
+  TestDocker engine;
   DockerClient docker;
-  DemoScenario.Images images;
+  String image;
+  String sidecar;
   final List<AutoCloseable> started = new ArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
-    images = DemoImages.ensure(DemoImages.BUSYBOX, line -> {});
+    engine = TestDocker.connect();
+    docker = engine.client();
+    image = engine.busyboxImage();
+    sidecar = engine.agentSidecarImage();
     oz = FakeOzServer.start(API_KEY);
     api = MockApi.start();
-    DefaultDockerClientConfig config =
-        DefaultDockerClientConfig.createDefaultConfigBuilder().build();
-    docker =
-        DockerClientImpl.getInstance(
-            config,
-            new ZerodepDockerHttpClient.Builder().dockerHost(config.getDockerHost()).build());
   }
 
   @AfterEach
@@ -72,20 +72,17 @@ class DockerHandOverIT {
     }
     api.close();
     oz.close();
-    docker.close();
+    engine.removeSidecarVolumes(sidecar);
+    engine.removeImage(sidecar);
+    engine.close();
   }
 
   @Test
   void aRunningContainerIsHandedOverAtShutdownAndItsResultReportedOnceByTheReplacement()
       throws Exception {
     Worker first = worker("pool-7c9f-a");
-    ObjectNode assignment =
-        assignment(
-            "task-handed-over",
-            // About eight seconds of work: long enough to outlive the first replica.
-            Map.of("DEMO_STEPS", "32", "DEMO_STEP_SECONDS", "0.25", "DEMO_EXIT", "4"));
-    images.image().ifPresent(image -> assignment.put("docker_image", image));
-    images.sidecar().ifPresent(image -> assignment.put("sidecar_image", image));
+    ObjectNode assignment = assignment("task-handed-over", Map.of("AGENT_DOES", AGENT_DOES));
+    assignment.put("docker_image", image).put("sidecar_image", sidecar);
     oz.assign(first.id(), assignment);
     AgentTask running = await().atMost(WAIT).until(() -> task(), this::running);
     String container = running.getStatus().getBackendRef().containerId();
@@ -127,7 +124,7 @@ class DockerHandOverIT {
     assertThat(done.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Failed);
     assertThat(done.getStatus().getExitCode()).isEqualTo(4);
     assertThat(done.getStatus().getWorkerId()).isEqualTo(second.id());
-    assertThat(done.getStatus().getLogTail()).contains("demo agent: step 32 of 32");
+    assertThat(done.getStatus().getLogTail()).contains("agent: step 32 of 32");
     assertThat(oz.framesAbout("task-handed-over", "task_failed"))
         .singleElement()
         .satisfies(frame -> assertThat(frame.data().path("exit_code").asInt()).isEqualTo(4));
