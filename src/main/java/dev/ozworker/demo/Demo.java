@@ -159,7 +159,7 @@ public final class Demo implements AutoCloseable {
         out.println("  worker log: warnings only (--log-level info shows every step)");
       }
       out.println();
-      prepare(cluster.client());
+      installCrdAndNamespace(cluster.client());
       TaskTable table = new TaskTable(out, clock);
       table.header();
       watch = watch(cluster.client(), table);
@@ -198,7 +198,7 @@ public final class Demo implements AutoCloseable {
   }
 
   /** On a real cluster: the CRD if it is missing, and the demo's namespace. */
-  private static void prepare(KubernetesClient client) {
+  private static void installCrdAndNamespace(KubernetesClient client) {
     var crds = client.apiextensions().v1().customResourceDefinitions();
     if (crds.withName(EmbeddedApiServer.crd().getMetadata().getName()).get() == null) {
       crds.resource(EmbeddedApiServer.crd()).create();
