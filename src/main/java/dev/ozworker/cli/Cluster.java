@@ -1,6 +1,6 @@
 package dev.ozworker.cli;
 
-import dev.ozworker.cli.embedded.EmbeddedApiServer;
+import dev.ozworker.embedded.EmbeddedApiServer;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;

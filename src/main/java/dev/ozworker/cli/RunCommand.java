@@ -5,6 +5,8 @@ import dev.ozworker.config.ConfigException;
 import dev.ozworker.config.GoDuration;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.oz.LinkTimings;
+import dev.ozworker.runtime.Drain;
+import dev.ozworker.runtime.WorkerRuntime;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;

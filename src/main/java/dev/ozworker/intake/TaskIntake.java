@@ -4,7 +4,6 @@ import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.observe.ApiServerError;
 import dev.ozworker.observe.WorkerMetrics;
-import dev.ozworker.oz.ClaimOrder;
 import dev.ozworker.oz.DecodeError;
 import dev.ozworker.oz.LinkListener;
 import dev.ozworker.oz.MessageType;

@@ -1,6 +1,8 @@
 package dev.ozworker.controller;
 
-import dev.ozworker.cli.embedded.EmbeddedApiServer;
+import dev.ozworker.embedded.EmbeddedApiServer;
+import dev.ozworker.embedded.EmbeddedDispatcher;
+import dev.ozworker.embedded.ScanCheckedStore;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -10,37 +12,49 @@ import java.util.List;
 
 /**
  * An in-process API server for controller tests: the worker's embedded API server (fabric8's mock
- * server in CRUD mode on loopback, refusing stale writes of resources and of their status with 409
- * as an API server does, with the AgentTask CRD installed), whose writes tests can make fail.
+ * server on loopback answering as its CRUD mode does, refusing stale writes of resources and of
+ * their status with 409 as an API server does, with the AgentTask CRD installed), whose writes
+ * tests can make fail.
  */
 public final class MockApi implements AutoCloseable {
   private final EmbeddedApiServer server;
-  private final FailingCrudDispatcher dispatcher;
+  private final FailingDispatcher dispatcher;
+  private final ScanCheckedStore checked;
   private final List<KubernetesClient> clients = new ArrayList<>();
 
-  private MockApi(EmbeddedApiServer server, FailingCrudDispatcher dispatcher) {
+  private MockApi(
+      EmbeddedApiServer server, FailingDispatcher dispatcher, ScanCheckedStore checked) {
     this.server = server;
     this.dispatcher = dispatcher;
+    this.checked = checked;
   }
 
-  /** Checks every lookup by name of the embedded API's index against a scan of all it stores. */
+  /**
+   * Checks every lookup of the embedded API's name index against a scan of all it stores, and keeps
+   * the status writes it is sent.
+   */
   public static MockApi start() {
-    return start(true);
+    ScanCheckedStore checked = new ScanCheckedStore();
+    FailingDispatcher dispatcher =
+        new FailingDispatcher(new EmbeddedDispatcher(checked::around), true);
+    return new MockApi(EmbeddedApiServer.start(dispatcher), dispatcher, checked);
   }
 
-  /** The embedded API server as the worker runs it, without that check: for benchmarks. */
+  /** The embedded API server as the worker runs it, without those checks: for benchmarks. */
   public static MockApi startUnchecked() {
-    return start(false);
+    FailingDispatcher dispatcher = new FailingDispatcher(new EmbeddedDispatcher(), false);
+    return new MockApi(EmbeddedApiServer.start(dispatcher), dispatcher, null);
   }
 
-  private static MockApi start(boolean verify) {
-    FailingCrudDispatcher dispatcher = new FailingCrudDispatcher(verify);
-    return new MockApi(EmbeddedApiServer.start(dispatcher), dispatcher);
-  }
-
-  /** Whether lookups by name still use the embedded API's index (see NameIndexedCrudDispatcher). */
-  public boolean nameIndexInUse() {
-    return dispatcher.indexInUse();
+  /**
+   * Whether every change so far was followed by the embedded API's name index, and every lookup it
+   * answered agreed with a scan of all stored; only a checked server ({@link #start()}) knows.
+   */
+  public boolean nameIndexAgreedWithScans() {
+    if (checked == null) {
+      throw new IllegalStateException("an unchecked MockApi does not compare lookups with scans");
+    }
+    return checked.indexInUse() && checked.disagreements().isEmpty();
   }
 
   /**
@@ -118,9 +132,16 @@ public final class MockApi implements AutoCloseable {
     server.stopServing();
   }
 
+  /**
+   * Stops the server; a checked one then fails if a lookup of its name index disagreed with a scan.
+   */
   @Override
   public void close() {
     clients.forEach(KubernetesClient::close);
     server.close();
+    if (checked != null && !checked.disagreements().isEmpty()) {
+      throw new AssertionError(
+          "the embedded API's name index disagreed with a scan: " + checked.disagreements());
+    }
   }
 }

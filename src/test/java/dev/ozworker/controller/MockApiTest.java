@@ -63,7 +63,7 @@ class MockApiTest {
       org.assertj.core.api.Assertions.assertThat(
               client.secrets().inNamespace("test").withName("same").get())
           .isNotNull();
-      org.assertj.core.api.Assertions.assertThat(api.nameIndexInUse())
+      org.assertj.core.api.Assertions.assertThat(api.nameIndexAgreedWithScans())
           .as("every change was followed by the index, and each lookup agreed with a scan")
           .isTrue();
     }

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * after the other on the same Deployment: 3 → 1 replicas (the removed workers drain), {@code
  * kubectl delete pod} of the busy last one, then back to 3 (the new workers take tasks).
  *
- * <p>The overlay's drain (grace 20s, cancel grace 2s; see {@code cli.DrainPlan}) lets running tasks
- * finish for 12s after SIGTERM: an 8s task finishes, a 120s task is cut as {@code
+ * <p>The overlay's drain (grace 20s, cancel grace 2s; see {@code runtime.DrainPlan}) lets running
+ * tasks finish for 12s after SIGTERM: an 8s task finishes, a 120s task is cut as {@code
  * graceful_shutdown}.
  */
 @ExtendWith(ClusterImages.Extension.class)

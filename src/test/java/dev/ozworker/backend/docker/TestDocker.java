@@ -1,6 +1,7 @@
 package dev.ozworker.backend.docker;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectVolumeResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
@@ -73,7 +74,7 @@ public final class TestDocker implements AutoCloseable {
    * The reference of the busybox image, imported once per busybox binary (the tag is its digest) so
    * that repeated runs reuse it.
    */
-  String busyboxImage() throws IOException {
+  public String busyboxImage() throws IOException {
     if (!Files.isExecutable(BUSYBOX)) {
       throw new IllegalStateException(
           BUSYBOX + " is missing: install busybox-static (.ci/run does)");
@@ -189,7 +190,7 @@ public final class TestDocker implements AutoCloseable {
    *
    * @return the image's reference; remove it by {@link #removeImage}
    */
-  String agentSidecarImage() throws IOException {
+  public String agentSidecarImage() throws IOException {
     String script =
         """
         #!/bin/sh
@@ -208,6 +209,20 @@ public final class TestDocker implements AutoCloseable {
     String tag = nonce.substring(0, 8);
     importImage(SIDECAR_REPOSITORY, bytes.toByteArray(), tag);
     return SIDECAR_REPOSITORY + ":" + tag;
+  }
+
+  /** Removes the sidecar volumes the Docker backend filled from {@code image}, found by label. */
+  public void removeSidecarVolumes(String image) {
+    List<InspectVolumeResponse> volumes =
+        client
+            .listVolumesCmd()
+            .withFilter("label", List.of(DockerLabels.SIDECAR_IMAGE + "=" + image))
+            .exec()
+            .getVolumes();
+    for (InspectVolumeResponse volume :
+        volumes == null ? List.<InspectVolumeResponse>of() : volumes) {
+      client.removeVolumeCmd(volume.getName()).exec();
+    }
   }
 
   /** Removes an image this test made, by its reference. */

@@ -1,0 +1,275 @@
+package dev.ozworker.demo;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.backend.Backend;
+import dev.ozworker.config.BackendKind;
+import dev.ozworker.config.ConfigException;
+import dev.ozworker.config.WorkerConfig;
+import dev.ozworker.embedded.EmbeddedApiServer;
+import dev.ozworker.oz.LinkTimings;
+import dev.ozworker.runtime.WorkerRuntime;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one-command demo: a worker with the Direct backend and a stand-in Oz CLI (or the Docker
+ * backend on the demo's images), on the Kubernetes API the command line chose, fed by a local demo
+ * Oz endpoint; a live table of its AgentTasks, then a summary. {@link #prepare} makes everything
+ * that needs no cluster, {@link #run} runs the demo on one.
+ */
+public final class Demo implements AutoCloseable {
+  public static final String WORKER_ID = "demo-worker";
+  public static final String NAMESPACE = "oz-demo";
+  static final Duration TIMEOUT = Duration.ofSeconds(45);
+
+  /** Containers take longer to prepare than processes, most of all on a busy engine. */
+  static final Duration DOCKER_TIMEOUT = Duration.ofSeconds(90);
+
+  /** Makes and connects the backend a worker's configuration names. */
+  public interface Backends {
+    /**
+     * @throws ConfigException when the configuration cannot work on this machine
+     * @throws IllegalStateException when the backend cannot start, saying why
+     */
+    Backend create(WorkerConfig config) throws ConfigException;
+  }
+
+  /** The demo cannot start on this machine; the message says why and what to do. */
+  public static final class CannotStart extends Exception {
+    CannotStart(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private final BackendKind kind;
+  private final PrintWriter out;
+  private final Clock clock;
+  private final Path dir;
+  private final DemoOzEndpoint oz;
+  private final WorkerConfig config;
+  private final Backend backend;
+  private final DemoScenario.Images images;
+  private final List<String> made;
+
+  private Demo(
+      BackendKind kind,
+      PrintWriter out,
+      Clock clock,
+      Path dir,
+      DemoOzEndpoint oz,
+      WorkerConfig config,
+      Backend backend,
+      DemoScenario.Images images,
+      List<String> made) {
+    this.kind = kind;
+    this.out = out;
+    this.clock = clock;
+    this.dir = dir;
+    this.oz = oz;
+    this.config = config;
+    this.backend = backend;
+    this.images = images;
+    this.made = made;
+  }
+
+  /**
+   * Makes what the demo needs before it has a cluster: with Docker its images, then its directory,
+   * the demo Oz endpoint, the worker's configuration and its backend.
+   *
+   * @param env the worker's environment ({@code TMPDIR}, and what the Direct backend inherits)
+   * @param out where the demo tells its story
+   */
+  public static Demo prepare(
+      BackendKind kind, Map<String, String> env, Clock clock, PrintWriter out, Backends backends)
+      throws CannotStart, ConfigException, IOException {
+    DemoScenario.Images images = DemoScenario.Images.none();
+    List<String> made = new ArrayList<>();
+    if (kind == BackendKind.DOCKER) {
+      try {
+        images = DemoImages.ensure(DemoImages.BUSYBOX, made::add);
+      } catch (IllegalStateException | IOException e) {
+        throw new CannotStart(
+            "--backend docker needs a Docker engine and a static busybox to make its images from: "
+                + e.getMessage()
+                + "; or run the demo with the direct backend (without --backend docker)",
+            e);
+      }
+    }
+    // TMPDIR as shell tools honour it, which the JVM's own temporary directory does not
+    String tmp = env.getOrDefault("TMPDIR", "");
+    Path dir =
+        Files.createTempDirectory(
+                Path.of(tmp.isBlank() ? System.getProperty("java.io.tmpdir") : tmp), "oz-demo-")
+            .toAbsolutePath();
+    DemoOzEndpoint oz = DemoOzEndpoint.start(frame -> received(out, frame));
+    WorkerConfig config =
+        DemoConfig.resolve(dir, oz.webSocketUrl(), kind, NAMESPACE, WORKER_ID, env);
+    Backend backend;
+    try {
+      backend = backends.create(config);
+    } catch (IllegalStateException e) {
+      oz.close();
+      throw new CannotStart(e.getMessage(), e);
+    }
+    return new Demo(kind, out, clock, dir, oz, config, backend, images, made);
+  }
+
+  /**
+   * Runs the demo on {@code cluster}: its tasks, the live table, the summary; on a real cluster the
+   * AgentTasks it created are removed at the end.
+   *
+   * @param quietWorkerLog whether the worker logs warnings only (no log level was asked for)
+   * @return whether every task ended as expected
+   */
+  public boolean run(DemoCluster cluster, boolean quietWorkerLog) {
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    String secret = "demo-secret-" + UUID.randomUUID();
+    SharedIndexInformer<AgentTask> watch = null;
+    WorkerRuntime runtime = null;
+    DemoScenario scenario = null;
+    try {
+      out.println("oz-worker-operator demo");
+      out.println("  Kubernetes API: " + cluster.description() + ", namespace " + NAMESPACE);
+      out.println("  Oz: a local demo endpoint at " + oz.webSocketUrl() + " (not Oz)");
+      out.println(
+          kind == BackendKind.DOCKER
+              ? "  agent: a stand-in Oz CLI (demo script) in sidecar image "
+                  + DemoImages.AGENT_IMAGE
+                  + ", run by the docker backend in containers of "
+                  + DemoImages.TASK_IMAGE
+                  + " (network none)"
+              : "  agent: a stand-in Oz CLI (demo script) at "
+                  + dir.resolve("bin/oz")
+                  + ", run by the direct backend");
+      made.forEach(line -> out.println("  " + line + " (kept for later runs)"));
+      if (quietWorkerLog) {
+        out.println("  worker log: warnings only (--log-level info shows every step)");
+      }
+      out.println();
+      installCrdAndNamespace(cluster.client());
+      TaskTable table = new TaskTable(out, clock);
+      table.header();
+      watch = watch(cluster.client(), table);
+      runtime =
+          WorkerRuntime.start(
+              cluster.client(),
+              config,
+              List.of(backend),
+              clock,
+              cluster.serverSideApply(),
+              LinkTimings.DEFAULT);
+      scenario = new DemoScenario(cluster.client(), NAMESPACE, oz, out, clock, images);
+      boolean asExpected =
+          scenario.run(suffix, secret, kind == BackendKind.DOCKER ? DOCKER_TIMEOUT : TIMEOUT);
+      out.println("Task logs (secrets masked): " + config.taskLogDir());
+      return asExpected;
+    } finally {
+      if (!cluster.embedded() && scenario != null) {
+        removeTasks(cluster.client(), scenario.created(), out);
+      }
+      if (watch != null) {
+        watch.close();
+      }
+      if (runtime != null) {
+        runtime.close();
+      }
+    }
+  }
+
+  /** Closes the backend and the demo Oz endpoint. */
+  @Override
+  public void close() {
+    backend.close();
+    oz.close();
+    out.flush();
+  }
+
+  /** On a real cluster: the CRD if it is missing, and the demo's namespace. */
+  private static void installCrdAndNamespace(KubernetesClient client) {
+    var crds = client.apiextensions().v1().customResourceDefinitions();
+    if (crds.withName(EmbeddedApiServer.crd().getMetadata().getName()).get() == null) {
+      crds.resource(EmbeddedApiServer.crd()).create();
+      crds.withName(EmbeddedApiServer.crd().getMetadata().getName())
+          .waitUntilCondition(
+              crd ->
+                  crd != null
+                      && crd.getStatus() != null
+                      // The API server writes a status before it has conditions in it.
+                      && crd.getStatus().getConditions() != null
+                      && crd.getStatus().getConditions().stream()
+                          .anyMatch(
+                              c ->
+                                  c.getType().equals("Established")
+                                      && c.getStatus().equals("True")),
+              30,
+              TimeUnit.SECONDS);
+    }
+    if (client.namespaces().withName(NAMESPACE).get() == null) {
+      client
+          .namespaces()
+          .resource(
+              new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+          .create();
+    }
+  }
+
+  private static SharedIndexInformer<AgentTask> watch(KubernetesClient client, TaskTable table) {
+    return client
+        .resources(AgentTask.class)
+        .inNamespace(NAMESPACE)
+        .inform(
+            new ResourceEventHandler<>() {
+              @Override
+              public void onAdd(AgentTask task) {
+                table.show(task);
+              }
+
+              @Override
+              public void onUpdate(AgentTask before, AgentTask task) {
+                table.show(task);
+              }
+
+              @Override
+              public void onDelete(AgentTask task, boolean finalStateUnknown) {}
+            });
+  }
+
+  private static void received(PrintWriter out, DemoOzEndpoint.Frame frame) {
+    StringBuilder line =
+        new StringBuilder("← ").append(frame.type()).append("  ").append(frame.taskId());
+    for (String field : List.of("task_state", "failure_reason", "exit_code", "reason")) {
+      if (frame.data().has(field)) {
+        line.append("  ").append(field).append('=').append(frame.data().path(field).asText());
+      }
+    }
+    synchronized (out) {
+      out.println(line);
+      out.flush();
+    }
+  }
+
+  /** Deletes what the demo created on a real cluster, and waits until the worker let them go. */
+  private static void removeTasks(KubernetesClient client, List<String> names, PrintWriter out) {
+    var tasks = client.resources(AgentTask.class).inNamespace(NAMESPACE);
+    for (String name : names) {
+      tasks.withName(name).delete();
+    }
+    for (String name : names) {
+      tasks.withName(name).waitUntilCondition(task -> task == null, 30, TimeUnit.SECONDS);
+    }
+    out.println("Removed the demo's " + names.size() + " AgentTasks from namespace " + NAMESPACE);
+  }
+}

@@ -1,0 +1,114 @@
+package dev.ozworker.embedded;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+
+/**
+ * An in-process Kubernetes API for a worker without a cluster: fabric8's mock server on loopback,
+ * answering as its CRUD mode does (see {@link EmbeddedDispatcher}), with the AgentTask CRD
+ * installed. State lives in memory and ends with the process. Clients use the JDK HTTP client
+ * explicitly: the mock server brings the Vert.x client factory too, and which one fabric8 would
+ * pick on its own is up to the class path.
+ *
+ * <p>It is not a full API server: server-side apply is answered 415 (the controller must use merge
+ * patches against it), and kubectl finds no resource types on it (see DESIGN.md).
+ */
+public final class EmbeddedApiServer implements AutoCloseable {
+  /** The CRD as checked in under {@code crds/}, bundled in the jar. */
+  public static final String CRD_RESOURCE = "/dev/ozworker/crds/agenttasks.ozworker.dev-v1.yml";
+
+  // Held so the level set on it sticks: java.util.logging keeps loggers only weakly.
+  private static final java.util.logging.Logger REQUEST_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver.MockWebServer");
+
+  private final KubernetesMockServer server;
+  private final List<KubernetesClient> clients = new ArrayList<>();
+
+  private EmbeddedApiServer(KubernetesMockServer server) {
+    this.server = server;
+  }
+
+  /** Starts on a free loopback port with the CRD installed. */
+  public static EmbeddedApiServer start() {
+    return start(new EmbeddedDispatcher());
+  }
+
+  /**
+   * Starts answering with {@code dispatcher}, the CRD installed: an {@link EmbeddedDispatcher}, or
+   * one that wraps it (tests make chosen requests fail).
+   */
+  public static EmbeddedApiServer start(Dispatcher dispatcher) {
+    // The mock server logs every request at INFO; a worker's log is for the worker.
+    REQUEST_LOG.setLevel(java.util.logging.Level.WARNING);
+    KubernetesMockServer server =
+        new KubernetesMockServer(
+            new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    EmbeddedApiServer api = new EmbeddedApiServer(server);
+    try {
+      api.client().apiextensions().v1().customResourceDefinitions().resource(crd()).create();
+    } catch (RuntimeException e) {
+      api.close();
+      throw e;
+    }
+    return api;
+  }
+
+  /** The AgentTask CRD bundled in the jar. */
+  public static CustomResourceDefinition crd() {
+    try (InputStream yaml = EmbeddedApiServer.class.getResourceAsStream(CRD_RESOURCE)) {
+      if (yaml == null) {
+        throw new IllegalStateException(
+            "the AgentTask CRD is missing from the jar: " + CRD_RESOURCE);
+      }
+      return Serialization.unmarshal(yaml, CustomResourceDefinition.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A new client of this server, closed with it. */
+  public KubernetesClient client() {
+    KubernetesClient client = server.createClient(new JdkHttpClientFactory());
+    synchronized (clients) {
+      clients.add(client);
+    }
+    return client;
+  }
+
+  /** Where clients reach it, e.g. {@code http://localhost:41234}. */
+  public String url() {
+    return server.url("/").replaceFirst("/$", "");
+  }
+
+  /** Requests answered so far, for measuring how many writes the worker makes. */
+  public int requestCount() {
+    return server.getRequestCount();
+  }
+
+  /** Stops answering, as an API server that went away; {@link #close()} still closes clients. */
+  public void stopServing() {
+    server.destroy();
+  }
+
+  @Override
+  public void close() {
+    synchronized (clients) {
+      clients.forEach(KubernetesClient::close);
+    }
+    server.destroy();
+  }
+}

@@ -1,0 +1,236 @@
+package dev.ozworker.runtime;
+
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskKeys;
+import dev.ozworker.backend.Backend;
+import dev.ozworker.config.WorkerConfig;
+import dev.ozworker.controller.AgentTaskController;
+import dev.ozworker.intake.AssignmentMapping;
+import dev.ozworker.intake.ClaimOrder;
+import dev.ozworker.intake.ResultReporter;
+import dev.ozworker.intake.TaskIntake;
+import dev.ozworker.intake.WorkerTaskIndex;
+import dev.ozworker.observe.ApiServerCheck;
+import dev.ozworker.observe.Probes;
+import dev.ozworker.observe.WorkerHttpServer;
+import dev.ozworker.observe.WorkerMetrics;
+import dev.ozworker.oz.LinkTimings;
+import dev.ozworker.oz.OzLink;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+
+/**
+ * One worker replica, assembled: the controller that runs this worker's AgentTasks, and the link to
+ * Oz with the intake that stores assignments and the reporter that delivers results. Started in
+ * that order, so an assignment is only taken once the worker can run it and knows what it runs.
+ */
+public final class WorkerRuntime implements AutoCloseable {
+  /** How long {@code /readyz} waits for the API server before answering 503. */
+  private static final Duration API_SERVER_DEADLINE = Duration.ofSeconds(2);
+
+  private final AgentTaskController controller;
+  private final SharedIndexInformer<AgentTask> tasks;
+  private final WorkerTaskIndex index;
+  private final ResultReporter reporter;
+  private final TaskIntake intake;
+  private final OzLink link;
+  private final WorkerMetrics metrics;
+  private final Optional<WorkerHttpServer> http;
+
+  private WorkerRuntime(
+      AgentTaskController controller,
+      SharedIndexInformer<AgentTask> tasks,
+      WorkerTaskIndex index,
+      ResultReporter reporter,
+      TaskIntake intake,
+      OzLink link,
+      WorkerMetrics metrics,
+      Optional<WorkerHttpServer> http) {
+    this.controller = controller;
+    this.tasks = tasks;
+    this.index = index;
+    this.reporter = reporter;
+    this.intake = intake;
+    this.link = link;
+    this.metrics = metrics;
+    this.http = http;
+  }
+
+  /**
+   * Starts the controller, waits for this worker's tasks to be listed, then dials Oz.
+   *
+   * @param serverSideApply false for the embedded API server, which refuses such patches
+   */
+  public static WorkerRuntime start(
+      KubernetesClient client,
+      WorkerConfig config,
+      List<Backend> backends,
+      Clock clock,
+      boolean serverSideApply,
+      LinkTimings timings) {
+    return start(client, config, backends, clock, serverSideApply, timings, false);
+  }
+
+  /**
+   * Starts the worker as above; with {@code serveHttp}, also serves {@code /metrics}, {@code
+   * /healthz} and {@code /readyz} on the configured {@code http_address}:{@code http_port}.
+   */
+  public static WorkerRuntime start(
+      KubernetesClient client,
+      WorkerConfig config,
+      List<Backend> backends,
+      Clock clock,
+      boolean serverSideApply,
+      LinkTimings timings,
+      boolean serveHttp) {
+    WorkerMetrics metrics = WorkerMetrics.forConfig(new PrometheusRegistry(), clock, config);
+    AgentTaskController controller =
+        AgentTaskController.start(client, config, backends, clock, serverSideApply, metrics);
+    String namespace = controller.namespace();
+    SharedIndexInformer<AgentTask> tasks =
+        client
+            .resources(AgentTask.class)
+            .inNamespace(namespace)
+            .withLabel(AgentTaskKeys.WORKER_ID_LABEL, config.workerId())
+            .runnableInformer(0);
+    WorkerTaskIndex index = new WorkerTaskIndex(tasks, namespace, config.maxConcurrentTasks());
+    OzLink link =
+        new OzLink(
+            config.webSocketUrl(),
+            config.workerId(),
+            config.apiKey(),
+            timings,
+            clock,
+            RandomGenerator.getDefault(),
+            metrics);
+    ClaimOrder claims = new ClaimOrder();
+    ResultReporter reporter = new ResultReporter(client, tasks, link::deliver, metrics, claims);
+    TaskIntake intake =
+        new TaskIntake(
+            client,
+            namespace,
+            config.workerId(),
+            new AssignmentMapping(config.workerId(), config.backend().kind(), config.podName()),
+            index,
+            link::reply,
+            reporter::connected,
+            name -> reporter.resend(namespace, name),
+            metrics,
+            controller::secretCreated,
+            claims);
+    try {
+      tasks.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      link.close();
+      tasks.close();
+      controller.close();
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("cannot list this worker's AgentTasks in " + namespace, e);
+    }
+    link.start(intake);
+    metrics.watch(link::isConnected, index::active, controller::queuedTasks, reporter::unreported);
+    Optional<WorkerHttpServer> http = Optional.empty();
+    if (serveHttp) {
+      metrics.registerJvmMetrics();
+      ApiServerCheck apiServer = new ApiServerCheck(client, namespace, API_SERVER_DEADLINE);
+      Probes probes =
+          new Probes(
+              () -> link.isAlive() ? controller.notRunning() : Optional.of("the Oz link stopped"),
+              () ->
+                  apiServer
+                      .problem()
+                      .or(intake::notReady)
+                      .or(controller::notSynced)
+                      .or(
+                          () ->
+                              tasks.hasSynced()
+                                  ? Optional.empty()
+                                  : Optional.of("this worker's AgentTasks are not listed yet")));
+      try {
+        http =
+            Optional.of(
+                WorkerHttpServer.start(
+                    config.httpAddress(), config.httpPort(), metrics.registry(), probes));
+      } catch (RuntimeException | LinkageError e) {
+        new WorkerRuntime(
+                controller, tasks, index, reporter, intake, link, metrics, Optional.empty())
+            .close();
+        throw e;
+      }
+    }
+    return new WorkerRuntime(controller, tasks, index, reporter, intake, link, metrics, http);
+  }
+
+  /** This worker's metrics, as {@code /metrics} serves them. */
+  public WorkerMetrics metrics() {
+    return metrics;
+  }
+
+  /** The port of {@code /metrics}, {@code /healthz} and {@code /readyz}; empty when not served. */
+  public Optional<Integer> httpPort() {
+    return http.map(WorkerHttpServer::port);
+  }
+
+  public boolean isConnected() {
+    return link.isConnected();
+  }
+
+  /** Tasks stored for this worker and not finished, or not yet torn down. */
+  public int activeTasks() {
+    return Math.max(index.active(), controller.activeTasks());
+  }
+
+  /** Finished Oz tasks whose result has not been delivered yet. */
+  public long unreportedResults() {
+    return reporter.unreported();
+  }
+
+  public String namespace() {
+    return controller.namespace();
+  }
+
+  /** Takes no new tasks: new assignments are rejected, nothing more is claimed or started. */
+  void stopTaking() {
+    intake.stopTaking();
+    controller.handOver();
+  }
+
+  /** Running containers this worker leaves going for the replica that adopts its tasks. */
+  int handedOver() {
+    return controller.handedOver();
+  }
+
+  /** Stops every task still running, as {@code graceful_shutdown}. */
+  void stopRuns(Duration grace) {
+    controller.stopRuns(grace);
+  }
+
+  /**
+   * Nothing of this worker is unfinished but what it hands over: no task waits, runs (other than in
+   * a container left for another replica), or awaits its teardown.
+   */
+  boolean idle() {
+    int handedOver = controller.handedOver();
+    return index.active() <= handedOver && controller.activeTasks() <= handedOver;
+  }
+
+  /** Closes the link (code 1000), stops taking work and watching; tasks keep running. */
+  @Override
+  public void close() {
+    http.ifPresent(WorkerHttpServer::close);
+    link.close();
+    intake.close();
+    reporter.close();
+    tasks.close();
+    controller.close();
+  }
+}
