@@ -23,9 +23,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The package table, enforced: for each package, what it must not know. Every row must be able to
- * fail: its packages hold classes (ArchUnit fails a rule that checks nothing), and what it forbids
- * is something the product does use elsewhere.
+ * The package table of docs/architecture.md, enforced: for each package, what it must not know.
+ * Every row must be able to fail: its packages hold classes (ArchUnit fails a rule that checks
+ * nothing), and what it forbids is something the product does use elsewhere.
  */
 class ArchitectureTest {
   static JavaClasses classes;

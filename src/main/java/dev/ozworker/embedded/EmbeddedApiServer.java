@@ -24,7 +24,8 @@ import java.util.List;
  * pick on its own is up to the class path.
  *
  * <p>It is not a full API server: server-side apply is answered 415 (the controller must use merge
- * patches against it), and kubectl finds no resource types on it (see DESIGN.md).
+ * patches against it), and kubectl finds no resource types on it (see docs/architecture.md,
+ * "Running without a cluster").
  */
 public final class EmbeddedApiServer implements AutoCloseable {
   /** The CRD as checked in under {@code crds/}, bundled in the jar. */

@@ -52,7 +52,7 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
   /** Why a task that could not be stored is rejected. */
   static final String STORE_FAILED = "worker could not store the task";
 
-  /** How a failure's message to Oz begins (PROTOCOL.md §2). */
+  /** How a failure's message to Oz begins (docs/protocol.md, "Taking an assignment"). */
   static final String FAILED_PREFIX = "Failed to execute task: ";
 
   private final TaskStore store;

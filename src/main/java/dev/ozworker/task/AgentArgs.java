@@ -11,10 +11,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The arguments of {@code oz agent run}, in the reference worker's exact order (PROTOCOL.md §3).
- * Strings from the snapshot are trimmed and empty ones count as absent, except where the reference
- * compares them untrimmed (the harness's oz test, the public-access level); those quirks are kept
- * so the agent sees what it would see under the reference.
+ * The arguments of {@code oz agent run}, in the reference worker's exact order (docs/protocol.md,
+ * "Arguments"). Strings from the snapshot are trimmed and empty ones count as absent, except where
+ * the reference compares them untrimmed (the harness's oz test, the public-access level); those
+ * quirks are kept so the agent sees what it would see under the reference.
  */
 final class AgentArgs {
   /** What a user-authored task's agent is told to idle when nothing else says: not at all. */

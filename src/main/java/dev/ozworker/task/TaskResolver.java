@@ -18,9 +18,9 @@ import java.util.OptionalLong;
 import java.util.TreeMap;
 
 /**
- * Turns an AgentTask into the {@link TaskSpec} a backend runs, by the rules of PROTOCOL.md §3. A
- * pure function of the task, its Secret's entries and the worker's configuration: no I/O, no clock,
- * the same answer every time.
+ * Turns an AgentTask into the {@link TaskSpec} a backend runs, by the rules in docs/protocol.md
+ * ("Resolution into {@code oz agent run}"). A pure function of the task, its Secret's entries and
+ * the worker's configuration: no I/O, no clock, the same answer every time.
  *
  * <p>A user-authored task (no {@code spec.taskId}) has no task in Oz for the CLI to fetch, so it
  * runs {@code oz agent run --prompt <spec.prompt>} in place of {@code --task-id}, with the same

@@ -7,12 +7,12 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * The delivery guarantee of results (README, "Talking to Oz"; ADR 0009), checked at Oz: a task's
- * result may reach Oz more than once only when the connection that carried a copy was lost before
- * the worker recorded Oz's confirmation (so the next copy comes on a later connection), or when Oz
- * assigned the finished task again in between; every copy is identical. Conflicting results, and a
- * copy on the same connection with no new assignment between, are violations; the allowed copies
- * are counted.
+ * The delivery guarantee of results (docs/protocol.md, "Results"; ADR 0009), checked at Oz: a
+ * task's result may reach Oz more than once only when the connection that carried a copy was lost
+ * before the worker recorded Oz's confirmation (so the next copy comes on a later connection), or
+ * when Oz assigned the finished task again in between; every copy is identical. Conflicting
+ * results, and a copy on the same connection with no new assignment between, are violations; the
+ * allowed copies are counted.
  *
  * @param redelivered copies beyond the first that the guarantee allows
  * @param violations each copy it does not allow, named

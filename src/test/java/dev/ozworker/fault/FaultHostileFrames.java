@@ -10,9 +10,9 @@ import java.util.Random;
 
 /**
  * Makes malformed and adversarial frames from a seed, so that a failure repeats: each says what to
- * send and how the worker must answer it: with {@code task_rejected} (PROTOCOL.md §2: a frame it
- * cannot read is rejected when its task id can be read), with {@code task_claimed} and {@code
- * task_failed} (an assignment no worker could ever store, ADR 0013), or with nothing at all.
+ * send and how the worker must answer it: with {@code task_rejected} (docs/protocol.md, "Frames": a
+ * frame it cannot read is rejected when its task id can be read), with {@code task_claimed} and
+ * {@code task_failed} (an assignment no worker could ever store, ADR 0013), or with nothing at all.
  */
 final class FaultHostileFrames {
   /**

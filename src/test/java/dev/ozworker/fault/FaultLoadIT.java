@@ -34,12 +34,12 @@ import org.junit.jupiter.api.Test;
 /**
  * Load: 500 assignments at once on a worker with {@code max_concurrent_tasks: 50} and a backend
  * whose runs cost nothing but last until the test ends them. The fake Oz server behaves as Oz does
- * with a rejected task (PROTOCOL.md §2: "the server keeps the task queued"): it offers every
- * rejected task again once running ones have finished, until each has run. The worker must never
- * run or hold more than 50, reject the rest with the reference reason while storing nothing for
- * them, claim and report each task exactly once, and leave nothing behind: no run still live in the
- * backend, no slot held, no task without its teardown. What the load does to the heap is a figure
- * of {@code LoadHeapBench} in {@code bench/}.
+ * with a rejected task (docs/protocol.md, "Messages": Oz keeps it queued and offers it again): it
+ * offers every rejected task again once running ones have finished, until each has run. The worker
+ * must never run or hold more than 50, reject the rest with the reference reason while storing
+ * nothing for them, claim and report each task exactly once, and leave nothing behind: no run still
+ * live in the backend, no slot held, no task without its teardown. What the load does to the heap
+ * is a figure of {@code LoadHeapBench} in {@code bench/}.
  */
 class FaultLoadIT {
   static final String API_KEY = "wk-fault-load-51c";

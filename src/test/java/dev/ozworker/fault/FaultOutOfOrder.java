@@ -13,9 +13,9 @@ import java.util.Map;
 
 /**
  * Messages in an order Oz should not send them, each of which the worker must survive with one
- * right result per task: a cancellation before its assignment (an unknown id: ignored, PROTOCOL.md
- * §2), an assignment sent twice, a cancellation sent twice, a cancellation after the result, and a
- * cancellation of a task that never existed.
+ * right result per task: a cancellation before its assignment (an unknown id: ignored,
+ * docs/protocol.md, "Cancellation"), an assignment sent twice, a cancellation sent twice, a
+ * cancellation after the result, and a cancellation of a task that never existed.
  */
 final class FaultOutOfOrder {
   /** The exit code that stands for "reported as cancelled by the user". */

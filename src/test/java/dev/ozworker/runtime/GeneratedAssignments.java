@@ -9,9 +9,9 @@ import java.util.Random;
 
 /**
  * Task assignments made from a seed, as Oz could send them: every field of the message model
- * (PROTOCOL.md §2) present, absent or empty, in unicode, at the sizes the frame limit allows, with
- * many env_vars and odd ids. Each is the {@code data} of a {@code task_assignment} frame; the id
- * ends in its number, so each is a task of its own.
+ * (docs/protocol.md, "Messages") present, absent or empty, in unicode, at the sizes the frame limit
+ * allows, with many env_vars and odd ids. Each is the {@code data} of a {@code task_assignment}
+ * frame; the id ends in its number, so each is a task of its own.
  */
 final class GeneratedAssignments {
   /** The frame's envelope around {@code data}. */

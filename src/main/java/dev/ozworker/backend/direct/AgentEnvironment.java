@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The environments of one run's processes, by PROTOCOL.md §4 (Direct). Pure: the host's environment
- * comes in as a map, so what reaches each process can be shown without starting one.
+ * The environments of one run's processes, by the rules in docs/protocol.md ("Direct"). Pure: the
+ * host's environment comes in as a map, so what reaches each process can be shown without starting
+ * one.
  *
  * <ul>
  *   <li>The <b>task env</b>: the task's variables, then the operator's {@code environment}, then

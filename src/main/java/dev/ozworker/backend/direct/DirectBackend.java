@@ -28,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the Oz CLI as a process beside the worker (PROTOCOL.md §4, Direct): a workspace per run,
+ * Runs the Oz CLI as a process beside the worker (docs/protocol.md, "Direct"): a workspace per run,
  * {@code setup_command}, the agent in a process group of its own, {@code teardown_command} once per
  * run, then the workspace's removal. What a restarted worker needs to find a run again is kept in
  * {@link RunFiles}; see docs/adr/0007-direct-backend.md.
