@@ -9,8 +9,8 @@ import java.lang.annotation.Target;
 /**
  * The one declaration of a configuration key, on the record component that holds its value. The
  * config file's reading, the command line's flags, the precedence, {@code check-config}'s output
- * and the README's key table all come from these declarations ({@link Schema}); adding a key is
- * adding a component with this annotation, then using it.
+ * and the key table of docs/configuration.md all come from these declarations ({@link Schema});
+ * adding a key is adding a component with this annotation, then using it.
  *
  * <p>The component's type is the key's type: {@code Optional<T>} for a key that may be absent, a
  * {@code List} or {@code Map} for a collection (empty by default), a record whose components are
@@ -22,10 +22,10 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.RECORD_COMPONENT)
 public @interface Key {
-  /** The key's name: in the config file, in {@code check-config}'s output and in the README. */
+  /** The key's name: in the config file, in {@code check-config}'s output and in the docs. */
   String value();
 
-  /** What the key does, in one sentence for the README and {@code --help} (code in backquotes). */
+  /** What the key does, in one sentence for the docs and {@code --help} (code in backquotes). */
   String help();
 
   /** The command-line flag's names, short name first; none when empty. */
@@ -43,7 +43,7 @@ public @interface Key {
   /** The default, written as in the config file; none when empty. */
   String byDefault() default "";
 
-  /** What an absent optional key means, as {@code check-config} and the README say it. */
+  /** What an absent optional key means, as {@code check-config} and the docs say it. */
   String none() default "";
 
   /** What a zero count or duration means. */

@@ -9,7 +9,8 @@ import java.util.Optional;
  * Everything a worker replica is configured with, validated. Each component declares its key once
  * ({@link Key}): its name, flag, environment variable, default, checks and help. {@link
  * WorkerConfigResolver} builds it from the config file, flags, environment and defaults; {@code
- * check-config} prints it and the README's key table is rendered from these declarations.
+ * check-config} prints it and the key table of docs/configuration.md is rendered from these
+ * declarations.
  */
 public record WorkerConfig(
     @Key(

@@ -26,12 +26,12 @@ class ExampleConfigsTest {
   }
 
   @Test
-  void theReadmesConfigSamplePassesCheckConfig(@TempDir Path dir) throws IOException {
+  void theConfigurationDocsSamplePassesCheckConfig(@TempDir Path dir) throws IOException {
     Matcher sample =
         Pattern.compile("```yaml\n(worker_id:.*?)```", Pattern.DOTALL)
-            .matcher(Files.readString(Path.of("README.md")));
-    assertThat(sample.find()).as("README has a yaml config sample").isTrue();
-    Path file = Files.writeString(dir.resolve("readme.yaml"), sample.group(1));
+            .matcher(Files.readString(Path.of("docs/configuration.md")));
+    assertThat(sample.find()).as("docs/configuration.md has a yaml config sample").isTrue();
+    Path file = Files.writeString(dir.resolve("sample.yaml"), sample.group(1));
 
     CommandLineTest.Outcome check =
         CommandLineTest.run(ENV, "--config-file", file.toString(), "check-config");

@@ -4,7 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** The README's table of configuration keys, rendered from their declarations ({@link Key}). */
+/**
+ * The table of configuration keys in docs/configuration.md, rendered from their declarations
+ * ({@link Key}).
+ */
 final class KeyTable {
   private KeyTable() {}
 
