@@ -1,24 +1,34 @@
 package dev.ozworker.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.ozworker.Main;
 import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskKeys;
+import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.kube.TestCluster;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The demo against a real API server ({@code --kubeconfig}, kube-local in CI): the same tasks end
- * the same way in namespace oz-demo, and the demo removes the AgentTasks it created.
+ * the same way in namespace oz-demo, and it removes the AgentTasks it created, or with {@code
+ * --keep} leaves those that ended for kubectl, with no worker, run or finalizer left behind.
  */
 class DemoApiServerIT {
   @TempDir Path home;
@@ -26,34 +36,144 @@ class DemoApiServerIT {
   @Test
   void theDemoRunsOnARealClusterAndRemovesWhatItCreated() {
     try (KubernetesClient client = TestCluster.connectOrSkip()) {
-      Map<String, String> env = new HashMap<>();
-      env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
-      env.put("HOME", home.toString());
-      // The demo keeps its folder (task logs) for the user: here it goes with the test's own.
-      env.put("TMPDIR", home.toString());
-      StringWriter out = new StringWriter();
-      StringWriter err = new StringWriter();
+      Demoed demo = demo("--kubeconfig", System.getenv("KUBECONFIG"));
 
-      int status =
-          Main.execute(
-              new String[] {"demo", "--kubeconfig", System.getenv("KUBECONFIG")},
-              env,
-              home,
-              new PrintWriter(out, true),
-              new PrintWriter(err, true));
-
-      String shown = out.toString();
-      assertThat(status).as(shown + err).isZero();
-      assertThat(shown)
+      assertThat(demo.status()).as(demo.out() + demo.err()).isZero();
+      assertThat(demo.out())
           .contains("the cluster of kubeconfig", "namespace oz-demo")
           .contains("Every task ended as expected.")
           .contains("Removed the demo's 4 AgentTasks from namespace oz-demo")
-          .doesNotContain("demo-secret-");
-      Matcher ok = Pattern.compile("(demo-ok-[0-9a-f]+)").matcher(shown);
-      assertThat(ok.find()).isTrue();
-      assertThat(
-              client.resources(AgentTask.class).inNamespace("oz-demo").withName(ok.group(1)).get())
+          .doesNotContain("demo-secret-", "Kept the demo's");
+      String ok = "demo-ok-" + demo.suffix();
+      assertThat(client.resources(AgentTask.class).inNamespace("oz-demo").withName(ok).get())
           .isNull();
     }
+  }
+
+  @Test
+  void withKeepTheTasksStayDescribableInTheirFinalPhasesAndDeleteWithoutAWorker() {
+    try (KubernetesClient client = TestCluster.connectOrSkip()) {
+      var tasks = client.resources(AgentTask.class).inNamespace("oz-demo");
+      Demoed demo = demo("--kubeconfig", System.getenv("KUBECONFIG"), "--keep");
+      Map<String, AgentTaskPhase> made = new HashMap<>();
+      try {
+        String suffix = demo.suffix();
+        made.put("demo-ok-" + suffix, AgentTaskPhase.Succeeded);
+        made.put("demo-fail-" + suffix, AgentTaskPhase.Failed);
+        made.put("demo-cancel-" + suffix, AgentTaskPhase.Cancelled);
+        made.put(
+            match(demo.out(), "applied examples/agenttask-hello.yaml as AgentTask (\\S+)"),
+            AgentTaskPhase.Succeeded);
+        assertThat(demo.status()).as(demo.out() + demo.err()).isZero();
+        assertThat(demo.out())
+            .contains("Every task ended as expected.")
+            .contains(
+                "Kept the demo's 4 AgentTasks in namespace oz-demo (with their Secrets and"
+                    + " Events); the worker has stopped. Look at them with:\n"
+                    + "  kubectl get at -n oz-demo\n"
+                    + "  kubectl describe at -n oz-demo demo-fail-"
+                    + suffix
+                    + "\n",
+                "  kubectl delete namespace oz-demo\n")
+            .doesNotContain("Removed", "demo-secret-");
+        made.forEach(
+            (name, phase) -> {
+              AgentTask kept = tasks.withName(name).get();
+              assertThat(kept).as(name).isNotNull();
+              assertThat(kept.getStatus().getPhase()).as(name).isEqualTo(phase);
+              assertThat(kept.getMetadata().getFinalizers())
+                  .as("%s: no worker is left to let it go", name)
+                  .doesNotContain(AgentTaskKeys.FINALIZER);
+            });
+        String secret =
+            tasks.withName("demo-ok-" + suffix).get().getSpec().getEnvFrom().secretName();
+        assertThat(client.secrets().inNamespace("oz-demo").withName(secret).get())
+            .as("the task's Secret stays with it")
+            .isNotNull();
+
+        String described =
+            String.join("\n", kubectl("describe", "at", "-n", "oz-demo", "demo-fail-" + suffix));
+        assertThat(described)
+            .contains("Phase:", "Failed", "Exit Code:", "agent_invocation")
+            .containsPattern("Warning +Failed");
+        assertThat(kubectl("get", "at", "-n", "oz-demo"))
+            .anySatisfy(row -> assertThat(row).startsWith("demo-cancel-" + suffix + " "));
+
+        Path dir = Path.of(match(demo.out(), "Task logs \\(secrets masked\\): (\\S+)")).getParent();
+        assertThat(workspaces(dir)).as("workspaces left in " + dir).isEmpty();
+        assertThat(ProcessHandle.allProcesses())
+            .as("processes of the demo's runs")
+            .noneMatch(
+                process ->
+                    process
+                        .info()
+                        .commandLine()
+                        .filter(line -> line.contains(dir.toString()))
+                        .isPresent());
+      } finally {
+        made.keySet().forEach(name -> tasks.withName(name).delete());
+      }
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .alias("the kept tasks delete with no worker running")
+          .until(() -> made.keySet().stream().allMatch(name -> tasks.withName(name).get() == null));
+    }
+  }
+
+  /** What a demo run printed and returned. */
+  record Demoed(int status, String out, String err) {
+    /** The suffix of this run's task names, from the assignments it sent. */
+    String suffix() {
+      return match(out, "→ task_assignment +demo-ok-([0-9a-f]+)");
+    }
+  }
+
+  /** Runs the demo with {@code args}. */
+  private Demoed demo(String... args) {
+    Map<String, String> env = new HashMap<>();
+    env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+    env.put("HOME", home.toString());
+    // The demo keeps its folder (task logs) for the user: here it goes with the test's own.
+    env.put("TMPDIR", home.toString());
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    List<String> command = new ArrayList<>(List.of("demo"));
+    command.addAll(List.of(args));
+
+    int status =
+        Main.execute(
+            command.toArray(String[]::new),
+            env,
+            home,
+            new PrintWriter(out, true),
+            new PrintWriter(err, true));
+
+    return new Demoed(status, out.toString(), err.toString());
+  }
+
+  private static List<String> kubectl(String... args) {
+    try {
+      return TestCluster.kubectl(args);
+    } catch (IOException | InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static List<Path> workspaces(Path dir) {
+    Path root = dir.resolve("workspaces");
+    if (!Files.isDirectory(root)) {
+      return List.of();
+    }
+    try (Stream<Path> entries = Files.list(root)) {
+      return entries.toList();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static String match(String text, String regex) {
+    Matcher found = Pattern.compile(regex).matcher(text);
+    assertThat(found.find()).as("%s in:\n%s", regex, text).isTrue();
+    return found.group(1);
   }
 }
