@@ -44,11 +44,10 @@ final class DemoCommand implements Callable<Integer> {
       names = "--kubeconfig",
       paramLabel = "FILE",
       description =
-          "Run against this cluster instead of an embedded API server (namespace "
+          "Run against this cluster instead of an embedded API server, in namespace "
               + Demo.NAMESPACE
-              + "; the CRD is installed if missing); watch with: kubectl get at -n "
-              + Demo.NAMESPACE
-              + " -w")
+              + ": the AgentTask CRD and the namespace are installed first if missing, then the"
+              + " demo prints the kubectl command that watches its tasks.")
   Path kubeconfig;
 
   @Option(

@@ -160,8 +160,12 @@ public final class Demo implements AutoCloseable {
       if (quietWorkerLog) {
         out.println("  worker log: warnings only (--log-level info shows every step)");
       }
-      out.println();
       installCrdAndNamespace(cluster.client());
+      if (!cluster.embedded()) {
+        // Only now: before the CRD is established, kubectl could not tell what "at" is.
+        out.println("  watch with: kubectl get at -n " + NAMESPACE + " -w");
+      }
+      out.println();
       TaskTable table = new TaskTable(out, clock);
       table.header();
       watch = watch(cluster.client(), table);

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,10 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The demo against a real API server ({@code --kubeconfig}, kube-local in CI): the same tasks end
- * the same way in namespace oz-demo, and it removes the AgentTasks it created, or with {@code
- * --keep} leaves those that ended for kubectl, with no worker, run or finalizer left behind.
+ * the same way in namespace oz-demo; the command it prints to watch them works the moment it is
+ * printed; and it removes the AgentTasks it created, or with {@code --keep} leaves those that ended
+ * for kubectl, with no worker, run or finalizer left behind.
  */
 class DemoApiServerIT {
+  static final String WATCH = "  watch with: kubectl get at -n oz-demo -w";
+
   @TempDir Path home;
 
   @Test
@@ -39,6 +43,7 @@ class DemoApiServerIT {
       Demoed demo = demo("--kubeconfig", System.getenv("KUBECONFIG"));
 
       assertThat(demo.status()).as(demo.out() + demo.err()).isZero();
+      demo.assertWatchCommandWorkedWhenPrinted();
       assertThat(demo.out())
           .contains("the cluster of kubeconfig", "namespace oz-demo")
           .contains("Every task ended as expected.")
@@ -65,6 +70,7 @@ class DemoApiServerIT {
             match(demo.out(), "applied examples/agenttask-hello.yaml as AgentTask (\\S+)"),
             AgentTaskPhase.Succeeded);
         assertThat(demo.status()).as(demo.out() + demo.err()).isZero();
+        demo.assertWatchCommandWorkedWhenPrinted();
         assertThat(demo.out())
             .contains("Every task ended as expected.")
             .contains(
@@ -120,22 +126,36 @@ class DemoApiServerIT {
     }
   }
 
-  /** What a demo run printed and returned. */
-  record Demoed(int status, String out, String err) {
+  /**
+   * What a demo run printed and returned, and what {@code kubectl get at -n oz-demo} said the
+   * moment the demo printed the command to watch its tasks (null when it never did).
+   */
+  record Demoed(int status, String out, String err, List<String> watchedThen) {
     /** The suffix of this run's task names, from the assignments it sent. */
     String suffix() {
       return match(out, "→ task_assignment +demo-ok-([0-9a-f]+)");
     }
+
+    void assertWatchCommandWorkedWhenPrinted() {
+      assertThat(out.lines().filter(WATCH::equals)).as("the watch command").hasSize(1);
+      assertThat(out.indexOf(WATCH))
+          .as("the watch command comes before the table")
+          .isLessThan(out.indexOf(" PHASE "));
+      assertThat(watchedThen)
+          .as("kubectl get at -n oz-demo when the demo printed the command")
+          .isNotNull()
+          .noneSatisfy(line -> assertThat(line).startsWith("failed: "));
+    }
   }
 
-  /** Runs the demo with {@code args}. */
+  /** Runs the demo with {@code args}, running the watch command the moment it is printed. */
   private Demoed demo(String... args) {
     Map<String, String> env = new HashMap<>();
     env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
     env.put("HOME", home.toString());
     // The demo keeps its folder (task logs) for the user: here it goes with the test's own.
     env.put("TMPDIR", home.toString());
-    StringWriter out = new StringWriter();
+    WatchCheck out = new WatchCheck();
     StringWriter err = new StringWriter();
     List<String> command = new ArrayList<>(List.of("demo"));
     command.addAll(List.of(args));
@@ -148,7 +168,36 @@ class DemoApiServerIT {
             new PrintWriter(out, true),
             new PrintWriter(err, true));
 
-    return new Demoed(status, out.toString(), err.toString());
+    return new Demoed(status, out.toString(), err.toString(), out.watchedThen);
+  }
+
+  /** The demo's output, which runs the watch command (without -w) the moment it is printed. */
+  static final class WatchCheck extends Writer {
+    private final StringBuilder text = new StringBuilder();
+    volatile List<String> watchedThen;
+
+    @Override
+    public synchronized void write(char[] chars, int offset, int length) {
+      text.append(chars, offset, length);
+      if (watchedThen == null && text.indexOf(WATCH + "\n") >= 0) {
+        try {
+          watchedThen = TestCluster.kubectl("get", "at", "-n", "oz-demo");
+        } catch (IOException | InterruptedException | AssertionError e) {
+          watchedThen = List.of("failed: " + e);
+        }
+      }
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+
+    @Override
+    public synchronized String toString() {
+      return text.toString();
+    }
   }
 
   private static List<String> kubectl(String... args) {

@@ -65,7 +65,9 @@ class DemoCommandIT {
             "demo-fail-\\S+ +Failed +Fails with exit code 3 +demo-worker +3 +agent_invocation")
         .containsPattern("hello +Succeeded +Succeeded +0 +\\(none: not from Oz\\) +yes")
         .containsPattern("demo-cancel-\\S+ +Cancelled +Cancelled +- +task_completed CANCELLED +yes")
-        .contains("Every task ended as expected.");
+        .contains("Every task ended as expected.")
+        .as("no kubectl reaches the embedded API server")
+        .doesNotContain("watch with", "kubectl");
     assertThat(shown + err + logs).doesNotContain("demo-secret-");
 
     Matcher logDir = Pattern.compile("Task logs \\(secrets masked\\): (\\S+)").matcher(shown);
