@@ -19,8 +19,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * as soon as it is built, and pods run it with {@code imagePullPolicy: Never}.
  *
  * <ul>
- *   <li>{@link #worker}: the project's Dockerfile on the base {@code deploy/jre-base-image.sh}
- *       makes (as {@code deploy.DockerImageIT} builds it); removed by id when the run ends.
+ *   <li>{@link #worker}: built by {@code deploy/build-image.sh} (the Dockerfile on the base {@code
+ *       deploy/jre-base-image.sh} makes, as {@code deploy.DockerImageIT} builds it); removed by id
+ *       when the run ends.
  *   <li>{@link #agent}: the stand-in agent ({@code agent-image.sh}), kept and reused while its
  *       inputs are unchanged, like the base image.
  * </ul>
@@ -40,21 +41,8 @@ final class ClusterImages implements AutoCloseable {
 
   static ClusterImages build() throws IOException, InterruptedException {
     long started = System.nanoTime();
-    String base = Exec.run(BUILD, "bash", "deploy/jre-base-image.sh").ok().out().strip();
     String tag = "ozworker-e2e/worker:" + UUID.randomUUID().toString().substring(0, 8);
-    // No network: the build needs none, and a machine's engine may have lost its default bridge
-    // (docker0), which every build step with a network is attached to.
-    Exec.run(
-            BUILD,
-            "docker",
-            "build",
-            "--network=none",
-            "--build-arg",
-            "BASE_IMAGE=" + base,
-            "-t",
-            tag,
-            ".")
-        .ok();
+    Exec.run(BUILD, "sh", "deploy/build-image.sh", tag).ok();
     String id =
         Exec.run(BUILD, "docker", "image", "inspect", "--format", "{{.Id}}", tag)
             .ok()
