@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -67,10 +68,15 @@ final class TaskEvents {
   void record(AgentTask task, String type, String reason, String message) {
     Instant now = clock.instant();
     String time = KubernetesTime.format(now);
+    // Each write tells its events through a TaskEvents of its own, so the sequence alone repeats
+    // across writes in the same millisecond; the version each was decided from does not.
     String name =
         String.format(
-            "%s.%x%04x",
-            task.getMetadata().getName(), now.toEpochMilli(), sequence.incrementAndGet() & 0xffff);
+            "%s.%x%04x.%s",
+            task.getMetadata().getName(),
+            now.toEpochMilli(),
+            sequence.incrementAndGet() & 0xffff,
+            Objects.toString(task.getMetadata().getResourceVersion(), "0"));
     Event event =
         new EventBuilder()
             .withNewMetadata()
