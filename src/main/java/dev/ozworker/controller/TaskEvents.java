@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Kubernetes Events on AgentTasks, as {@code kubectl describe} and {@code kubectl get events} show
- * them: one per phase change, one when a task queues, one when a condition turns false. Best
- * effort: a failed write is logged and the task goes on. Messages are the status's own, already
- * redacted.
+ * them: one per phase change, one when a task queues, one when a condition turns false, one when
+ * reconciling it starts to fail. Best effort: a failed write is logged and the task goes on.
+ * Messages are the status's own, already redacted.
  */
 final class TaskEvents {
   static final String COMPONENT = "oz-worker";
@@ -45,6 +45,10 @@ final class TaskEvents {
     List<Condition> old = before == null ? List.of() : before.getConditions();
     if (turnedTrue(old, after.getConditions(), AgentTaskConditions.QUEUED)) {
       record(task, "Normal", "Queued", after.getMessage());
+    }
+    if (turnedTrue(old, after.getConditions(), AgentTaskConditions.RECONCILE_ERROR)) {
+      AgentTaskConditions.find(after.getConditions(), AgentTaskConditions.RECONCILE_ERROR)
+          .ifPresent(c -> record(task, "Warning", c.getReason(), c.getMessage()));
     }
     // Accepted and TornDown turn false only when something is wrong (a missing Secret, an invalid
     // spec, a failed teardown): each new reason is worth a warning.
