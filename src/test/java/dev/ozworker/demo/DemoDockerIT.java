@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import dev.ozworker.Main;
 import dev.ozworker.api.AgentTaskKeys;
+import dev.ozworker.backend.docker.DockerEngine;
 import dev.ozworker.observe.LogCapture;
 import dev.ozworker.observe.Redactor;
 import java.io.IOException;
@@ -18,7 +15,6 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,24 +38,18 @@ class DemoDockerIT {
 
   @TempDir Path home;
 
+  DockerEngine engine;
   DockerClient docker;
 
   @BeforeEach
   void connect() {
-    DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().build();
-    docker =
-        DockerClientImpl.getInstance(
-            config,
-            new ZerodepDockerHttpClient.Builder()
-                .dockerHost(config.getDockerHost())
-                .connectionTimeout(Duration.ofSeconds(5))
-                .responseTimeout(Duration.ofSeconds(60))
-                .build());
+    engine = DockerEngine.fromEnvironment();
+    docker = engine.client();
   }
 
   @AfterEach
-  void close() throws IOException {
-    docker.close();
+  void close() {
+    engine.close();
   }
 
   @Test
