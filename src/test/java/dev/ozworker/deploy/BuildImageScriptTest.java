@@ -2,9 +2,11 @@ package dev.ozworker.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ozworker.Command;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -32,7 +34,7 @@ class BuildImageScriptTest {
     Files.createDirectories(repo.resolve("deploy"));
     Files.copy(SCRIPT, repo.resolve(SCRIPT));
 
-    Command built = Command.run(repo, 30, "sh", "deploy/build-image.sh");
+    Command built = Command.run(repo, Duration.ofSeconds(30), "sh", "deploy/build-image.sh");
 
     assertThat(built.status()).isEqualTo(1);
     assertThat(built.out()).isEmpty();

@@ -2,9 +2,11 @@ package dev.ozworker.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ozworker.Command;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,12 +32,21 @@ class DockerImageIT {
   @BeforeAll
   static void buildTheImage() throws Exception {
     String tag = "ozworker-test/worker:" + UUID.randomUUID().toString().substring(0, 8);
-    Command built = Command.run(REPO, 900, "sh", "deploy/build-image.sh", tag).succeeded();
+    Command built =
+        Command.run(REPO, Duration.ofSeconds(900), "sh", "deploy/build-image.sh", tag).ok();
     assertThat(built.out()).as("what the script prints on stdout").isEqualTo(tag + "\n");
     // Removed by id, so that only this build's image goes, whatever else carries the tag later.
     image =
-        Command.run(REPO, 60, "docker", "image", "inspect", "--format", "{{.Id}}", tag)
-            .succeeded()
+        Command.run(
+                REPO,
+                Duration.ofSeconds(60),
+                "docker",
+                "image",
+                "inspect",
+                "--format",
+                "{{.Id}}",
+                tag)
+            .ok()
             .out()
             .strip();
   }
@@ -43,7 +54,7 @@ class DockerImageIT {
   @AfterAll
   static void removeTheImage() throws Exception {
     if (image != null) {
-      Command.run(REPO, 120, "docker", "image", "rm", "--force", image).succeeded();
+      Command.run(REPO, Duration.ofSeconds(120), "docker", "image", "rm", "--force", image).ok();
     }
   }
 
@@ -154,6 +165,6 @@ class DockerImageIT {
       argv.add(image);
     }
     argv.addAll(List.of(args));
-    return Command.run(REPO, 120, argv.toArray(String[]::new));
+    return Command.run(REPO, Duration.ofSeconds(120), argv.toArray(String[]::new));
   }
 }

@@ -2,6 +2,7 @@ package dev.ozworker.e2e;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ozworker.Command;
 import dev.ozworker.kube.TestCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,14 +43,14 @@ final class ClusterImages implements AutoCloseable {
   static ClusterImages build() throws IOException, InterruptedException {
     long started = System.nanoTime();
     String tag = "ozworker-e2e/worker:" + UUID.randomUUID().toString().substring(0, 8);
-    Exec.run(BUILD, "sh", "deploy/build-image.sh", tag).ok();
+    Command.run(BUILD, "sh", "deploy/build-image.sh", tag).ok();
     String id =
-        Exec.run(BUILD, "docker", "image", "inspect", "--format", "{{.Id}}", tag)
+        Command.run(BUILD, "docker", "image", "inspect", "--format", "{{.Id}}", tag)
             .ok()
             .out()
             .strip();
     String agent =
-        Exec.run(
+        Command.run(
                 BUILD,
                 "bash",
                 "src/test/resources/dev/ozworker/e2e/agent-image.sh",
@@ -72,7 +73,7 @@ final class ClusterImages implements AutoCloseable {
 
   @Override
   public void close() throws IOException, InterruptedException {
-    Exec.run(BUILD, "docker", "image", "rm", "--force", workerId).ok();
+    Command.run(BUILD, "docker", "image", "rm", "--force", workerId).ok();
   }
 
   /**
