@@ -21,18 +21,8 @@ import java.util.concurrent.TimeUnit;
  * and the worker's finalizer comes off the tasks it has finished with, so that they (and the
  * namespace) can be deleted when no worker runs.
  */
-final class DemoTasks {
+record DemoTasks(KubernetesClient client, String namespace, PrintWriter out) {
   private static final long WAIT_SECONDS = 30;
-
-  private final KubernetesClient client;
-  private final String namespace;
-  private final PrintWriter out;
-
-  DemoTasks(KubernetesClient client, String namespace, PrintWriter out) {
-    this.client = client;
-    this.namespace = namespace;
-    this.out = out;
-  }
 
   /**
    * While the worker still runs: deletes the tasks not kept, and waits until the worker has stopped

@@ -183,18 +183,7 @@ class AgentTaskControllerApiServerIT {
         .atMost(WAIT)
         .untilAsserted(
             () ->
-                assertThat(
-                        TestCluster.kubectl(
-                            "get",
-                            "events",
-                            "-n",
-                            NAMESPACE,
-                            "--field-selector",
-                            "involvedObject.name=" + name,
-                            "--no-headers",
-                            "-o",
-                            "custom-columns=TYPE:.type,REASON:.reason,FROM:.source.component"))
-                    .map(line -> List.of(line.split("\\s+")))
+                assertThat(events(name))
                     .contains(
                         List.of("Normal", "Running", TaskEvents.COMPONENT),
                         List.of("Normal", "Cancelled", TaskEvents.COMPONENT)));
@@ -254,18 +243,8 @@ class AgentTaskControllerApiServerIT {
         .atMost(WAIT)
         .untilAsserted(
             () ->
-                assertThat(
-                        TestCluster.kubectl(
-                            "get",
-                            "events",
-                            "-n",
-                            NAMESPACE,
-                            "--field-selector",
-                            "involvedObject.name=" + name,
-                            "--no-headers",
-                            "-o",
-                            "custom-columns=TYPE:.type,REASON:.reason"))
-                    .anySatisfy(line -> assertThat(line).matches("Warning +ReconcileFailed")));
+                assertThat(events(name))
+                    .contains(List.of("Warning", "ReconcileFailed", TaskEvents.COMPONENT)));
 
     reconciler.reconcile(tasks().withName(name).get(), context);
 
@@ -327,6 +306,23 @@ class AgentTaskControllerApiServerIT {
                     && task.getStatus() != null
                     && AgentTaskConditions.find(task.getStatus().getConditions(), "TornDown")
                         .isPresent());
+  }
+
+  /** The Events on the named task as kubectl shows them: type, reason and source. */
+  static List<List<String>> events(String name) throws IOException, InterruptedException {
+    return TestCluster.kubectl(
+            "get",
+            "events",
+            "-n",
+            NAMESPACE,
+            "--field-selector",
+            "involvedObject.name=" + name,
+            "--no-headers",
+            "-o",
+            "custom-columns=TYPE:.type,REASON:.reason,FROM:.source.component")
+        .stream()
+        .map(line -> List.of(line.split("\\s+")))
+        .toList();
   }
 
   /** The cells of the table row of the named task. */

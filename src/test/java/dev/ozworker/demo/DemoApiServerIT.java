@@ -3,25 +3,19 @@ package dev.ozworker.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.ozworker.Main;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.kube.TestCluster;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,16 +34,17 @@ class DemoApiServerIT {
   @Test
   void theDemoRunsOnARealClusterAndRemovesWhatItCreated() {
     try (KubernetesClient client = TestCluster.connectOrSkip()) {
-      Demoed demo = demo("--kubeconfig", System.getenv("KUBECONFIG"));
+      WatchCheck watch = new WatchCheck();
+      DemoRun demo = DemoRun.of(home, watch, "--kubeconfig", System.getenv("KUBECONFIG"));
 
       assertThat(demo.status()).as(demo.out() + demo.err()).isZero();
-      demo.assertWatchCommandWorkedWhenPrinted();
+      watch.assertTheCommandWorkedWhenPrinted();
       assertThat(demo.out())
           .contains("the cluster of kubeconfig", "namespace oz-demo")
           .contains("Every task ended as expected.")
           .contains("Removed the demo's 4 AgentTasks from namespace oz-demo")
           .doesNotContain("demo-secret-", "Kept the demo's");
-      String ok = "demo-ok-" + demo.suffix();
+      String ok = "demo-ok-" + suffix(demo);
       assertThat(client.resources(AgentTask.class).inNamespace("oz-demo").withName(ok).get())
           .isNull();
     }
@@ -59,18 +54,19 @@ class DemoApiServerIT {
   void withKeepTheTasksStayDescribableInTheirFinalPhasesAndDeleteWithoutAWorker() {
     try (KubernetesClient client = TestCluster.connectOrSkip()) {
       var tasks = client.resources(AgentTask.class).inNamespace("oz-demo");
-      Demoed demo = demo("--kubeconfig", System.getenv("KUBECONFIG"), "--keep");
+      WatchCheck watch = new WatchCheck();
+      DemoRun demo = DemoRun.of(home, watch, "--kubeconfig", System.getenv("KUBECONFIG"), "--keep");
       Map<String, AgentTaskPhase> made = new HashMap<>();
       try {
-        String suffix = demo.suffix();
+        String suffix = suffix(demo);
         made.put("demo-ok-" + suffix, AgentTaskPhase.Succeeded);
         made.put("demo-fail-" + suffix, AgentTaskPhase.Failed);
         made.put("demo-cancel-" + suffix, AgentTaskPhase.Cancelled);
         made.put(
-            match(demo.out(), "applied examples/agenttask-hello.yaml as AgentTask (\\S+)"),
+            demo.printed("applied examples/agenttask-hello.yaml as AgentTask (\\S+)"),
             AgentTaskPhase.Succeeded);
         assertThat(demo.status()).as(demo.out() + demo.err()).isZero();
-        demo.assertWatchCommandWorkedWhenPrinted();
+        watch.assertTheCommandWorkedWhenPrinted();
         assertThat(demo.out())
             .contains("Every task ended as expected.")
             .contains(
@@ -105,7 +101,7 @@ class DemoApiServerIT {
         assertThat(kubectl("get", "at", "-n", "oz-demo"))
             .anySatisfy(row -> assertThat(row).startsWith("demo-cancel-" + suffix + " "));
 
-        Path dir = Path.of(match(demo.out(), "Task logs \\(secrets masked\\): (\\S+)")).getParent();
+        Path dir = demo.folder();
         assertThat(workspaces(dir)).as("workspaces left in " + dir).isEmpty();
         assertThat(ProcessHandle.allProcesses())
             .as("processes of the demo's runs")
@@ -126,49 +122,9 @@ class DemoApiServerIT {
     }
   }
 
-  /**
-   * What a demo run printed and returned, and what {@code kubectl get at -n oz-demo} said the
-   * moment the demo printed the command to watch its tasks (null when it never did).
-   */
-  record Demoed(int status, String out, String err, List<String> watchedThen) {
-    /** The suffix of this run's task names, from the assignments it sent. */
-    String suffix() {
-      return match(out, "→ task_assignment +demo-ok-([0-9a-f]+)");
-    }
-
-    void assertWatchCommandWorkedWhenPrinted() {
-      assertThat(out.lines().filter(WATCH::equals)).as("the watch command").hasSize(1);
-      assertThat(out.indexOf(WATCH))
-          .as("the watch command comes before the table")
-          .isLessThan(out.indexOf(" PHASE "));
-      assertThat(watchedThen)
-          .as("kubectl get at -n oz-demo when the demo printed the command")
-          .isNotNull()
-          .noneSatisfy(line -> assertThat(line).startsWith("failed: "));
-    }
-  }
-
-  /** Runs the demo with {@code args}, running the watch command the moment it is printed. */
-  private Demoed demo(String... args) {
-    Map<String, String> env = new HashMap<>();
-    env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
-    env.put("HOME", home.toString());
-    // The demo keeps its folder (task logs) for the user: here it goes with the test's own.
-    env.put("TMPDIR", home.toString());
-    WatchCheck out = new WatchCheck();
-    StringWriter err = new StringWriter();
-    List<String> command = new ArrayList<>(List.of("demo"));
-    command.addAll(List.of(args));
-
-    int status =
-        Main.execute(
-            command.toArray(String[]::new),
-            env,
-            home,
-            new PrintWriter(out, true),
-            new PrintWriter(err, true));
-
-    return new Demoed(status, out.toString(), err.toString(), out.watchedThen);
+  /** The suffix of this run's task names, from the assignments it sent. */
+  private static String suffix(DemoRun demo) {
+    return demo.printed("→ task_assignment +demo-ok-([0-9a-f]+)");
   }
 
   /** The demo's output, which runs the watch command (without -w) the moment it is printed. */
@@ -186,6 +142,22 @@ class DemoApiServerIT {
           watchedThen = List.of("failed: " + e);
         }
       }
+    }
+
+    /**
+     * The watch command was printed once, before the table, and {@code kubectl get at} worked the
+     * moment it was.
+     */
+    void assertTheCommandWorkedWhenPrinted() {
+      String out = toString();
+      assertThat(out.lines().filter(WATCH::equals)).as("the watch command").hasSize(1);
+      assertThat(out.indexOf(WATCH))
+          .as("the watch command comes before the table")
+          .isLessThan(out.indexOf(" PHASE "));
+      assertThat(watchedThen)
+          .as("kubectl get at -n oz-demo when the demo printed the command")
+          .isNotNull()
+          .noneSatisfy(line -> assertThat(line).startsWith("failed: "));
     }
 
     @Override
@@ -218,11 +190,5 @@ class DemoApiServerIT {
     } catch (IOException e) {
       throw new AssertionError(e);
     }
-  }
-
-  private static String match(String text, String regex) {
-    Matcher found = Pattern.compile(regex).matcher(text);
-    assertThat(found.find()).as("%s in:\n%s", regex, text).isTrue();
-    return found.group(1);
   }
 }
