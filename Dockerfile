@@ -1,8 +1,11 @@
-# The worker's runtime image: a Java 21+ runtime, the shaded jar, a non-root user.
+# The worker's runtime image: a Java 21+ runtime, the shaded jar, a non-root user. Build it with
 #   ./mvnw -B package -DskipTests
-#   docker build -t oz-worker-operator:0.1.0 .
-# Without a registry, build on a locally made base instead (see deploy/jre-base-image.sh):
-#   docker build --build-arg BASE_IMAGE="$(deploy/jre-base-image.sh)" -t oz-worker-operator:0.1.0 .
+#   deploy/build-image.sh [TAG]           (TAG defaults to oz-worker-operator:0.1.0)
+# which needs no registry: it passes as BASE_IMAGE a base that deploy/jre-base-image.sh makes from
+# this machine's JDK, and builds with --network=none.
+# A plain `docker build -t oz-worker-operator:0.1.0 .` pulls the default base below from a registry;
+# --build-arg BASE_IMAGE=... names another. The default stays a public image so that builders that
+# only run a Dockerfile (buildx, kaniko, CI) work wherever a registry is reachable.
 ARG BASE_IMAGE=eclipse-temurin:21-jre
 FROM ${BASE_IMAGE}
 

@@ -2,7 +2,7 @@
 # Makes a small Java runtime base image without any registry: a jlink'ed runtime of a local JDK
 # (21 or newer), the shared libraries it links against (found with ldd), a static busybox for
 # /bin/sh, and the tools the Direct backend runs (util-linux setsid, coreutils mkfifo, procps
-# kill), imported with `docker import`. The Dockerfile at the repository root builds on it with
+# kill), imported with `docker import`. deploy/build-image.sh builds the worker's image on it:
 #   docker build --build-arg BASE_IMAGE="$(deploy/jre-base-image.sh)" -t oz-worker-operator .
 #
 # Prints the image reference on stdout. The tag is a hash of this script, the JDK's release file

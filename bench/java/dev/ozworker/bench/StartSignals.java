@@ -1,5 +1,6 @@
 package dev.ozworker.bench;
 
+import dev.ozworker.Command;
 import java.io.BufferedReader;
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -40,9 +42,9 @@ public final class StartSignals implements AutoCloseable {
   /** Makes the FIFO {@code dir/started} and starts reading it. */
   public static StartSignals open(Path dir) throws IOException, InterruptedException {
     Path fifo = dir.resolve("started");
-    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
-    if (mkfifo.waitFor() != 0) {
-      throw new IOException("mkfifo " + fifo + " failed");
+    Command mkfifo = Command.run(Duration.ofSeconds(30), "mkfifo", fifo.toString());
+    if (mkfifo.status() != 0) {
+      throw new IOException("mkfifo " + fifo + " failed: " + mkfifo.err().strip());
     }
     // Open for reading and writing (which does not wait for a writer on Linux) and held for the
     // whole benchmark: the FIFO then never reaches end-of-file between two writers, so a stand-in

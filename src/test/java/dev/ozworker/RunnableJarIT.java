@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -17,27 +15,18 @@ import org.junit.jupiter.api.Test;
 class RunnableJarIT {
   static final Path JAR = Path.of("target", "oz-worker-operator.jar");
 
-  record Run(int status, String out, String err) {}
-
-  static Run run(String java, String... args) throws IOException, InterruptedException {
-    List<String> command =
-        Stream.concat(Stream.of(java, "-jar", JAR.toString()), Stream.of(args)).toList();
-    Process process = new ProcessBuilder(command).start();
-    process.getOutputStream().close();
-    byte[] out = process.getInputStream().readAllBytes();
-    byte[] err = process.getErrorStream().readAllBytes();
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("jar exits").isTrue();
-    return new Run(
-        process.exitValue(),
-        new String(out, StandardCharsets.UTF_8),
-        new String(err, StandardCharsets.UTF_8));
+  static Command run(String java, String... args) throws IOException, InterruptedException {
+    return Command.run(
+        Duration.ofSeconds(60),
+        Stream.concat(Stream.of(java, "-jar", JAR.toString()), Stream.of(args))
+            .toArray(String[]::new));
   }
 
   @Test
   void helpListsTheReferenceFlagsUnderJava21OrNewer() throws Exception {
     String java = ProcessHandle.current().info().command().orElseThrow();
 
-    Run help = run(java, "--help");
+    Command help = run(java, "--help");
 
     assertThat(help.status()).as(help.err()).isZero();
     assertThat(help.out())
@@ -57,7 +46,7 @@ class RunnableJarIT {
     Optional<Path> oldJava = olderJava();
     assumeTrue(oldJava.isPresent(), "no JDK older than 21 under /usr/lib/jvm");
 
-    Run help = run(oldJava.get().toString(), "--help");
+    Command help = run(oldJava.get().toString(), "--help");
 
     assertThat(help.status()).isEqualTo(1);
     assertThat(help.err())

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
+import dev.ozworker.Command;
 import dev.ozworker.bench.BenchReport;
 import dev.ozworker.bench.BenchSize;
 import dev.ozworker.bench.Figure;
@@ -18,6 +19,7 @@ import dev.ozworker.oz.fake.FakeOzServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -172,12 +174,7 @@ class DockerStartBench {
     }
     String id = Files.readString(cidFile).strip();
     if (!id.isEmpty()) {
-      Process rm =
-          new ProcessBuilder("docker", "rm", "-f", id)
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-              .start();
-      rm.waitFor(60, TimeUnit.SECONDS);
+      Command.run(Duration.ofSeconds(60), "docker", "rm", "-f", id);
     }
   }
 

@@ -15,8 +15,9 @@ public class AgentTaskStatus {
   private AgentTaskPhase phase;
 
   @JsonPropertyDescription(
-      "Accepted, Queued (reason says why, e.g. AtCapacity), Started and Completed, with"
-          + " transition times.")
+      "Accepted, Queued (reason says why, e.g. AtCapacity), Started, Completed and TornDown, with"
+          + " transition times; ReconcileError is True while reconciling the task fails (its"
+          + " message says why) and False once a reconcile succeeds again.")
   private List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("Worker replica running the task.")

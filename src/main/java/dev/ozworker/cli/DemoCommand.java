@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -43,15 +44,30 @@ final class DemoCommand implements Callable<Integer> {
       names = "--kubeconfig",
       paramLabel = "FILE",
       description =
-          "Run against this cluster instead of an embedded API server (namespace "
+          "Run against this cluster instead of an embedded API server, in namespace "
               + Demo.NAMESPACE
-              + "; the CRD is installed if missing); watch with: kubectl get at -n "
-              + Demo.NAMESPACE
-              + " -w")
+              + ": the AgentTask CRD and the namespace are installed first if missing, then the"
+              + " demo prints the kubectl command that watches its tasks.")
   Path kubeconfig;
+
+  @Option(
+      names = "--keep",
+      description =
+          "Leave the demo's AgentTasks that ended (with their Secrets and Events) in namespace "
+              + Demo.NAMESPACE
+              + " for kubectl get and describe, and print how to remove them. Needs --kubeconfig.")
+  boolean keep;
 
   @Override
   public Integer call() throws Exception {
+    if (keep && kubeconfig == null) {
+      // Refused before anything starts: an embedded API server's state ends with the demo, so
+      // there would be nothing to look at afterwards.
+      throw new ParameterException(
+          spec.commandLine(),
+          "--keep needs --kubeconfig: without it the demo runs on an embedded API server whose"
+              + " tasks end with the demo; run demo --kubeconfig FILE --keep");
+    }
     // The table and the frames tell the story; the worker's own lines would bury them.
     worker.configureLogging(LogLevel.warn);
     Clock clock = Clock.systemUTC();
@@ -81,7 +97,8 @@ final class DemoCommand implements Callable<Integer> {
                   cluster.description(),
                   cluster.serverSideApply(),
                   cluster.isEmbedded()),
-              !worker.logLevelGiven());
+              !worker.logLevelGiven(),
+              keep);
       return asExpected ? 0 : 1;
     }
   }

@@ -27,6 +27,12 @@ final class AgentTaskConditions {
   /** Teardown ran and the backend's resources were removed; false when teardown failed. */
   static final String TORN_DOWN = "TornDown";
 
+  /**
+   * True while reconciling the task fails (the message says why) and the worker retries; false once
+   * a reconcile succeeds again. Absent on a task that never failed.
+   */
+  static final String RECONCILE_ERROR = "ReconcileError";
+
   private AgentTaskConditions() {}
 
   /** The conditions with {@code type} set as given; the list passed in is left alone. */

@@ -7,6 +7,7 @@ import dev.ozworker.backend.Backend;
 import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.GoDuration;
 import dev.ozworker.config.WorkerConfig;
+import dev.ozworker.observe.Redactor;
 import dev.ozworker.observe.WorkerMetrics;
 import dev.ozworker.task.InvalidTaskException;
 import dev.ozworker.task.TaskResolver;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -68,6 +70,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   private final TaskSlots slots;
   private final StatusWriter writer;
   private final TaskRecovery recovery;
+  private final ReconcileErrors errors;
   private final Map<ResourceID, TaskRun> runs = new ConcurrentHashMap<>();
 
   /**
@@ -110,6 +113,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
             config.workerId(),
             clock,
             new TaskMetrics(metrics, config.backend().kind().configName()));
+    this.errors = new ReconcileErrors(ownership, statuses, writer);
     this.recovery =
         new TaskRecovery(
             this.backends,
@@ -137,27 +141,38 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     return cleanup(task, TaskContext.of(context));
   }
 
-  /** One reconcile of the task as read, through {@code context}. */
+  /**
+   * One reconcile of the task as read, through {@code context}; one that succeeds after others
+   * failed clears what {@link #updateErrorStatus} showed.
+   */
   UpdateControl<AgentTask> reconcile(AgentTask task, TaskContext context) {
     try (var ignored = MDC.putCloseable("task", task.getMetadata().getName())) {
-      if (!ownership.isMine(task)) {
-        return claim(task, context);
-      }
-      TaskRun run = runs.get(ResourceID.fromResource(task));
-      if (run == null && settled.contains(task.getMetadata().getUid())) {
-        return phaseOf(task).isTerminal() ? expireWhenDue(task, context) : UpdateControl.noUpdate();
-      }
-      if (run == null) {
-        run = recover(task, context).orElse(null);
-      }
-      if (run != null) {
-        return follow(task, run, context);
-      }
-      return phaseOf(task).isTerminal() ? expireWhenDue(task, context) : admit(task, context);
+      AtomicReference<AgentTask> latest = new AtomicReference<>(task);
+      UpdateControl<AgentTask> control = decide(task, context.alsoTelling(latest::set));
+      errors.succeeded(latest.get(), context);
+      return control;
     } catch (StaleTaskException e) {
       log.debug("{}: deciding again from the newer version", e.getMessage());
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(STALE_RECHECK);
     }
+  }
+
+  /** What to do with the task as read. */
+  private UpdateControl<AgentTask> decide(AgentTask task, TaskContext context) {
+    if (!ownership.isMine(task)) {
+      return claim(task, context);
+    }
+    TaskRun run = runs.get(ResourceID.fromResource(task));
+    if (run == null && settled.contains(task.getMetadata().getUid())) {
+      return phaseOf(task).isTerminal() ? expireWhenDue(task, context) : UpdateControl.noUpdate();
+    }
+    if (run == null) {
+      run = recover(task, context).orElse(null);
+    }
+    if (run != null) {
+      return follow(task, run, context);
+    }
+    return phaseOf(task).isTerminal() ? expireWhenDue(task, context) : admit(task, context);
   }
 
   /** The task is being deleted: stops and cleans up its run, then lets the finalizer go. */
@@ -199,11 +214,26 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   @Override
   public ErrorStatusUpdateControl<AgentTask> updateErrorStatus(
       AgentTask task, Context<AgentTask> context, Exception e) {
-    log.warn(
-        "reconciling AgentTask {} failed; retrying: {}",
-        task.getMetadata().getName(),
-        e.toString());
-    return ErrorStatusUpdateControl.defaultErrorProcessing();
+    return updateErrorStatus(task, TaskContext.of(context), e);
+  }
+
+  /**
+   * A reconcile of {@code task} failed: logged, and shown on the task ({@link ReconcileErrors}).
+   * The status goes out through the {@link StatusWriter} like every other (ADR 0006), so the
+   * framework is asked to write none; the failure is retried on the controller's schedule.
+   */
+  ErrorStatusUpdateControl<AgentTask> updateErrorStatus(
+      AgentTask task, TaskContext context, Exception e) {
+    try (var ignored = MDC.putCloseable("task", task.getMetadata().getName())) {
+      TaskRun run = runs.get(ResourceID.fromResource(task));
+      Redactor redactor = run == null ? Redactor.none() : run.redactor();
+      log.warn(
+          "reconciling AgentTask {} failed; retrying: {}",
+          task.getMetadata().getName(),
+          redactor.redact(e.toString()));
+      errors.failed(task, e, redactor, context);
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
   }
 
   /** The filter of the controller's informer: this worker's tasks and unclaimed ones. */

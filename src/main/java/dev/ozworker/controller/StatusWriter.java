@@ -81,7 +81,7 @@ final class StatusWriter {
       throw e;
     }
     cache.accept(updated);
-    if (before == null || before.getPhase() != next.getPhase()) {
+    if (next.getPhase() != null && (before == null || before.getPhase() != next.getPhase())) {
       log.info("AgentTask {} is {}: {}", name, next.getPhase(), next.getMessage());
     }
     metrics.changed(task, before, next);

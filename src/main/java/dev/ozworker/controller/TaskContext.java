@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * What reconciling an AgentTask uses of java-operator-sdk's {@link Context}: the API client, and
@@ -17,6 +18,16 @@ import java.util.function.BiConsumer;
  * @param cache told of each status write: the task as it was read, then as it was stored
  */
 record TaskContext(KubernetesClient client, BiConsumer<AgentTask, AgentTask> cache) {
+
+  /** This context, also handing each task it stores to {@code stored}. */
+  TaskContext alsoTelling(Consumer<AgentTask> stored) {
+    return new TaskContext(
+        client,
+        (read, written) -> {
+          cache.accept(read, written);
+          stored.accept(written);
+        });
+  }
 
   /** The operator's context: its client and its informer's cache. */
   static TaskContext of(Context<AgentTask> context) {

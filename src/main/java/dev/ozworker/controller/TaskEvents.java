@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -19,9 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Kubernetes Events on AgentTasks, as {@code kubectl describe} and {@code kubectl get events} show
- * them: one per phase change, one when a task queues, one when a condition turns false. Best
- * effort: a failed write is logged and the task goes on. Messages are the status's own, already
- * redacted.
+ * them: one per phase change, one when a task queues, one when a condition turns false, one when
+ * reconciling it starts to fail. Best effort: a failed write is logged and the task goes on.
+ * Messages are the status's own, already redacted.
  */
 final class TaskEvents {
   static final String COMPONENT = "oz-worker";
@@ -45,6 +46,10 @@ final class TaskEvents {
     if (turnedTrue(old, after.getConditions(), AgentTaskConditions.QUEUED)) {
       record(task, "Normal", "Queued", after.getMessage());
     }
+    if (turnedTrue(old, after.getConditions(), AgentTaskConditions.RECONCILE_ERROR)) {
+      AgentTaskConditions.find(after.getConditions(), AgentTaskConditions.RECONCILE_ERROR)
+          .ifPresent(c -> record(task, "Warning", c.getReason(), c.getMessage()));
+    }
     // Accepted and TornDown turn false only when something is wrong (a missing Secret, an invalid
     // spec, a failed teardown): each new reason is worth a warning.
     for (String type : List.of(AgentTaskConditions.ACCEPTED, AgentTaskConditions.TORN_DOWN)) {
@@ -67,10 +72,15 @@ final class TaskEvents {
   void record(AgentTask task, String type, String reason, String message) {
     Instant now = clock.instant();
     String time = KubernetesTime.format(now);
+    // Each write tells its events through a TaskEvents of its own, so the sequence alone repeats
+    // across writes in the same millisecond; the version each was decided from does not.
     String name =
         String.format(
-            "%s.%x%04x",
-            task.getMetadata().getName(), now.toEpochMilli(), sequence.incrementAndGet() & 0xffff);
+            "%s.%x%04x.%s",
+            task.getMetadata().getName(),
+            now.toEpochMilli(),
+            sequence.incrementAndGet() & 0xffff,
+            Objects.toString(task.getMetadata().getResourceVersion(), "0"));
     Event event =
         new EventBuilder()
             .withNewMetadata()

@@ -3,6 +3,7 @@ package dev.ozworker.controller;
 import static dev.ozworker.controller.AgentTaskConditions.ACCEPTED;
 import static dev.ozworker.controller.AgentTaskConditions.COMPLETED;
 import static dev.ozworker.controller.AgentTaskConditions.QUEUED;
+import static dev.ozworker.controller.AgentTaskConditions.RECONCILE_ERROR;
 import static dev.ozworker.controller.AgentTaskConditions.STARTED;
 import static dev.ozworker.controller.AgentTaskConditions.TORN_DOWN;
 
@@ -20,7 +21,8 @@ import java.util.Optional;
 /**
  * The next status of an AgentTask, from its current one and what the worker knows. Pure apart from
  * the clock: each method returns a new status and leaves the task alone. A final phase, once
- * written, is never rewritten; only the TornDown condition may follow it.
+ * written, is never rewritten; only the TornDown condition may follow it, and ReconcileError
+ * turning false after the reconcile that finished the task had failed before.
  */
 final class TaskStatuses {
   /** How much of the agent's output the status keeps. */
@@ -109,6 +111,21 @@ final class TaskStatuses {
     next.setMessage("cancelled: worker " + workerId + " shut down before the task started");
     next.setFinishedAt(now());
     condition(task, next, COMPLETED, true, "WorkerShutdown", next.getMessage());
+    return next;
+  }
+
+  /** Reconciling the task failed: the ReconcileError condition says why; nothing else changes. */
+  AgentTaskStatus reconcileFailed(AgentTask task, String why) {
+    AgentTaskStatus next = copy(task);
+    condition(task, next, RECONCILE_ERROR, true, "ReconcileFailed", why);
+    return next;
+  }
+
+  /** A reconcile succeeded after one failed: the ReconcileError condition turns false. */
+  AgentTaskStatus reconciled(AgentTask task) {
+    AgentTaskStatus next = copy(task);
+    condition(
+        task, next, RECONCILE_ERROR, false, "Reconciled", "the worker reconciles the task again");
     return next;
   }
 

@@ -128,13 +128,15 @@ public final class Demo implements AutoCloseable {
   }
 
   /**
-   * Runs the demo on {@code cluster}: its tasks, the live table, the summary; on a real cluster the
-   * AgentTasks it created are removed at the end.
+   * Runs the demo on {@code cluster}: its tasks, the live table, the summary. On a real cluster the
+   * AgentTasks it created are removed at the end, or kept when {@code keep} says so; either way the
+   * worker is stopped and none of their runs is left going.
    *
    * @param quietWorkerLog whether the worker logs warnings only (no log level was asked for)
+   * @param keep whether the tasks that ended stay on a real cluster, for kubectl to show
    * @return whether every task ended as expected
    */
-  public boolean run(DemoCluster cluster, boolean quietWorkerLog) {
+  public boolean run(DemoCluster cluster, boolean quietWorkerLog, boolean keep) {
     String suffix = UUID.randomUUID().toString().substring(0, 6);
     String secret = "demo-secret-" + UUID.randomUUID();
     SharedIndexInformer<AgentTask> watch = null;
@@ -158,8 +160,12 @@ public final class Demo implements AutoCloseable {
       if (quietWorkerLog) {
         out.println("  worker log: warnings only (--log-level info shows every step)");
       }
-      out.println();
       installCrdAndNamespace(cluster.client());
+      if (!cluster.embedded()) {
+        // Only now: before the CRD is established, kubectl could not tell what "at" is.
+        out.println("  watch with: kubectl get at -n " + NAMESPACE + " -w");
+      }
+      out.println();
       TaskTable table = new TaskTable(out, clock);
       table.header();
       watch = watch(cluster.client(), table);
@@ -177,14 +183,20 @@ public final class Demo implements AutoCloseable {
       out.println("Task logs (secrets masked): " + config.taskLogDir());
       return asExpected;
     } finally {
+      DemoTasks tasks = new DemoTasks(cluster.client(), NAMESPACE, out);
+      List<String> kept = List.of();
       if (!cluster.embedded() && scenario != null) {
-        removeTasks(cluster.client(), scenario.created(), out);
+        kept = tasks.removeUnlessKept(scenario.created(), keep);
       }
       if (watch != null) {
         watch.close();
       }
       if (runtime != null) {
         runtime.close();
+        if (!cluster.embedded()) {
+          tasks.release(WORKER_ID);
+          tasks.show(kept);
+        }
       }
     }
   }
@@ -259,17 +271,5 @@ public final class Demo implements AutoCloseable {
       out.println(line);
       out.flush();
     }
-  }
-
-  /** Deletes what the demo created on a real cluster, and waits until the worker let them go. */
-  private static void removeTasks(KubernetesClient client, List<String> names, PrintWriter out) {
-    var tasks = client.resources(AgentTask.class).inNamespace(NAMESPACE);
-    for (String name : names) {
-      tasks.withName(name).delete();
-    }
-    for (String name : names) {
-      tasks.withName(name).waitUntilCondition(task -> task == null, 30, TimeUnit.SECONDS);
-    }
-    out.println("Removed the demo's " + names.size() + " AgentTasks from namespace " + NAMESPACE);
   }
 }

@@ -4,24 +4,16 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.transport.DockerHttpClient;
-import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
-import java.io.ByteArrayInputStream;
+import dev.ozworker.backend.docker.DockerEngine;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -53,36 +45,17 @@ public final class DemoImages {
    * The demo's images on the engine the environment names (DOCKER_HOST etc.), made if missing.
    *
    * @param say hears one line per image made
-   * @throws IllegalStateException when busybox is missing or not static, or no engine answers,
-   *     saying what to install or start
+   * @throws IllegalStateException when busybox is missing or not static, or no usable engine
+   *     answers, saying what to install or start
    */
   public static DemoScenario.Images ensure(Path busybox, Consumer<String> say) throws IOException {
     byte[] taskRootfs = taskRootfs(staticBinary(busybox));
     byte[] agentRootfs = agentRootfs();
-    DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().build();
-    DockerHttpClient http =
-        new ZerodepDockerHttpClient.Builder()
-            .dockerHost(config.getDockerHost())
-            .sslConfig(config.getSSLConfig())
-            .connectionTimeout(Duration.ofSeconds(5))
-            .responseTimeout(Duration.ofSeconds(60))
-            .build();
-    try (DockerClient docker = DockerClientImpl.getInstance(config, http)) {
-      try {
-        docker.pingCmd().exec();
-      } catch (RuntimeException e) {
-        throw new IllegalStateException(
-            "no Docker engine answers at "
-                + config.getDockerHost()
-                + " ("
-                + e.getMessage()
-                + "): start dockerd (e.g. sudo systemctl start docker) or set DOCKER_HOST",
-            e);
-      }
-      if (ensureImage(docker, http, TASK_IMAGE, taskRootfs)) {
+    try (DockerEngine engine = DockerEngine.fromEnvironment()) {
+      if (ensureImage(engine, TASK_IMAGE, taskRootfs)) {
         say.accept("made demo image " + TASK_IMAGE + " from " + busybox);
       }
-      if (ensureImage(docker, http, AGENT_IMAGE, agentRootfs)) {
+      if (ensureImage(engine, AGENT_IMAGE, agentRootfs)) {
         say.accept("made demo image " + AGENT_IMAGE + " holding the stand-in Oz CLI");
       }
     }
@@ -144,11 +117,10 @@ public final class DemoImages {
   }
 
   /** Imports {@code rootfs} as {@code reference} unless it is there with this content already. */
-  private static boolean ensureImage(
-      DockerClient docker, DockerHttpClient http, String reference, byte[] rootfs)
+  private static boolean ensureImage(DockerEngine engine, String reference, byte[] rootfs)
       throws IOException {
     String content = sha256(rootfs).substring(0, 12);
-    Optional<InspectImageResponse> present = inspect(docker, reference);
+    Optional<InspectImageResponse> present = inspect(engine.client(), reference);
     Optional<String> label =
         present
             .map(InspectImageResponse::getConfig)
@@ -156,44 +128,9 @@ public final class DemoImages {
     if (label.filter(content::equals).isPresent()) {
       return false;
     }
-    importImage(http, reference, rootfs, content);
-    present.ifPresent(earlier -> removeQuietly(docker, earlier.getId()));
+    engine.importImage(reference, rootfs, List.of("LABEL " + CONTENT_LABEL + "=" + content));
+    present.ifPresent(earlier -> removeQuietly(engine.client(), earlier.getId()));
     return true;
-  }
-
-  /**
-   * {@code docker import}: docker-java's own import command sends its stream JSON-encoded
-   * (docker-java issue 2377), so the request goes through its transport directly.
-   */
-  private static void importImage(
-      DockerHttpClient http, String reference, byte[] rootfs, String content) throws IOException {
-    int colon = reference.lastIndexOf(':');
-    String query =
-        "fromSrc=-&repo="
-            + encode(reference.substring(0, colon))
-            + "&tag="
-            + encode(reference.substring(colon + 1))
-            + "&changes="
-            + encode("LABEL " + CONTENT_LABEL + "=" + content);
-    DockerHttpClient.Request request =
-        DockerHttpClient.Request.builder()
-            .method(DockerHttpClient.Request.Method.POST)
-            .path("/images/create?" + query)
-            .putHeader("Content-Type", "application/x-tar")
-            .body(new ByteArrayInputStream(rootfs))
-            .build();
-    try (DockerHttpClient.Response response = http.execute(request)) {
-      String progress = new String(response.getBody().readAllBytes(), StandardCharsets.UTF_8);
-      if (response.getStatusCode() != 200 || progress.contains("\"error\"")) {
-        throw new IOException(
-            "docker import of "
-                + reference
-                + " failed ("
-                + response.getStatusCode()
-                + "): "
-                + progress.strip());
-      }
-    }
   }
 
   private static Optional<InspectImageResponse> inspect(DockerClient docker, String reference) {
@@ -220,10 +157,6 @@ public final class DemoImages {
       }
       return in.readAllBytes();
     }
-  }
-
-  private static String encode(String text) {
-    return URLEncoder.encode(text, StandardCharsets.UTF_8);
   }
 
   private static String sha256(byte[] data) {

@@ -195,7 +195,7 @@ public final class DemoScenario {
    * The run's container or workspace is gone: the demo may close the backend without leaving it
    * behind. The phase turns final before that cleanup ends.
    */
-  private static boolean tornDown(AgentTaskStatus status) {
+  static boolean tornDown(AgentTaskStatus status) {
     return status.getConditions() != null
         && status.getConditions().stream().anyMatch(c -> TORN_DOWN.equals(c.getType()));
   }

@@ -185,6 +185,17 @@ class CommandLineTest {
   }
 
   @Test
+  void demoKeepWithoutAClusterIsRefusedBeforeAnythingStartsNamingBothFlags() {
+    Outcome demo = run(Map.of(), "demo", "--keep");
+
+    assertThat(demo.status()).isEqualTo(2);
+    assertThat(demo.err())
+        .contains("--keep needs --kubeconfig", "run demo --kubeconfig FILE --keep")
+        .contains("Usage:");
+    assertThat(demo.out()).as("no demo ran").isEmpty();
+  }
+
+  @Test
   void anApiKeyGivenAsAFlagIsNeverEchoed() {
     Outcome check = run(Map.of(), "--api-key", SECRET, "--worker-id", "w", "check-config");
     assertThat(check.status()).isZero();

@@ -15,6 +15,7 @@ import dev.ozworker.backend.TaskOutcome;
 import dev.ozworker.cli.WorkerConfigs;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.kube.TestCluster;
+import dev.ozworker.observe.TestMetrics;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -38,8 +39,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The controller on a real API server (kube-local, or any cluster KUBECONFIG names) with a scripted
  * backend: server-side apply of the finalizer, status PUTs with resourceVersions, Events, printer
- * columns as kubectl shows them, and a claim refused with a real conflict. Required in CI; skipped
- * elsewhere when no KUBECONFIG is set.
+ * columns as kubectl shows them, a claim refused with a real conflict, and a failed reconcile shown
+ * on the task. Required in CI; skipped elsewhere when no KUBECONFIG is set.
  */
 class AgentTaskControllerApiServerIT {
   static final Duration WAIT = Duration.ofSeconds(30);
@@ -182,18 +183,7 @@ class AgentTaskControllerApiServerIT {
         .atMost(WAIT)
         .untilAsserted(
             () ->
-                assertThat(
-                        TestCluster.kubectl(
-                            "get",
-                            "events",
-                            "-n",
-                            NAMESPACE,
-                            "--field-selector",
-                            "involvedObject.name=" + name,
-                            "--no-headers",
-                            "-o",
-                            "custom-columns=TYPE:.type,REASON:.reason,FROM:.source.component"))
-                    .map(line -> List.of(line.split("\\s+")))
+                assertThat(events(name))
                     .contains(
                         List.of("Normal", "Running", TaskEvents.COMPONENT),
                         List.of("Normal", "Cancelled", TaskEvents.COMPONENT)));
@@ -220,15 +210,61 @@ class AgentTaskControllerApiServerIT {
             KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
   }
 
+  @Test
+  void aFailedReconcileShownOnTheTaskAndClearedAgainIsTakenByTheApiServer() throws Exception {
+    String name = name("failing");
+    AgentTask created = create(userTask(name));
+    assertThat(new TaskOwnership(workerId).claim(client, created)).isTrue();
+    AgentTaskReconciler reconciler =
+        new AgentTaskReconciler(
+            config(),
+            List.of(backend),
+            Clock.systemUTC(),
+            TestMetrics.create(),
+            new FreshSecrets(Clock.systemUTC()));
+    TaskContext context = new TaskContext(client, (read, stored) -> {});
+
+    reconciler.updateErrorStatus(
+        tasks().withName(name).get(),
+        context,
+        new IllegalStateException("no Docker engine answers at unix:///var/run/docker.sock"));
+
+    AgentTask failing = tasks().withName(name).get();
+    assertThat(failing.getStatus().getPhase()).isNull();
+    assertThat(conditions(failing)).containsEntry("ReconcileError", "True/ReconcileFailed");
+    String described =
+        String.join("\n", TestCluster.kubectl("describe", "at", "-n", NAMESPACE, name));
+    assertThat(described)
+        .containsPattern("Type: +ReconcileError")
+        .contains(
+            "reconciling failed, retrying: IllegalStateException: no Docker engine answers at"
+                + " unix:///var/run/docker.sock");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(events(name))
+                    .contains(List.of("Warning", "ReconcileFailed", TaskEvents.COMPONENT)));
+
+    reconciler.reconcile(tasks().withName(name).get(), context);
+
+    AgentTask recovered = tasks().withName(name).get();
+    assertThat(recovered.getStatus().getPhase())
+        .isIn(AgentTaskPhase.Preparing, AgentTaskPhase.Running);
+    assertThat(conditions(recovered)).containsEntry("ReconcileError", "False/Reconciled");
+  }
+
   // --- fixtures ---
 
+  WorkerConfig config() throws Exception {
+    return WorkerConfigs.resolve(
+        "worker_id: " + workerId + "\nnamespace: " + NAMESPACE + "\nbackend:\n  direct: {}\n",
+        Map.of("WARP_API_KEY", "wk_worker"));
+  }
+
   void controller() throws Exception {
-    WorkerConfig config =
-        WorkerConfigs.resolve(
-            "worker_id: " + workerId + "\nnamespace: " + NAMESPACE + "\nbackend:\n  direct: {}\n",
-            Map.of("WARP_API_KEY", "wk_worker"));
     started.add(
-        AgentTaskController.start(client, config, List.of(backend), Clock.systemUTC(), true));
+        AgentTaskController.start(client, config(), List.of(backend), Clock.systemUTC(), true));
   }
 
   static String name(String suffix) {
@@ -270,6 +306,23 @@ class AgentTaskControllerApiServerIT {
                     && task.getStatus() != null
                     && AgentTaskConditions.find(task.getStatus().getConditions(), "TornDown")
                         .isPresent());
+  }
+
+  /** The Events on the named task as kubectl shows them: type, reason and source. */
+  static List<List<String>> events(String name) throws IOException, InterruptedException {
+    return TestCluster.kubectl(
+            "get",
+            "events",
+            "-n",
+            NAMESPACE,
+            "--field-selector",
+            "involvedObject.name=" + name,
+            "--no-headers",
+            "-o",
+            "custom-columns=TYPE:.type,REASON:.reason,FROM:.source.component")
+        .stream()
+        .map(line -> List.of(line.split("\\s+")))
+        .toList();
   }
 
   /** The cells of the table row of the named task. */

@@ -223,6 +223,33 @@ class AgentTaskControllerTest {
   }
 
   @Test
+  void aFailingReconcileShowsOnTheTaskThroughTheOperatorAndClearsOnceItSucceeds() throws Exception {
+    WorkerConfig config =
+        WorkerConfigs.resolve(
+            "worker_id: w1\nbackend:\n  direct: {}\n", Map.of("WARP_API_KEY", "wk_worker"));
+    // A client that gives up on a refused write at once, so the reconcile fails without waiting.
+    started.add(
+        AgentTaskController.start(
+            api.clientWithoutRetries(), config, List.of(backend), Clock.systemUTC(), false));
+    api.failUpdatesContaining("Preparing");
+
+    create(userTask("patient"));
+
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> conditions(get("patient")).get("ReconcileError"), "True/ReconcileFailed"::equals);
+    assertThat(phase("patient")).isNull();
+    assertThat(backend.count("start")).isZero();
+    api.failUpdatesContaining(null);
+    awaitPhase("patient", AgentTaskPhase.Running);
+    await()
+        .atMost(WAIT)
+        .until(() -> conditions(get("patient")).get("ReconcileError"), "False/Reconciled"::equals);
+    assertThat(eventReasons("patient")).containsOnlyOnce("ReconcileFailed");
+  }
+
+  @Test
   void aTaskThatCannotRunFailsNamingTheFieldWithoutReachingTheBackend() {
     controller("worker_id: w1");
 

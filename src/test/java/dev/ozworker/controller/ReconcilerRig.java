@@ -10,6 +10,7 @@ import dev.ozworker.observe.TestMetrics;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.BaseControl;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.retry.RetryExecution;
 import java.time.Duration;
@@ -32,8 +33,8 @@ import java.util.Set;
  * again when it changes (other than by a status the reconciler wrote and cached), when the backend
  * wakes it, and when the delay its last reconcile asked for has passed on the clock; a task being
  * deleted goes to cleanup, and loses the finalizer when cleanup lets it go; a reconcile that throws
- * is tried again on the controller's retry schedule. The API-server tests check that the operator
- * really does so.
+ * goes to the reconciler's error handling and is tried again on the controller's retry schedule.
+ * The API-server tests check that the operator really does so.
  */
 final class ReconcilerRig implements AutoCloseable {
   static final Instant START = Instant.parse("2026-12-05T10:00:00Z");
@@ -117,6 +118,11 @@ final class ReconcilerRig implements AutoCloseable {
     UpdateControl<AgentTask> control = reconciler.reconcile(copy, context);
     scheduled(name, control);
     return control;
+  }
+
+  /** What the operator does when a reconcile of the task as stored now failed with {@code e}. */
+  ErrorStatusUpdateControl<AgentTask> failed(String name, Exception e) {
+    return reconciler.updateErrorStatus(get(name), context, e);
   }
 
   /** One cleanup of the task as stored now; removes the finalizer when cleanup lets it go. */
@@ -216,6 +222,10 @@ final class ReconcilerRig implements AutoCloseable {
       }
       retries.remove(name);
     } catch (RuntimeException e) {
+      if (task.getMetadata().getDeletionTimestamp() == null) {
+        // as the operator does for a reconcile, not for a cleanup
+        reconciler.updateErrorStatus(task, context, e);
+      }
       long delay =
           retries
               .computeIfAbsent(name, failed -> AgentTaskController.retry().initExecution())

@@ -4,27 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
-import dev.ozworker.Main;
 import dev.ozworker.api.AgentTaskKeys;
-import dev.ozworker.observe.LogCapture;
+import dev.ozworker.backend.docker.DockerEngine;
 import dev.ozworker.observe.Redactor;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -42,50 +28,27 @@ class DemoDockerIT {
 
   @TempDir Path home;
 
+  DockerEngine engine;
   DockerClient docker;
 
   @BeforeEach
   void connect() {
-    DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().build();
-    docker =
-        DockerClientImpl.getInstance(
-            config,
-            new ZerodepDockerHttpClient.Builder()
-                .dockerHost(config.getDockerHost())
-                .connectionTimeout(Duration.ofSeconds(5))
-                .responseTimeout(Duration.ofSeconds(60))
-                .build());
+    engine = DockerEngine.fromEnvironment();
+    docker = engine.client();
   }
 
   @AfterEach
-  void close() throws IOException {
-    docker.close();
+  void close() {
+    engine.close();
   }
 
   @Test
   void theDemoRunsEveryTaskInAContainerAndLeavesNoneBehind() throws Exception {
     Set<String> before = demoContainers();
-    Map<String, String> env = new HashMap<>();
-    env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
-    env.put("HOME", home.toString());
-    env.put("TMPDIR", home.toString());
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int status;
-    String logs;
-    try (LogCapture capture = LogCapture.start()) {
-      status =
-          Main.execute(
-              new String[] {"demo", "--backend", "docker", "--log-level", "info"},
-              env,
-              home,
-              new PrintWriter(out, true),
-              new PrintWriter(err, true));
-      logs = capture.text();
-    }
+    DemoRun demo = DemoRun.of(home, "--backend", "docker", "--log-level", "info");
 
-    String shown = out.toString();
-    assertThat(status).as(shown + err).isZero();
+    String shown = demo.out();
+    assertThat(demo.status()).as(shown + demo.err()).isZero();
     assertThat(shown)
         .contains("run by the docker backend in containers of " + DemoImages.TASK_IMAGE)
         .containsPattern("→ task_assignment +demo-ok-")
@@ -98,14 +61,13 @@ class DemoDockerIT {
         .containsPattern("demo-cancel-\\S+ +Cancelled +Cancelled +- +task_completed CANCELLED +yes")
         .containsPattern("hello +Succeeded +Succeeded +0 +\\(none: not from Oz\\) +yes")
         .contains("Every task ended as expected.");
-    assertThat(shown + err + logs).doesNotContain("demo-secret-");
+    assertThat(shown + demo.err() + demo.logs()).doesNotContain("demo-secret-");
     assertThat(demoContainers()).as("containers of the demo's worker").isSubsetOf(before);
     assertThat(docker.inspectImageCmd(DemoImages.AGENT_IMAGE).exec().getConfig().getLabels())
         .as("the demo keeps its images for the next run")
         .containsKey("ozworker.dev/demo-content");
 
-    String taskLogs = taskLogs(shown);
-    assertThat(taskLogs)
+    assertThat(demo.taskLogs())
         .contains("demo agent: started by /agent/entrypoint.sh in a container")
         .contains("demo agent: signing in with token " + Redactor.MASK)
         .contains("demo agent: stopping on SIGTERM")
@@ -135,22 +97,5 @@ class DemoDockerIT {
     return Stream.concat(worker.stream(), fills.stream())
         .map(c -> c.getId() + " " + String.join(",", c.getNames()) + " " + c.getImage())
         .collect(Collectors.toSet());
-  }
-
-  private static String taskLogs(String shown) throws IOException {
-    Matcher logDir = Pattern.compile("Task logs \\(secrets masked\\): (\\S+)").matcher(shown);
-    assertThat(logDir.find()).isTrue();
-    try (Stream<Path> files = Files.walk(Path.of(logDir.group(1))).filter(Files::isRegularFile)) {
-      return files
-          .map(
-              file -> {
-                try {
-                  return Files.readString(file);
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              })
-          .reduce("", String::concat);
-    }
   }
 }

@@ -2,9 +2,11 @@ package dev.ozworker.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ozworker.Command;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,41 +17,36 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Dockerfile, built as CI builds it without a registry: on the base image that {@code
- * deploy/jre-base-image.sh} makes from the machine's JDK (reused while its inputs are unchanged),
- * then run with {@code --network none} as a pod runs it: non-root, read-only root file system,
- * config mounted at {@code /etc/oz-worker/config.yaml}. The worker image is removed afterwards.
+ * The image, built as the project documents it without a registry: {@code deploy/build-image.sh},
+ * which builds the Dockerfile on the base {@code deploy/jre-base-image.sh} makes from the machine's
+ * JDK (reused while its inputs are unchanged); then run with {@code --network none} as a pod runs
+ * it: non-root, read-only root file system, config mounted at {@code /etc/oz-worker/config.yaml}.
+ * The worker image is removed afterwards.
  */
 class DockerImageIT {
   static final Path REPO = Path.of("").toAbsolutePath();
   static final String API_KEY = "wk-image-it-5e2";
 
-  static String base;
   static String image;
 
   @BeforeAll
   static void buildTheImage() throws Exception {
-    Command made = Command.run(REPO, 600, "bash", "deploy/jre-base-image.sh").succeeded();
-    base = made.out().strip();
     String tag = "ozworker-test/worker:" + UUID.randomUUID().toString().substring(0, 8);
-    // No network: the build needs none, and a machine's engine may have lost its default bridge
-    // (docker0), which every build step with a network is attached to.
-    Command.run(
-            REPO,
-            600,
-            "docker",
-            "build",
-            "--network=none",
-            "--build-arg",
-            "BASE_IMAGE=" + base,
-            "-t",
-            tag,
-            ".")
-        .succeeded();
+    Command built =
+        Command.run(REPO, Duration.ofSeconds(900), "sh", "deploy/build-image.sh", tag).ok();
+    assertThat(built.out()).as("what the script prints on stdout").isEqualTo(tag + "\n");
     // Removed by id, so that only this build's image goes, whatever else carries the tag later.
     image =
-        Command.run(REPO, 60, "docker", "image", "inspect", "--format", "{{.Id}}", tag)
-            .succeeded()
+        Command.run(
+                REPO,
+                Duration.ofSeconds(60),
+                "docker",
+                "image",
+                "inspect",
+                "--format",
+                "{{.Id}}",
+                tag)
+            .ok()
             .out()
             .strip();
   }
@@ -57,7 +54,7 @@ class DockerImageIT {
   @AfterAll
   static void removeTheImage() throws Exception {
     if (image != null) {
-      Command.run(REPO, 120, "docker", "image", "rm", "--force", image).succeeded();
+      Command.run(REPO, Duration.ofSeconds(120), "docker", "image", "rm", "--force", image).ok();
     }
   }
 
@@ -168,6 +165,6 @@ class DockerImageIT {
       argv.add(image);
     }
     argv.addAll(List.of(args));
-    return Command.run(REPO, 120, argv.toArray(String[]::new));
+    return Command.run(REPO, Duration.ofSeconds(120), argv.toArray(String[]::new));
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ozworker.Command;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.AgentTaskPhase;
@@ -60,8 +61,8 @@ class ClusterDockerIT {
       }
     } finally {
       for (String container : containers) {
-        if (Exec.run(WAIT, "docker", "container", "inspect", container).status() == 0) {
-          Exec.run(WAIT, "docker", "rm", "--force", container).ok();
+        if (Command.run(WAIT, "docker", "container", "inspect", container).status() == 0) {
+          Command.run(WAIT, "docker", "rm", "--force", container).ok();
         }
       }
     }
@@ -94,7 +95,7 @@ class ClusterDockerIT {
     // cleanup: true removes the container once the task has ended
     await()
         .atMost(WAIT)
-        .until(() -> Exec.run(WAIT, "docker", "container", "inspect", container).status() != 0);
+        .until(() -> Command.run(WAIT, "docker", "container", "inspect", container).status() != 0);
   }
 
   @Test
@@ -119,7 +120,8 @@ class ClusterDockerIT {
             .start();
     long deleting = System.nanoTime();
     try {
-      Exec.kubectl("delete", "pod", worker, "-n", pool.namespace, "--wait=true", "--timeout=150s")
+      Command.kubectl(
+              "delete", "pod", worker, "-n", pool.namespace, "--wait=true", "--timeout=150s")
           .ok();
       ClusterTimings.print("kubectl delete pod of a busy Docker worker", deleting);
       following.waitFor(10, TimeUnit.SECONDS);
@@ -149,7 +151,7 @@ class ClusterDockerIT {
     ClusterTimings.print("kubectl delete pod of a Docker worker to its task adopted", deleting);
     assertThat(inspect(container, "{{.State.Status}}")).isEqualTo("running");
 
-    Exec.run(WAIT, "docker", "exec", container, "/bin/sh", "-c", ": > " + RELEASE).ok();
+    Command.run(WAIT, "docker", "exec", container, "/bin/sh", "-c", ": > " + RELEASE).ok();
     await().atMost(WAIT).until(() -> !pool.results(taskId).isEmpty());
     ClusterTimings.print(
         "kubectl delete pod of a Docker worker to the adopted task's result", deleting);
@@ -200,7 +202,7 @@ class ClusterDockerIT {
   }
 
   private static String inspect(String container, String format) throws Exception {
-    return Exec.run(WAIT, "docker", "container", "inspect", "--format", format, container)
+    return Command.run(WAIT, "docker", "container", "inspect", "--format", format, container)
         .ok()
         .out()
         .strip();

@@ -2,6 +2,7 @@ package dev.ozworker.e2e;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ozworker.Command;
 import dev.ozworker.kube.TestCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,8 +20,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * as soon as it is built, and pods run it with {@code imagePullPolicy: Never}.
  *
  * <ul>
- *   <li>{@link #worker}: the project's Dockerfile on the base {@code deploy/jre-base-image.sh}
- *       makes (as {@code deploy.DockerImageIT} builds it); removed by id when the run ends.
+ *   <li>{@link #worker}: built by {@code deploy/build-image.sh} (the Dockerfile on the base {@code
+ *       deploy/jre-base-image.sh} makes, as {@code deploy.DockerImageIT} builds it); removed by id
+ *       when the run ends.
  *   <li>{@link #agent}: the stand-in agent ({@code agent-image.sh}), kept and reused while its
  *       inputs are unchanged, like the base image.
  * </ul>
@@ -40,28 +42,15 @@ final class ClusterImages implements AutoCloseable {
 
   static ClusterImages build() throws IOException, InterruptedException {
     long started = System.nanoTime();
-    String base = Exec.run(BUILD, "bash", "deploy/jre-base-image.sh").ok().out().strip();
     String tag = "ozworker-e2e/worker:" + UUID.randomUUID().toString().substring(0, 8);
-    // No network: the build needs none, and a machine's engine may have lost its default bridge
-    // (docker0), which every build step with a network is attached to.
-    Exec.run(
-            BUILD,
-            "docker",
-            "build",
-            "--network=none",
-            "--build-arg",
-            "BASE_IMAGE=" + base,
-            "-t",
-            tag,
-            ".")
-        .ok();
+    Command.run(BUILD, "sh", "deploy/build-image.sh", tag).ok();
     String id =
-        Exec.run(BUILD, "docker", "image", "inspect", "--format", "{{.Id}}", tag)
+        Command.run(BUILD, "docker", "image", "inspect", "--format", "{{.Id}}", tag)
             .ok()
             .out()
             .strip();
     String agent =
-        Exec.run(
+        Command.run(
                 BUILD,
                 "bash",
                 "src/test/resources/dev/ozworker/e2e/agent-image.sh",
@@ -84,7 +73,7 @@ final class ClusterImages implements AutoCloseable {
 
   @Override
   public void close() throws IOException, InterruptedException {
-    Exec.run(BUILD, "docker", "image", "rm", "--force", workerId).ok();
+    Command.run(BUILD, "docker", "image", "rm", "--force", workerId).ok();
   }
 
   /**

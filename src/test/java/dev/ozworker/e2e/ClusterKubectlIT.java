@@ -3,6 +3,7 @@ package dev.ozworker.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ozworker.Command;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.AgentTaskPhase;
@@ -43,7 +44,7 @@ class ClusterKubectlIT {
   @Test
   void theHelloExampleRunsOnExactlyOneReplicaAndDescribeShowsConditionsAndEvents()
       throws Exception {
-    Exec.kubectl("apply", "-n", pool.namespace, "-f", "examples/agenttask-hello.yaml").ok();
+    Command.kubectl("apply", "-n", pool.namespace, "-f", "examples/agenttask-hello.yaml").ok();
 
     AgentTask hello = awaitTornDown("hello");
     assertThat(hello.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Succeeded);
@@ -61,7 +62,7 @@ class ClusterKubectlIT {
     assertThat(ranIn).containsExactly(worker);
 
     String described =
-        Exec.kubectl("describe", "agenttask", "hello", "-n", pool.namespace).ok().out();
+        Command.kubectl("describe", "agenttask", "hello", "-n", pool.namespace).ok().out();
     assertThat(described)
         .contains("Conditions:", "Accepted", "Started", "Completed", "TornDown", "Events:")
         .containsPattern("Normal\\s+Running")
@@ -76,7 +77,7 @@ class ClusterKubectlIT {
             Files.readString(Path.of("examples/agenttask-hello.yaml"))
                 .replace("name: hello", "name: long-hello")
                 .replaceFirst("prompt: .*", "prompt: sleep 300"));
-    Exec.kubectl("apply", "-n", pool.namespace, "-f", yaml.toString()).ok();
+    Command.kubectl("apply", "-n", pool.namespace, "-f", yaml.toString()).ok();
     await().atMost(WAIT).until(() -> phase("long-hello") == AgentTaskPhase.Running);
     AgentTask running = task("long-hello");
     String worker = running.getStatus().getWorkerId();
@@ -85,7 +86,8 @@ class ClusterKubectlIT {
     assertThat(pool.exec(worker, "ps").ok().out()).contains("sleep 300");
 
     long deleting = System.nanoTime();
-    Exec.kubectl("delete", "agenttask", "long-hello", "-n", pool.namespace, "--timeout=150s").ok();
+    Command.kubectl("delete", "agenttask", "long-hello", "-n", pool.namespace, "--timeout=150s")
+        .ok();
     ClusterTimings.print("kubectl delete agenttask of a running task until it is gone", deleting);
 
     assertThat(task("long-hello")).isNull();
@@ -156,7 +158,7 @@ class ClusterKubectlIT {
     if (!check.contains(" -n ") && !check.contains("--all-namespaces")) {
       args.addAll(List.of("-n", pool.namespace));
     }
-    return Exec.kubectl(args.toArray(String[]::new)).out().strip();
+    return Command.kubectl(args.toArray(String[]::new)).out().strip();
   }
 
   private static AgentTask awaitTornDown(String name) {

@@ -3,6 +3,7 @@ package dev.ozworker.e2e;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ozworker.Command;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.AgentTaskPhase;
@@ -103,10 +104,11 @@ final class ClusterPool implements AutoCloseable {
           Files.createDirectories(dir).resolve("kustomization.yaml"),
           pool.kustomization(images, overlay, replicas, dir, deploymentOps));
       long applying = System.nanoTime();
-      Exec.kubectl("apply", "-k", dir.toString()).ok();
+      Command.kubectl("apply", "-k", dir.toString()).ok();
       Files.delete(dir.resolve("kustomization.yaml"));
       Files.delete(dir);
-      Exec.kubectl("rollout", "status", "deployment/oz-worker", "-n", namespace, "--timeout=180s")
+      Command.kubectl(
+              "rollout", "status", "deployment/oz-worker", "-n", namespace, "--timeout=180s")
           .ok();
       ClusterTimings.print("rollout of " + replicas + " " + overlay + " workers", applying);
       pool.awaitWorkers(replicas);
@@ -218,7 +220,8 @@ final class ClusterPool implements AutoCloseable {
   }
 
   void scale(int replicas) throws IOException, InterruptedException {
-    Exec.kubectl("scale", "deployment/oz-worker", "-n", namespace, "--replicas=" + replicas).ok();
+    Command.kubectl("scale", "deployment/oz-worker", "-n", namespace, "--replicas=" + replicas)
+        .ok();
   }
 
   List<AgentTask> tasks() {
@@ -255,8 +258,8 @@ final class ClusterPool implements AutoCloseable {
   }
 
   /** {@code kubectl exec} in a worker pod's worker container. */
-  Exec exec(String pod, String... command) throws IOException, InterruptedException {
-    return Exec.kubectl(
+  Command exec(String pod, String... command) throws IOException, InterruptedException {
+    return Command.kubectl(
         Stream.concat(
                 Stream.of("exec", "-n", namespace, pod, "-c", "worker", "--"), Stream.of(command))
             .toArray(String[]::new));
@@ -282,9 +285,9 @@ final class ClusterPool implements AutoCloseable {
 
   /** The pods and the last lines of each worker's log, into the test's output, for a failure. */
   private void printWhatRan() throws IOException, InterruptedException {
-    System.out.println(Exec.kubectl("get", "pods", "-n", namespace, "-o", "wide").out());
+    System.out.println(Command.kubectl("get", "pods", "-n", namespace, "-o", "wide").out());
     for (String pod : pods()) {
-      Exec logs = Exec.kubectl("logs", "-n", namespace, pod, "-c", "worker", "--tail=25");
+      Command logs = Command.kubectl("logs", "-n", namespace, pod, "-c", "worker", "--tail=25");
       System.out.println("--- last lines of " + pod + "\n" + logs.out() + logs.err());
     }
   }
@@ -317,7 +320,7 @@ final class ClusterPool implements AutoCloseable {
           stuck = tasks.list().getItems().stream().map(t -> t.getMetadata().getName()).toList();
           tasks.list().getItems().forEach(this::release);
         }
-        Exec.kubectl("delete", "namespace", namespace, "--wait=true", "--timeout=180s").ok();
+        Command.kubectl("delete", "namespace", namespace, "--wait=true", "--timeout=180s").ok();
         if (!stuck.isEmpty()) {
           throw new AssertionError("AgentTasks still held by their workers when deleted: " + stuck);
         }

@@ -3,6 +3,7 @@ package dev.ozworker.e2e;
 import static dev.ozworker.oz.fake.OzAssignments.assignment;
 import static org.awaitility.Awaitility.await;
 
+import dev.ozworker.Command;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.api.AgentTaskSpec;
@@ -297,7 +298,7 @@ class ClusterPoolStressIT {
     if (force) {
       args.addAll(List.of("--force", "--grace-period=0"));
     }
-    Exec.kubectl(args.toArray(String[]::new)).ok();
+    Command.kubectl(args.toArray(String[]::new)).ok();
     long score = running.getOrDefault(pod, 0L);
     System.out.printf(
         "pool stress: deleted pod %s%s while it ran %d tasks, %d of them long%n",

@@ -4,6 +4,7 @@ import static dev.ozworker.oz.fake.OzAssignments.assignment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ozworker.Command;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.oz.fake.FakeOzServer.Frame;
@@ -115,7 +116,8 @@ class ClusterScalingIT {
     await().atMost(WAIT).until(() -> pool.running().contains(shortTask));
 
     long deleting = System.nanoTime();
-    Exec.kubectl("delete", "pod", survivor, "-n", pool.namespace, "--wait=true", "--timeout=150s")
+    Command.kubectl(
+            "delete", "pod", survivor, "-n", pool.namespace, "--wait=true", "--timeout=150s")
         .ok();
     ClusterTimings.print("kubectl delete pod of a busy worker until it is gone", deleting);
 

@@ -4,6 +4,7 @@ import static dev.ozworker.oz.fake.OzAssignments.assignment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ozworker.Command;
 import dev.ozworker.api.AgentTask;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -49,7 +50,7 @@ class ClusterWorkerPoolIT {
         .untilAsserted(
             () ->
                 assertThat(
-                        Exec.kubectl(
+                        Command.kubectl(
                                 "get", "node", node, "-o", "jsonpath={.status.images[*].names}")
                             .ok()
                             .out())
@@ -95,7 +96,7 @@ class ClusterWorkerPoolIT {
       assertThat(pool.results(id).getFirst().type())
           .isEqualTo(exitOf.get(id) == 0 ? "task_completed" : "task_failed");
     }
-    List<String> table = Exec.kubectl("get", "agenttasks", "-n", pool.namespace).ok().lines();
+    List<String> table = Command.kubectl("get", "agenttasks", "-n", pool.namespace).ok().lines();
     System.out.println("kubectl get agenttasks (first rows):");
     table.stream().limit(6).forEach(System.out::println);
     assertThat(table.getFirst())

@@ -1,13 +1,14 @@
 package dev.ozworker.fault;
 
+import dev.ozworker.Command;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -97,31 +98,23 @@ record FaultImage(String dockerHost, String reference) {
 
     /** Runs {@code docker -H host args...}; fails with its output unless it exits 0. */
     static List<String> run(String host, String... args) throws IOException, InterruptedException {
-      Result result = exec(host, args);
-      if (result.status != 0) {
-        throw new IOException("docker " + String.join(" ", args) + ": " + result.output);
+      Command docker = exec(host, args);
+      if (docker.status() != 0) {
+        throw new IOException(
+            "docker " + String.join(" ", args) + ": " + docker.out() + docker.err());
       }
-      return result.output.lines().toList();
+      return docker.lines();
     }
 
     static void runQuietly(String host, String... args) throws IOException, InterruptedException {
       exec(host, args);
     }
 
-    private record Result(int status, String output) {}
-
-    private static Result exec(String host, String... args)
+    private static Command exec(String host, String... args)
         throws IOException, InterruptedException {
-      List<String> command =
-          Stream.concat(Stream.of("docker", "-H", host), Stream.of(args)).toList();
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      process.getOutputStream().close();
-      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!process.waitFor(120, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        throw new IOException("docker " + String.join(" ", args) + " did not finish");
-      }
-      return new Result(process.exitValue(), output);
+      return Command.run(
+          Duration.ofSeconds(120),
+          Stream.concat(Stream.of("docker", "-H", host), Stream.of(args)).toArray(String[]::new));
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.ozworker.fault;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.ozworker.Command;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,12 +121,11 @@ final class PrivateDockerd implements AutoCloseable {
   private static void ip(String... args) throws IOException {
     List<String> command = new java.util.ArrayList<>(List.of("ip"));
     command.addAll(List.of(args));
-    Process ip = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output =
-        new String(ip.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     try {
-      if (!ip.waitFor(30, TimeUnit.SECONDS) || ip.exitValue() != 0) {
-        throw new IOException(String.join(" ", command) + " failed: " + output.strip());
+      Command ip = Command.run(Path.of(""), Duration.ofSeconds(30), command);
+      if (ip.status() != 0) {
+        throw new IOException(
+            String.join(" ", command) + " failed: " + (ip.out() + ip.err()).strip());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -139,9 +139,6 @@ final class PrivateDockerd implements AutoCloseable {
     stopEngine();
     ip("link", "delete", bridge);
     // the engine's mounts under the exec root are gone with it; vfs layers are plain files
-    new ProcessBuilder("rm", "-rf", dir.toString())
-        .inheritIO()
-        .start()
-        .waitFor(60, TimeUnit.SECONDS);
+    Command.run(Duration.ofSeconds(60), "rm", "-rf", dir.toString());
   }
 }

@@ -1,9 +1,9 @@
 package dev.ozworker.kube;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ozworker.Command;
 import dev.ozworker.api.ApiFixtures;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
@@ -11,10 +11,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -69,14 +67,11 @@ public final class TestCluster {
 
   /** Runs kubectl against the same cluster; asserts it succeeds and returns its output lines. */
   public static List<String> kubectl(String... args) throws IOException, InterruptedException {
-    List<String> command =
-        Stream.concat(Stream.of("kubectl", "--request-timeout=30s"), Stream.of(args)).toList();
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    process.getOutputStream().close();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("kubectl exits").isTrue();
-    assertThat(process.exitValue()).as(String.join(" ", command) + ":\n" + output).isZero();
-    return output.lines().toList();
+    return Command.kubectl(
+            Stream.concat(Stream.of("--request-timeout=30s"), Stream.of(args))
+                .toArray(String[]::new))
+        .ok()
+        .lines();
   }
 
   private static boolean established(CustomResourceDefinition crd) {

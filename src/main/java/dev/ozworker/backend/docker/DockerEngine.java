@@ -5,10 +5,14 @@ import com.github.dockerjava.api.model.Version;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.transport.DockerHttpClient;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -82,6 +86,49 @@ public record DockerEngine(DockerClient client, String platform, Path dockerConf
     return new DockerEngine(client, platform, Path.of(configDir));
   }
 
+  /**
+   * {@code docker import}: makes the image {@code reference} ({@code repository:tag}) from a root
+   * file system tarball, applying Dockerfile instructions such as {@code LABEL k=v}. docker-java's
+   * own import command sends its stream JSON-encoded (docker-java issue 2377), so the request goes
+   * through the client's transport, its body in memory so that it may be sent again on another
+   * connection ({@link StaleConnectionRetry}).
+   *
+   * @throws IOException when the engine refuses it, with the engine's answer
+   * @throws IllegalStateException when this engine's client has no HTTP transport to send it on
+   */
+  public void importImage(String reference, byte[] rootfs, List<String> changes)
+      throws IOException {
+    if (!(client instanceof DockerClientImpl impl)) {
+      throw new IllegalStateException("docker import needs a client connected to an engine");
+    }
+    int colon = reference.lastIndexOf(':');
+    StringBuilder query =
+        new StringBuilder("fromSrc=-&repo=")
+            .append(encode(reference.substring(0, colon)))
+            .append("&tag=")
+            .append(encode(reference.substring(colon + 1)));
+    changes.forEach(change -> query.append("&changes=").append(encode(change)));
+    DockerHttpClient.Request request =
+        DockerHttpClient.Request.builder()
+            .method(DockerHttpClient.Request.Method.POST)
+            .path("/images/create?" + query)
+            .putHeader("Content-Type", "application/x-tar")
+            .bodyBytes(rootfs)
+            .build();
+    try (DockerHttpClient.Response response = impl.getHttpClient().execute(request)) {
+      String progress = new String(response.getBody().readAllBytes(), StandardCharsets.UTF_8);
+      if (response.getStatusCode() != 200 || progress.contains("\"error\"")) {
+        throw new IOException(
+            "docker import of "
+                + reference
+                + " failed ("
+                + response.getStatusCode()
+                + "): "
+                + progress.strip());
+      }
+    }
+  }
+
   /** Why the backend cannot run on an engine of {@code platform}, if it cannot. */
   static Optional<String> platformProblem(String platform) {
     return PLATFORMS.contains(platform)
@@ -92,6 +139,10 @@ public record DockerEngine(DockerClient client, String platform, Path dockerConf
   @Override
   public void close() {
     closeQuietly(client);
+  }
+
+  private static String encode(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8);
   }
 
   private static void closeQuietly(DockerClient client) {

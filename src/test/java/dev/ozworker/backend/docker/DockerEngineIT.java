@@ -1,18 +1,24 @@
 package dev.ozworker.backend.docker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.StreamType;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,7 +26,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Docker tier is real: a container from a locally imported image runs on the machine's engine
- * through docker-java, the same client the Docker backend uses.
+ * through docker-java, the same client the Docker backend uses; {@code docker import} goes through
+ * that client's transport.
  */
 class DockerEngineIT {
   static TestDocker engine;
@@ -80,6 +87,42 @@ class DockerEngineIT {
         .filteredOn(line -> line.contains(":"))
         .extracting(line -> line.trim().split(":")[0])
         .containsExactly("lo");
+  }
+
+  @Test
+  void importsARootFileSystemWithTheInstructionsGiven() throws IOException {
+    String reference = "ozworker-test/import:" + UUID.randomUUID().toString().substring(0, 8);
+    ByteArrayOutputStream tar = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream out = new TarArchiveOutputStream(tar)) {
+      byte[] content = "imported\n".getBytes(StandardCharsets.UTF_8);
+      TarArchiveEntry file = new TarArchiveEntry("hello.txt");
+      file.setSize(content.length);
+      out.putArchiveEntry(file);
+      out.write(content);
+      out.closeArchiveEntry();
+    }
+    try (DockerEngine engine = DockerEngine.fromEnvironment()) {
+      engine.importImage(reference, tar.toByteArray(), List.of("LABEL ozworker.dev/test=import"));
+      InspectImageResponse imported = docker.inspectImageCmd(reference).exec();
+      try {
+        assertThat(imported.getConfig().getLabels()).containsEntry("ozworker.dev/test", "import");
+      } finally {
+        docker.removeImageCmd(imported.getId()).withForce(true).exec();
+      }
+    }
+  }
+
+  @Test
+  void anImportTheEngineRefusesSaysWhatItAnswered() {
+    String reference = "ozworker-test/import:" + UUID.randomUUID().toString().substring(0, 8);
+    try (DockerEngine engine = DockerEngine.fromEnvironment()) {
+      assertThatThrownBy(
+              () ->
+                  engine.importImage(
+                      reference, "not a tarball".getBytes(StandardCharsets.UTF_8), List.of()))
+          .isInstanceOf(IOException.class)
+          .hasMessageStartingWith("docker import of " + reference + " failed");
+    }
   }
 
   private String run(List<String> env, String... command) {

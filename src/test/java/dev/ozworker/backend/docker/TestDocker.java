@@ -3,21 +3,13 @@ package dev.ozworker.backend.docker;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectVolumeResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.transport.DockerHttpClient;
-import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -40,34 +32,19 @@ public final class TestDocker implements AutoCloseable {
     return client;
   }
 
-  private final DockerHttpClient http;
+  private final DockerEngine engine;
 
-  private TestDocker(DockerClient client, DockerHttpClient http) {
-    this.client = client;
-    this.http = http;
+  private TestDocker(DockerEngine engine) {
+    this.engine = engine;
+    this.client = engine.client();
   }
 
-  /** The engine configured by the environment (DOCKER_HOST etc.), checked with a ping. */
+  /**
+   * The engine configured by the environment (DOCKER_HOST etc.), connected as the Docker backend
+   * connects to it.
+   */
   public static TestDocker connect() {
-    DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().build();
-    DockerHttpClient http =
-        new ZerodepDockerHttpClient.Builder()
-            .dockerHost(config.getDockerHost())
-            .sslConfig(config.getSSLConfig())
-            .connectionTimeout(Duration.ofSeconds(5))
-            .responseTimeout(Duration.ofSeconds(60))
-            .build();
-    DockerClient client = DockerClientImpl.getInstance(config, http);
-    try {
-      client.pingCmd().exec();
-    } catch (RuntimeException e) {
-      throw new IllegalStateException(
-          "no Docker engine answers at "
-              + config.getDockerHost()
-              + ": start dockerd (.ci/run does) or set DOCKER_HOST",
-          e);
-    }
-    return new TestDocker(client, http);
+    return new TestDocker(DockerEngine.fromEnvironment());
   }
 
   /**
@@ -90,29 +67,8 @@ public final class TestDocker implements AutoCloseable {
     return reference;
   }
 
-  /**
-   * {@code docker import}: docker-java's own import command sends its stream JSON-encoded
-   * (docker-java issue 2377), so the request goes through its transport directly.
-   */
   private void importImage(String repository, byte[] rootfs, String tag) throws IOException {
-    DockerHttpClient.Request request =
-        DockerHttpClient.Request.builder()
-            .method(DockerHttpClient.Request.Method.POST)
-            .path(
-                "/images/create?fromSrc=-&repo="
-                    + URLEncoder.encode(repository, StandardCharsets.UTF_8)
-                    + "&tag="
-                    + tag)
-            .putHeader("Content-Type", "application/x-tar")
-            .body(new ByteArrayInputStream(rootfs))
-            .build();
-    try (DockerHttpClient.Response response = http.execute(request)) {
-      String progress = new String(response.getBody().readAllBytes(), StandardCharsets.UTF_8);
-      if (response.getStatusCode() != 200 || progress.contains("\"error\"")) {
-        throw new IOException(
-            "docker import failed (" + response.getStatusCode() + "): " + progress.strip());
-      }
-    }
+    engine.importImage(repository + ":" + tag, rootfs, List.of());
   }
 
   /**
@@ -245,7 +201,7 @@ public final class TestDocker implements AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException {
-    client.close();
+  public void close() {
+    engine.close();
   }
 }
