@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
     modelTransformer = KeyOptions.class,
     footer = {
       "",
-      "Flags win over the config file, which wins over defaults. Configuration keys: README.md."
+      "Flags win over the config file, which wins over defaults. Configuration keys:"
+          + " docs/configuration.md."
     })
 public final class OzWorkerCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

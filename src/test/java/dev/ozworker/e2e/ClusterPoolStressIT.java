@@ -276,8 +276,8 @@ class ClusterPoolStressIT {
 
   /**
    * Deletes the pod running the most long tasks, then the most tasks, waiting a while for one that
-   * runs a long task: gracefully (it drains), or forced with no grace (its processes die with it
-   * and another replica adopts what it owned).
+   * runs a long task: gracefully (it drains), or forced with its container killed (its processes
+   * die with it and another replica adopts what it owned).
    */
   private static String deleteBusiestPod(ClusterPool pool, boolean force, Set<String> longTasks)
       throws IOException, InterruptedException {
@@ -293,12 +293,32 @@ class ClusterPoolStressIT {
         pool.pods().stream()
             .max(Comparator.comparing(p -> running.getOrDefault(p, 0L)))
             .orElseThrow();
+    // A forced deletion alone is not a hard loss: the kubelet still stops the container with a
+    // short grace, and a worker that gets its SIGTERM in time stops its runs as a drain would. So
+    // the forced case also kills the worker's container outright, by the id the pod records, the
+    // instant the pod is gone from the API: its processes die with no word said, as on a lost node.
+    String container =
+        Command.kubectl(
+                "get",
+                "pod",
+                pod,
+                "-n",
+                pool.namespace,
+                "-o",
+                "jsonpath={.status.containerStatuses[0].containerID}")
+            .ok()
+            .out()
+            .trim()
+            .replaceFirst("^docker://", "");
     List<String> args =
         new ArrayList<>(List.of("delete", "pod", pod, "-n", pool.namespace, "--wait=false"));
     if (force) {
       args.addAll(List.of("--force", "--grace-period=0"));
     }
     Command.kubectl(args.toArray(String[]::new)).ok();
+    if (force) {
+      Command.run(Duration.ofSeconds(60), "docker", "kill", "--signal", "KILL", container).ok();
+    }
     long score = running.getOrDefault(pod, 0L);
     System.out.printf(
         "pool stress: deleted pod %s%s while it ran %d tasks, %d of them long%n",
