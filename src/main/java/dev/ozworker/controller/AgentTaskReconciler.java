@@ -341,7 +341,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     Map<String, String> env = secret.map(EnvSecrets::entries).orElse(Map.of());
     TaskSpec spec;
     try {
-      spec = resolver.resolve(task.getMetadata().getName(), task.getSpec(), env);
+      spec = resolver.resolve(TaskObjects.of(task), task.getSpec(), env);
     } catch (InvalidTaskException e) {
       giveBack(id);
       writer.write(task, statuses.invalid(task, e.getMessage()), context);

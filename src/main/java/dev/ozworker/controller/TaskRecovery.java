@@ -153,7 +153,7 @@ final class TaskRecovery {
       // The earlier process may have stopped between starting the run and owning its Secret.
       secret.ifPresent(found -> secrets.own(task, found));
       Map<String, String> env = secret.map(EnvSecrets::entries).orElse(Map.of());
-      spec = resolver.resolve(task.getMetadata().getName(), task.getSpec(), env);
+      spec = resolver.resolve(TaskObjects.of(task), task.getSpec(), env);
     } catch (InvalidTaskException e) {
       problem = e.getMessage();
     }

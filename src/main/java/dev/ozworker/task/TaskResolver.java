@@ -53,6 +53,18 @@ public final class TaskResolver {
    */
   public TaskSpec resolve(String name, AgentTaskSpec spec, Map<String, String> secretEnv)
       throws InvalidTaskException {
+    return resolve(new TaskObject("", name, "", Optional.empty()), spec, secretEnv);
+  }
+
+  /**
+   * @param task the AgentTask's identity; its name is the run id of a user-authored task, and the
+   *     Secret it names comes from {@code spec.envFrom}
+   * @param spec the AgentTask's spec
+   * @param secretEnv the entries of the Secret named by {@code spec.envFrom}, empty when none
+   */
+  public TaskSpec resolve(TaskObject task, AgentTaskSpec spec, Map<String, String> secretEnv)
+      throws InvalidTaskException {
+    String name = task.name();
     List<String> problems = new ArrayList<>();
     Optional<String> ozTaskId = nonBlank(spec.getTaskId());
     ozTaskId
@@ -80,7 +92,14 @@ public final class TaskResolver {
         sidecars,
         limits(spec.getInstanceShape()),
         timeout,
-        harness(spec.getAgentConfig()));
+        harness(spec.getAgentConfig()),
+        new TaskObject(
+            task.namespace(),
+            name,
+            task.uid(),
+            Optional.ofNullable(spec.getEnvFrom())
+                .map(envFrom -> envFrom.secretName())
+                .flatMap(TaskResolver::nonBlank)));
   }
 
   private BackendKind backend(String requested, List<String> problems) {

@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param limits container limits (Docker)
  * @param timeout longest the agent may run; zero means no limit
  * @param harness the harness type, trimmed (e.g. {@code claude}); empty when the task names none
+ * @param object the AgentTask the run belongs to
  */
 public record TaskSpec(
     String runId,
@@ -32,7 +33,8 @@ public record TaskSpec(
     List<Sidecar> sidecars,
     ResourceLimits limits,
     Duration timeout,
-    String harness) {
+    String harness,
+    TaskObject object) {
 
   public TaskSpec {
     ozArgs = List.copyOf(ozArgs);

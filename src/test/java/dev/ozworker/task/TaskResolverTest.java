@@ -49,6 +49,20 @@ class TaskResolverTest {
   }
 
   @Test
+  void carriesTheTaskObjectAndTheSecretItNamesForBackendsThatMakeObjects() throws Exception {
+    AgentTaskSpec task = new AgentTaskSpec();
+    task.setTaskId("7c9e6679-7425-40de-944b-e07fc1f90ae7");
+    task.setEnvFrom(new dev.ozworker.api.EnvSource("t-env"));
+    TaskObject object = new TaskObject("oz", "t", "uid-1", java.util.Optional.empty());
+
+    TaskSpec spec = new TaskResolver(config).resolve(object, task, Map.of("A_TOKEN", "1"));
+
+    assertThat(spec.object())
+        .isEqualTo(new TaskObject("oz", "t", "uid-1", java.util.Optional.of("t-env")));
+    assertThat(spec.runId()).isEqualTo("7c9e6679-7425-40de-944b-e07fc1f90ae7");
+  }
+
+  @Test
   void givesTheSameAnswerWhateverOrderTheSecretIsReadIn() throws Exception {
     AgentTaskSpec task = new AgentTaskSpec();
     task.setPrompt("p");

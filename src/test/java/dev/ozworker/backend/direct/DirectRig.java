@@ -11,6 +11,7 @@ import dev.ozworker.config.DirectBackendConfig;
 import dev.ozworker.config.GoDuration;
 import dev.ozworker.task.ResourceLimits;
 import dev.ozworker.task.TaskEnv;
+import dev.ozworker.task.TaskObject;
 import dev.ozworker.task.TaskSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -126,7 +127,8 @@ final class DirectRig {
         List.of(),
         ResourceLimits.NONE,
         Duration.ZERO,
-        "");
+        "",
+        TaskObject.named(runId));
   }
 
   TaskSpec task(String runId, Map<String, String> behaviour) {

@@ -7,6 +7,7 @@ import dev.ozworker.config.ConfigFixtures;
 import dev.ozworker.config.DockerBackendConfig;
 import dev.ozworker.task.ResourceLimits;
 import dev.ozworker.task.TaskEnv;
+import dev.ozworker.task.TaskObject;
 import dev.ozworker.task.TaskSpec;
 import java.time.Duration;
 import java.util.List;
@@ -46,7 +47,8 @@ class ContainerSpecsTest {
         List.of(),
         limits,
         Duration.ZERO,
-        "");
+        "",
+        TaskObject.named("run-1"));
   }
 
   @Test

@@ -27,6 +27,7 @@ import dev.ozworker.observe.Redactor;
 import dev.ozworker.task.ResourceLimits;
 import dev.ozworker.task.Sidecar;
 import dev.ozworker.task.TaskEnv;
+import dev.ozworker.task.TaskObject;
 import dev.ozworker.task.TaskSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -565,7 +566,8 @@ class DockerBackendIT {
             spec.sidecars(),
             spec.limits(),
             spec.timeout(),
-            spec.harness());
+            spec.harness(),
+            TaskObject.named(spec.runId()));
     RecordingListener listener = new RecordingListener();
 
     BackendRef ref = backend.start(withMissingImage, listener);
@@ -677,7 +679,8 @@ class DockerBackendIT {
         List.of(new Sidecar(sidecarImage, "/agent", false)),
         limits,
         Duration.ZERO,
-        "");
+        "",
+        TaskObject.named(runId));
   }
 
   /** A task on {@code taskImage} with these sidecars instead of the agent sidecar. */
@@ -693,7 +696,8 @@ class DockerBackendIT {
         sidecars,
         ResourceLimits.NONE,
         Duration.ZERO,
-        "");
+        "",
+        TaskObject.named(runId));
   }
 
   private static TaskOutcome awaitOutcome(RecordingListener listener) {

@@ -11,6 +11,7 @@ import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.task.ResourceLimits;
 import dev.ozworker.task.Sidecar;
 import dev.ozworker.task.TaskEnv;
+import dev.ozworker.task.TaskObject;
 import dev.ozworker.task.TaskSpec;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,7 +76,8 @@ final class FakeEngineRig implements AutoCloseable {
         sidecars,
         ResourceLimits.NONE,
         Duration.ZERO,
-        "");
+        "",
+        TaskObject.named(runId));
   }
 
   static TaskSpec spec(String runId, String image) {
