@@ -33,7 +33,7 @@ public final class NoOpBackend implements Backend {
           listener.running();
           listener.finished(new TaskOutcome.Succeeded(""));
         });
-    return new BackendRef(kind().configName(), spec.runId(), null, null, null);
+    return BackendRef.planned(kind().configName(), spec.runId());
   }
 
   @Override

@@ -10,17 +10,18 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record BackendRef(
-    @JsonPropertyDescription("docker or direct.") String backend,
+    @JsonPropertyDescription("docker, direct or kubernetes.") String backend,
     @JsonPropertyDescription(
             "Run id: the Oz task id, or the AgentTask's name; names the container and workspace.")
         String runId,
     @JsonPropertyDescription("Docker container id.") String containerId,
     @JsonPropertyDescription("Process id of the agent (Direct backend).") Long processId,
-    @JsonPropertyDescription("Workspace directory of the task (Direct backend).")
-        String workspace) {
+    @JsonPropertyDescription("Workspace directory of the task (Direct backend).") String workspace,
+    @JsonPropertyDescription("The task's Pod, in the task's namespace (Kubernetes backend).")
+        String pod) {
 
   /** The reference of a run the backend has not reported anything about yet. */
   public static BackendRef planned(String backend, String runId) {
-    return new BackendRef(backend, runId, null, null, null);
+    return new BackendRef(backend, runId, null, null, null, null);
   }
 }

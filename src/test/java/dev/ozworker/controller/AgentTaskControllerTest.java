@@ -284,7 +284,7 @@ class AgentTaskControllerTest {
         .atMost(WAIT)
         .until(() -> get("spawned").getStatus().getBackendRef().processId() != null);
     assertThat(get("spawned").getStatus().getBackendRef())
-        .isEqualTo(new BackendRef("direct", "spawned", null, 4242L, "/workspaces/spawned"));
+        .isEqualTo(new BackendRef("direct", "spawned", null, 4242L, "/workspaces/spawned", null));
 
     restart(first);
     controller("worker_id: w1");

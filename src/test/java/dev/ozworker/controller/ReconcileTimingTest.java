@@ -223,7 +223,8 @@ class ReconcileTimingTest {
     status.setPodName(pod);
     status.setNodeName("node-1");
     status.setStartedAt("2026-12-05T09:00:00Z");
-    status.setBackendRef(new BackendRef("direct", "orphan", null, 4242L, "/workspaces/orphan"));
+    status.setBackendRef(
+        new BackendRef("direct", "orphan", null, 4242L, "/workspaces/orphan", null));
     task.setStatus(status);
     rig.client.resource(task).updateStatus();
   }

@@ -176,7 +176,7 @@ public final class ScriptedBackend implements Backend {
     live.put(runId, run);
     mostRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
     BackendRef full =
-        new BackendRef(kind().configName(), runId, null, 4242L, "/workspaces/" + runId);
+        new BackendRef(kind().configName(), runId, null, 4242L, "/workspaces/" + runId, null);
     boolean later = locatesLater;
     tell(
         () -> {

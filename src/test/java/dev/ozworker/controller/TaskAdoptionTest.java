@@ -172,7 +172,7 @@ class TaskAdoptionTest {
     status.setWorkerId(pod);
     status.setPodName(pod);
     status.setNodeName(node);
-    status.setBackendRef(new BackendRef(backend, name, null, null, null));
+    status.setBackendRef(new BackendRef(backend, name, null, null, null, null));
     status.setReported(reported);
     status.setConditions(
         tornDown

@@ -134,7 +134,8 @@ public final class DirectBackend implements Backend {
         runId,
         null,
         run.processId().orElse(null),
-        workspace.path().toString());
+        workspace.path().toString(),
+        null);
   }
 
   @Override

@@ -210,7 +210,8 @@ final class DirectRun {
             runId(),
             null,
             process.pid(),
-            workspace.path().toString());
+            workspace.path().toString(),
+            null);
     tell(() -> listener.located(where));
     tell(listener::running);
     return afterAgent(process.onExit(), process::exitValue);

@@ -234,7 +234,8 @@ public final class DockerBackend implements Backend {
         run.cancelledBeforeStart();
         return;
       }
-      run.listener().located(new BackendRef(kind().configName(), spec.runId(), id, null, null));
+      run.listener()
+          .located(new BackendRef(kind().configName(), spec.runId(), id, null, null, null));
       startAndWatch(run, id);
     } catch (TaskFailure failure) {
       sidecars.release(spec.runId());

@@ -129,7 +129,8 @@ class DirectBackendIT {
                 "t-setup",
                 null,
                 Long.parseLong(Files.readString(RunFiles.of(rig.logs, "t-setup").pid()).strip()),
-                workspace.toString()));
+                workspace.toString(),
+                null));
   }
 
   @Test

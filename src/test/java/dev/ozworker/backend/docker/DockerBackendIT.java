@@ -158,7 +158,7 @@ class DockerBackendIT {
     assertThat(container.getHostConfig().getNetworkMode()).isEqualTo("none");
     assertThat(listener.located)
         .as("the container's id, reported once it was created")
-        .isEqualTo(new BackendRef("docker", spec.runId(), container.getId(), null, null));
+        .isEqualTo(new BackendRef("docker", spec.runId(), container.getId(), null, null, null));
 
     assertThat(backend.cleanup(ref).toCompletableFuture().get()).isEmpty();
     assertThat(containersOf(spec.runId())).as("removed by cleanup").isEmpty();
@@ -512,7 +512,7 @@ class DockerBackendIT {
     DockerBackend backend = backend(true, List.of(), ImagePullPolicy.Never, Clock.systemUTC());
     String runId = newRunId();
     TaskSpec spec = spec(runId, agentDoes("true"));
-    BackendRef ref = new BackendRef("docker", runId, "0123456789ab", null, null);
+    BackendRef ref = new BackendRef("docker", runId, "0123456789ab", null, null, null);
 
     assertThatThrownBy(() -> backend.reattach(spec, ref, new RecordingListener()))
         .isInstanceOf(TaskFailure.class)

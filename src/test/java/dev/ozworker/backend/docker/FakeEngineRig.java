@@ -108,7 +108,7 @@ final class FakeEngineRig implements AutoCloseable {
   }
 
   static BackendRef ref(String runId, String containerId) {
-    return new BackendRef("docker", runId, containerId, null, null);
+    return new BackendRef("docker", runId, containerId, null, null, null);
   }
 
   @Override
