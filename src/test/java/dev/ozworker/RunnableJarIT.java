@@ -31,7 +31,11 @@ class RunnableJarIT {
     assertThat(help.status()).as(help.err()).isZero();
     assertThat(help.out())
         .contains(
-            "--worker-id", "--api-key", "--backend=docker|direct", "-e, --env", "check-config");
+            "--worker-id",
+            "--api-key",
+            "--backend=docker|direct|kubernetes",
+            "-e, --env",
+            "check-config");
   }
 
   @Test

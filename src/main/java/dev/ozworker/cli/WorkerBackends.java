@@ -14,7 +14,8 @@ final class WorkerBackends {
 
   /**
    * @param env the worker's environment (the Direct backend's host environment)
-   * @throws ConfigException when the Direct backend's CLI or directories are missing
+   * @throws ConfigException when the Direct backend's CLI or directories are missing, or the
+   *     backend is not in this build
    * @throws IllegalStateException when no usable Docker engine answers, saying where it looked
    */
   static Backend create(WorkerConfig config, Map<String, String> env, Clock clock)
@@ -32,6 +33,10 @@ final class WorkerBackends {
               e);
         }
       }
+      case KUBERNETES ->
+          throw new ConfigException(
+              "the kubernetes backend is not available in this build yet: configure"
+                  + " backend.docker or backend.direct, or pass --backend docker or direct");
     };
   }
 }

@@ -6,7 +6,8 @@ import java.util.List;
  * Settings of the one backend this worker runs tasks on: the block under {@code backend} named by
  * {@link BackendKind}, a record whose components declare its keys ({@link Key}).
  */
-public sealed interface BackendConfig permits DockerBackendConfig, DirectBackendConfig {
+public sealed interface BackendConfig
+    permits DockerBackendConfig, DirectBackendConfig, KubernetesBackendConfig {
   /** The meaning of the {@code environment} key every backend's block has. */
   String ENVIRONMENT_HELP =
       "variables added to every task's environment after its own: `{name, value}` in the file,"

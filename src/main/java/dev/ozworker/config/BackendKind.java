@@ -6,7 +6,8 @@ import java.util.Optional;
 /** The backends this worker can run tasks on. */
 public enum BackendKind {
   DOCKER("docker", DockerBackendConfig.class),
-  DIRECT("direct", DirectBackendConfig.class);
+  DIRECT("direct", DirectBackendConfig.class),
+  KUBERNETES("kubernetes", KubernetesBackendConfig.class);
 
   private final String configName;
   private final Class<? extends BackendConfig> settings;

@@ -1,6 +1,9 @@
 package dev.ozworker.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,6 +12,8 @@ import java.util.Optional;
 
 /** The types of keys that hold more than one value: lists, maps and whole structures. */
 final class CollectionTypes {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
   private CollectionTypes() {}
 
   /** Binds; flags add theirs after the file's. */
@@ -176,13 +181,25 @@ final class CollectionTypes {
 
   /**
    * A structure kept as the file writes it, for the part of the system that knows its shape (such
-   * as a Kubernetes object, which configuration may not depend on).
+   * as a Kubernetes object, which configuration may not depend on). Its {@link Key#check()}s look
+   * at the shape as far as configuration can.
    */
   static final ValueType<JsonNode> TREE =
       new Structure<>("a structure") {
         @Override
         public Optional<JsonNode> read(String where, JsonNode node, Reading reading) {
           return Optional.of(node.deepCopy());
+        }
+
+        /** Only a declared default is given as text, written as in the file (flow YAML). */
+        @Override
+        public Optional<JsonNode> parse(String where, List<String> texts, Reading reading) {
+          try {
+            return Optional.of(YAML.readTree(texts.getLast()));
+          } catch (JsonProcessingException e) {
+            return Scalars.problem(
+                reading, where + " is not a YAML structure: " + e.getOriginalMessage());
+          }
         }
 
         @Override

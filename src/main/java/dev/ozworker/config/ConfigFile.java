@@ -33,7 +33,7 @@ public record ConfigFile(Map<String, Given> values) {
       Map.of("backend_type", "the backend is chosen by its block under 'backend' or by --backend");
 
   /** Backend blocks of the reference worker that this worker does not run. */
-  private static final List<String> OTHER_BACKENDS = List.of("kubernetes", "command");
+  private static final List<String> OTHER_BACKENDS = List.of("command");
 
   public ConfigFile {
     values = Map.copyOf(values);
@@ -123,8 +123,7 @@ public record ConfigFile(Map<String, Given> values) {
       YamlMapping mapping,
       Map<String, Given> values,
       ValueType.Reading reading) {
-    String supported =
-        String.join(" or ", choice.blocks().values().stream().map(Block::path).toList());
+    String supported = Scalars.or(choice.blocks().values().stream().map(Block::path).toList());
     for (String other : OTHER_BACKENDS) {
       if (mapping.take(other).isPresent()) {
         reading.problem(

@@ -60,7 +60,7 @@ public record DockerBackendConfig(
             ours = true,
             help = "sidecar volumes no running task uses are removed once this old")
         Duration sidecarVolumeMaxAge)
-    implements BackendConfig {
+    implements BackendConfig, TaskImages {
 
   public DockerBackendConfig {
     volumes = List.copyOf(volumes);

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /** The single-valued types of configuration keys. */
 final class Scalars {
@@ -98,29 +99,64 @@ final class Scalars {
           BackendKind::configName,
           (value, names) -> value + " is not a backend: use " + or(names));
 
-  /** A whole number of zero or more; {@code zero} says what zero means. */
-  static ValueType<Integer> count(String zero) {
-    String meaning = zero.isEmpty() ? "" : " (0 = " + zero + ")";
+  /**
+   * A whole number of {@code minimum} (0 or 1) or more, an {@code int}; {@code zero} says what zero
+   * means.
+   */
+  static ValueType<Integer> count(String zero, int minimum) {
+    return wholeNumber(
+        zero, minimum, Integer::valueOf, JsonNode::canConvertToInt, JsonNode::intValue);
+  }
+
+  /** As {@link #count}, a {@code long}, such as the seconds of a Kubernetes deadline. */
+  static ValueType<Long> longCount(String zero, int minimum) {
+    return wholeNumber(
+        zero, minimum, Long::valueOf, JsonNode::canConvertToLong, JsonNode::longValue);
+  }
+
+  private static <N extends Number> ValueType<N> wholeNumber(
+      String zero,
+      int minimum,
+      Function<String, N> fromText,
+      Predicate<JsonNode> fits,
+      Function<JsonNode, N> fromNode) {
+    String meaning = zero.isEmpty() || minimum > 0 ? "" : " (0 = " + zero + ")";
+    Function<String, Optional<N>> number =
+        text -> {
+          try {
+            return Optional.of(fromText.apply(text));
+          } catch (NumberFormatException e) {
+            return Optional.empty();
+          }
+        };
     return new Scalar<>(
         "N",
         (where, text, reading) -> {
-          Optional<Integer> number = integer(text);
-          if (number.isEmpty()) {
+          Optional<N> given = number.apply(text);
+          if (given.isEmpty()) {
             return problem(reading, where + " \"" + text + "\" is not a whole number");
           }
-          return number.get() < 0
-              ? problem(reading, where + " must be 0 or more" + meaning + ", got " + number.get())
-              : number;
+          return given.get().longValue() < minimum
+              ? problem(
+                  reading,
+                  where + " must be " + minimum + " or more" + meaning + ", got " + given.get())
+              : given;
         },
         (where, node, reading) ->
-            node.isIntegralNumber() && node.canConvertToInt() && node.intValue() >= 0
-                ? Optional.of(node.intValue())
+            node.isIntegralNumber() && fits.test(node) && node.longValue() >= minimum
+                ? Optional.of(fromNode.apply(node))
                 : problem(
                     reading,
-                    where + " must be a whole number of 0 or more" + meaning + ", got " + node),
+                    where
+                        + " must be a whole number of "
+                        + minimum
+                        + " or more"
+                        + meaning
+                        + ", got "
+                        + node),
         value -> value,
         text ->
-            integer(text).isPresent()
+            number.apply(text).isPresent()
                 ? Optional.empty()
                 : Optional.of("'" + text + "' is not a whole number"));
   }
@@ -179,14 +215,6 @@ final class Scalars {
     return words.size() < 2
         ? String.join("", words)
         : String.join(", ", words.subList(0, words.size() - 1)) + " or " + words.getLast();
-  }
-
-  private static Optional<Integer> integer(String text) {
-    try {
-      return Optional.of(Integer.parseInt(text));
-    } catch (NumberFormatException e) {
-      return Optional.empty();
-    }
   }
 
   static <T> Optional<T> problem(ValueType.Reading reading, String message) {

@@ -130,13 +130,7 @@ record Setting(
   private boolean passesChecks(String where, Object value, ValueType.Reading reading) {
     List<String> problems = new ArrayList<>();
     for (Check check : key.check()) {
-      if (value instanceof Map<?, ?> map) {
-        map.forEach(
-            (name, element) ->
-                check.problem(where + "." + name, element, this).ifPresent(problems::add));
-      } else {
-        check.problem(where, value, this).ifPresent(problems::add);
-      }
+      problems.addAll(check.problems(where, value, this));
     }
     problems.forEach(reading::problem);
     return problems.isEmpty();

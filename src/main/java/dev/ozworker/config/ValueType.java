@@ -6,6 +6,7 @@ import java.lang.reflect.Type;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -83,7 +84,9 @@ interface ValueType<T> {
     } else if (type == boolean.class) {
       return Scalars.BOOLEAN;
     } else if (type == int.class) {
-      return Scalars.count(key.zero());
+      return Scalars.count(key.zero(), minimum(key));
+    } else if (type == long.class || type == Long.class) {
+      return Scalars.longCount(key.zero(), minimum(key));
     } else if (type == Duration.class) {
       return Scalars.DURATION;
     } else if (type == Path.class) {
@@ -103,5 +106,10 @@ interface ValueType<T> {
     }
     throw new IllegalStateException(
         "key " + key.value() + " has type " + type + ", which ValueType.of does not know");
+  }
+
+  /** The least whole number a key takes: 1 when it is declared {@link Check#POSITIVE}, else 0. */
+  private static int minimum(Key key) {
+    return Arrays.asList(key.check()).contains(Check.POSITIVE) ? 1 : 0;
   }
 }

@@ -99,7 +99,7 @@ public record WorkerConfig(
             value = "cleanup",
             flag = "--no-cleanup",
             byDefault = "true",
-            help = "remove containers and workspaces after a task; keep them to debug a task")
+            help = "remove containers, Pods and workspaces after a task; keep them to debug a task")
         boolean cleanup,
     @Key(
             value = "max_concurrent_tasks",

@@ -29,8 +29,24 @@ public final class WorkerConfigResolver {
 
   public WorkerConfig resolve(ConfigFile file, Flags flags) throws ConfigException {
     Resolution resolution = new Resolution(Schema.WORKER, file, flags, env, workingDirectory);
-    return (WorkerConfig)
-        resolution.resolve().orElseThrow(() -> new ConfigException(resolution.problems()));
+    WorkerConfig config =
+        (WorkerConfig)
+            resolution.resolve().orElseThrow(() -> new ConfigException(resolution.problems()));
+    Optional<String> conflict = namespaceConflict(config);
+    if (conflict.isPresent()) {
+      throw new ConfigException(conflict.get());
+    }
+    return config;
+  }
+
+  /**
+   * Whether the Kubernetes backend's namespace differs from the worker's, when the configuration
+   * knows the worker's; else the backend checks it against the cluster's.
+   */
+  private static Optional<String> namespaceConflict(WorkerConfig config) {
+    return config.backend() instanceof KubernetesBackendConfig kubernetes
+        ? config.namespace().flatMap(kubernetes::namespaceProblem)
+        : Optional.empty();
   }
 
   /**

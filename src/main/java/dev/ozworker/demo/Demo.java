@@ -95,6 +95,12 @@ public final class Demo implements AutoCloseable {
   public static Demo prepare(
       BackendKind kind, Map<String, String> env, Clock clock, PrintWriter out, Backends backends)
       throws CannotStart, ConfigException, IOException {
+    if (kind == BackendKind.KUBERNETES) {
+      throw new CannotStart(
+          "the demo runs its tasks with the direct or docker backend, not with --backend"
+              + " kubernetes: run it without --backend, or with --backend docker",
+          null);
+    }
     DemoScenario.Images images = DemoScenario.Images.none();
     List<String> made = new ArrayList<>();
     if (kind == BackendKind.DOCKER) {

@@ -7,6 +7,7 @@ import dev.ozworker.api.SidecarMount;
 import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.DockerBackendConfig;
 import dev.ozworker.config.GoDuration;
+import dev.ozworker.config.TaskImages;
 import dev.ozworker.config.WorkerConfig;
 import java.net.URI;
 import java.time.Duration;
@@ -25,8 +26,8 @@ import java.util.TreeMap;
  * <p>A user-authored task (no {@code spec.taskId}) has no task in Oz for the CLI to fetch, so it
  * runs {@code oz agent run --prompt <spec.prompt>} in place of {@code --task-id}, with the same
  * flags otherwise, and stops when done ({@code --idle-on-complete 0s}) unless its agent config or
- * the worker says how long to idle. On Docker its {@code /agent} sidecar is {@code
- * spec.sidecarImage} or, failing that, the worker's configured {@code sidecar_image}.
+ * the worker says how long to idle. Its {@code /agent} sidecar is the worker's configured {@code
+ * sidecar_image} or, failing that, {@code spec.sidecarImage}.
  */
 public final class TaskResolver {
   /** The task image when neither the task nor the worker names one. */
@@ -36,14 +37,13 @@ public final class TaskResolver {
   public static final String AGENT_MOUNT_PATH = "/agent";
 
   private final WorkerConfig config;
-  private final DockerBackendConfig docker;
+
+  /** The backend block's images; a block without any (Direct) has the Docker block's defaults. */
+  private final TaskImages images;
 
   public TaskResolver(WorkerConfig config) {
     this.config = config;
-    this.docker =
-        config.backend() instanceof DockerBackendConfig dockerConfig
-            ? dockerConfig
-            : DockerBackendConfig.defaults();
+    this.images = config.backend() instanceof TaskImages own ? own : DockerBackendConfig.defaults();
   }
 
   /**
@@ -134,7 +134,7 @@ public final class TaskResolver {
 
   /** The task's image, else the worker's default image, else {@value #FALLBACK_IMAGE}. */
   private String image(AgentTaskSpec spec) {
-    return nonBlank(spec.getImage()).or(docker::defaultImage).orElse(FALLBACK_IMAGE);
+    return nonBlank(spec.getImage()).or(images::defaultImage).orElse(FALLBACK_IMAGE);
   }
 
   /** Common variables first, then the Secret's in name order (a Secret's keys have no order). */
@@ -161,7 +161,7 @@ public final class TaskResolver {
     List<Sidecar> sidecars = new ArrayList<>();
     Optional<String> agentImage = nonBlank(spec.getSidecarImage());
     if (agentImage.isPresent() || userAuthored) {
-      docker
+      images
           .sidecarImage()
           .or(() -> agentImage)
           .ifPresent(image -> sidecars.add(new Sidecar(image, AGENT_MOUNT_PATH, false)));
@@ -181,7 +181,7 @@ public final class TaskResolver {
       }
     }
     String harness = harness(spec.getAgentConfig());
-    nonBlank(docker.codingCliSidecars().get(harness))
+    nonBlank(images.codingCliSidecars().get(harness))
         .filter(image -> !harness.isEmpty())
         .ifPresent(image -> useCodingCliSidecar(sidecars, harness, image));
     return sidecars;

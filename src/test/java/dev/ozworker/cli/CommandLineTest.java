@@ -156,6 +156,38 @@ class CommandLineTest {
   }
 
   @Test
+  void checkConfigShowsTheKubernetesBlockWithItsStructures(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("worker.yaml");
+    Files.writeString(
+        file,
+        """
+        backend:
+          kubernetes:
+            extra_labels: {team: infra}
+            pod_template: {serviceAccountName: oz-tasks, nodeSelector: {pool: agents}}
+            environment: [{name: GITHUB_TOKEN, value: ghp_FILESECRET}]
+        """);
+
+    Outcome check =
+        run(
+            Map.of("WARP_API_KEY", SECRET, "POD_NAME", "w"),
+            "--config-file",
+            file.toString(),
+            "check-config");
+
+    assertThat(check.status()).as(check.err()).isZero();
+    assertThat(check.out())
+        .contains(
+            "backend:\n  kubernetes:\n    namespace: (the worker's own)\n",
+            "    extra_labels:\n      team: infra\n",
+            "    pod_template:\n      serviceAccountName: oz-tasks\n      nodeSelector:\n"
+                + "        pool: agents\n",
+            "    preflight_resources:\n      requests:\n        cpu: 10m\n",
+            "name: GITHUB_TOKEN")
+        .doesNotContain(SECRET, "ghp_FILESECRET");
+  }
+
+  @Test
   void checkConfigExitsTwoNamingEveryProblem() {
     Outcome check =
         run(Map.of(), "--worker-id", "warp-x", "--idle-on-complete", "soon", "check-config");
@@ -171,9 +203,9 @@ class CommandLineTest {
 
   @Test
   void badFlagValuesAreUsageErrorsNamingTheFlag() {
-    Outcome backend = run(Map.of(), "--backend", "kubernetes", "check-config");
+    Outcome backend = run(Map.of(), "--backend", "nomad", "check-config");
     assertThat(backend.status()).isEqualTo(2);
-    assertThat(backend.err()).contains("--backend", "use docker or direct");
+    assertThat(backend.err()).contains("--backend", "use docker, direct or kubernetes");
 
     Outcome count = run(Map.of(), "--max-concurrent-tasks", "many", "check-config");
     assertThat(count.status()).isEqualTo(2);
@@ -192,6 +224,15 @@ class CommandLineTest {
     assertThat(demo.err())
         .contains("--keep needs --kubeconfig", "run demo --kubeconfig FILE --keep")
         .contains("Usage:");
+    assertThat(demo.out()).as("no demo ran").isEmpty();
+  }
+
+  @Test
+  void theDemoRefusesTheKubernetesBackendBeforeAnythingStarts() {
+    Outcome demo = run(Map.of(), "--backend", "kubernetes", "demo");
+
+    assertThat(demo.status()).isEqualTo(RunCommand.CANNOT_START);
+    assertThat(demo.err()).contains("not with --backend kubernetes", "run it without --backend");
     assertThat(demo.out()).as("no demo ran").isEmpty();
   }
 

@@ -18,7 +18,12 @@ class ExampleConfigsTest {
   static final Map<String, String> ENV = Map.of("WARP_API_KEY", "k", "NO_PROXY", "127.0.0.1");
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"examples/worker-docker.yaml", "examples/worker-direct.yaml"})
+  @ValueSource(
+      strings = {
+        "examples/worker-docker.yaml",
+        "examples/worker-direct.yaml",
+        "examples/worker-kubernetes.yaml"
+      })
   void exampleConfigPassesCheckConfig(String file) {
     CommandLineTest.Outcome check = CommandLineTest.run(ENV, "--config-file", file, "check-config");
 

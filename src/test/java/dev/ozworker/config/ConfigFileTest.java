@@ -156,11 +156,13 @@ class ConfigFileTest {
             "backend:\n  docker: {}\n  direct: {}\n",
             List.of("backend has both a docker and a direct block", "keep only")),
         arguments(
-            "backend:\n  kubernetes: {namespace: x}\n",
-            List.of("backend.kubernetes is not supported", "backend.docker or backend.direct")),
+            "backend:\n  docker: {}\n  kubernetes: {}\n",
+            List.of("backend has both a docker and a kubernetes block", "keep only")),
         arguments(
             "backend:\n  command: {dispatch_command: x}\n",
-            List.of("backend.command is not supported")),
+            List.of(
+                "backend.command is not supported",
+                "backend.docker, backend.direct or backend.kubernetes")),
         arguments(
             "backend:\n  nomad: {}\n", List.of("unknown key 'backend.nomad'", "backend takes")),
         arguments(

@@ -39,6 +39,12 @@ public final class ConfigFixtures {
         worker(Map.of("worker_id", "w", "backend", Map.of("docker", keys)), Map.of()).backend();
   }
 
+  /** The {@code backend.kubernetes} block with {@code keys}, defaults for the rest. */
+  public static KubernetesBackendConfig kubernetes(Map<String, ?> keys) {
+    return (KubernetesBackendConfig)
+        worker(Map.of("worker_id", "w", "backend", Map.of("kubernetes", keys)), Map.of()).backend();
+  }
+
   /** The {@code backend.direct} block with {@code keys}, defaults for the rest. */
   public static DirectBackendConfig direct(Map<String, ?> keys) {
     return (DirectBackendConfig)

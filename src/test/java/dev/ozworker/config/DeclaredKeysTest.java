@@ -112,6 +112,31 @@ class DeclaredKeysTest {
 
   record Nowhere(@Key(value = "n", inFile = false, help = "n") String n) {}
 
+  record BadStructureDefault(
+      @Key(value = "s", byDefault = "{a: [1", help = "s") JsonNode structure) {}
+
+  record StructureDefault(
+      @Key(value = "s", byDefault = "{limits: {cpu: 100m}}", help = "s") JsonNode structure) {}
+
+  @Test
+  void aStructuresDefaultIsWrittenAsInTheFileAndReplacedWholeByTheFile() throws Exception {
+    Block block = Block.of(StructureDefault.class, "");
+    Resolution nothing =
+        new Resolution(block, ConfigFile.EMPTY, Flags.none(), Map.of(), Path.of("/"));
+    Resolution given =
+        new Resolution(
+            block,
+            ConfigFile.parse(block, "s: {requests: {cpu: 1}}\n", "s.yaml", Map.of()),
+            Flags.none(),
+            Map.of(),
+            Path.of("/"));
+
+    assertThat(((StructureDefault) nothing.resolve().orElseThrow()).structure().toString())
+        .isEqualTo("{\"limits\":{\"cpu\":\"100m\"}}");
+    assertThat(((StructureDefault) given.resolve().orElseThrow()).structure().toString())
+        .isEqualTo("{\"requests\":{\"cpu\":1}}");
+  }
+
   @Test
   void aMistakenDeclarationFailsWhenItsRecordIsFirstRead() {
     assertThatThrownBy(() -> Block.of(Undeclared.class, ""))
@@ -122,5 +147,7 @@ class DeclaredKeysTest {
         .hasMessageContaining("m cannot be given as text, so it can have no flag");
     assertThatThrownBy(() -> Block.of(Nowhere.class, ""))
         .hasMessageContaining("n is read from nowhere");
+    assertThatThrownBy(() -> Block.of(BadStructureDefault.class, ""))
+        .hasMessageContaining("the default of s is not a YAML structure");
   }
 }

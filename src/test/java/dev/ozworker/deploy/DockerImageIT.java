@@ -65,7 +65,7 @@ class DockerImageIT {
     assertThat(help.status()).as(help.err()).isZero();
     assertThat(help.out())
         .startsWith("Usage: oz-worker-operator")
-        .contains("--worker-id", "--backend=docker|direct", "check-config");
+        .contains("--worker-id", "--backend=docker|direct|kubernetes", "check-config");
   }
 
   @Test

@@ -93,6 +93,48 @@ class TaskResolverTest {
   }
 
   @Test
+  void takesTheImagesOfAKubernetesBlock() throws Exception {
+    WorkerConfig kubernetes =
+        WorkerConfigs.resolve(
+            """
+            backend:
+              kubernetes:
+                default_image: ghcr.io/acme/base:2
+                sidecar_image: ghcr.io/acme/agent:3
+                coding_cli_sidecars: {claude: ghcr.io/acme/claude:4}
+            """,
+            WORKER_ENV,
+            "--worker-id=w1");
+    AgentTaskSpec task =
+        Serialization.unmarshal(
+            """
+            taskId: 7c9e6679-7425-40de-944b-e07fc1f90ae7
+            sidecarImage: oz/agent:1
+            agentConfig: {harness: {type: claude}}
+            """,
+            AgentTaskSpec.class);
+
+    TaskSpec spec = new TaskResolver(kubernetes).resolve("t", task, Map.of());
+
+    assertThat(spec.image()).isEqualTo("ghcr.io/acme/base:2");
+    assertThat(spec.sidecars())
+        .containsExactly(
+            new Sidecar("ghcr.io/acme/agent:3", TaskResolver.AGENT_MOUNT_PATH, false),
+            new Sidecar("ghcr.io/acme/claude:4", "/mnt/claude-cli-sidecar", false));
+  }
+
+  @Test
+  void aDirectWorkerResolvesWithTheDockerDefaults() throws Exception {
+    WorkerConfig direct =
+        WorkerConfigs.resolve("", WORKER_ENV, "--worker-id=w1", "--backend=direct");
+    AgentTaskSpec task = new AgentTaskSpec();
+    task.setPrompt("p");
+
+    assertThat(new TaskResolver(direct).resolve("t", task, Map.of()).image())
+        .isEqualTo(TaskResolver.FALLBACK_IMAGE);
+  }
+
+  @Test
   void aLaterVariableWinsInTheMapView() {
     TaskEnv env =
         new TaskEnv(
