@@ -119,7 +119,13 @@ class ArchitectureTest {
         Row.of(
             List.of("controller"),
             "the controller runs AgentTasks through the backend contract and knows nothing of Oz",
-            product("backend.docker", "backend.direct", "oz", "intake", "runtime")
+            product(
+                    "backend.docker",
+                    "backend.direct",
+                    "backend.kubernetes",
+                    "oz",
+                    "intake",
+                    "runtime")
                 .or(resideInAnyPackage("com.github.dockerjava.."))
                 .or(PROCESSES)),
         Row.of(
