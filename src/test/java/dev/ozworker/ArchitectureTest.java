@@ -111,11 +111,16 @@ class ArchitectureTest {
                 .or(named("java.net.URLConnection"))),
         Row.of(
             List.of("backend"),
-            "a backend runs a resolved task as a process or a container; it knows neither"
-                + " Kubernetes nor Oz",
+            "a backend runs a resolved task as a process, a container or a Pod; it knows neither"
+                + " AgentTasks, the operator framework nor Oz",
             product("controller", "oz", "intake", "runtime")
-                .or(resideInAnyPackage("io.fabric8.kubernetes.client..", "io.javaoperatorsdk.."))
+                .or(resideInAnyPackage("io.javaoperatorsdk.."))
                 .or(named("dev.ozworker.api.AgentTask"))),
+        Row.of(
+            List.of("backend.docker", "backend.direct"),
+            "containers and processes need no Kubernetes API; only the Kubernetes backend talks"
+                + " to it",
+            resideInAnyPackage("io.fabric8.kubernetes.client..").or(product("backend.kubernetes"))),
         Row.of(
             List.of("controller"),
             "the controller runs AgentTasks through the backend contract and knows nothing of Oz",

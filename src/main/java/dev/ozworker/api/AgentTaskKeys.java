@@ -8,7 +8,9 @@ public final class AgentTaskKeys {
   /** The Oz task id, for tasks that came from Oz; absent on user-authored tasks. */
   public static final String TASK_ID_LABEL = AgentTask.GROUP + "/task-id";
 
-  /** The backend that runs (or ran) the task: {@code docker}, {@code direct} or {@code kubernetes}. */
+  /**
+   * The backend that runs (or ran) the task: {@code docker}, {@code direct} or {@code kubernetes}.
+   */
   public static final String BACKEND_LABEL = AgentTask.GROUP + "/backend";
 
   /**

@@ -54,7 +54,8 @@ public class AgentTaskSpec {
       "Secret holding the task's environment variables; values never appear in the AgentTask.")
   private EnvSource envFrom;
 
-  @JsonPropertyDescription("Backend override: docker, direct or kubernetes; the worker's backend when empty.")
+  @JsonPropertyDescription(
+      "Backend override: docker, direct or kubernetes; the worker's backend when empty.")
   @Pattern("^(docker|direct|kubernetes)?$")
   private String backend;
 

@@ -3,6 +3,7 @@ package dev.ozworker.cli;
 import dev.ozworker.backend.Backend;
 import dev.ozworker.config.ConfigException;
 import dev.ozworker.config.GoDuration;
+import dev.ozworker.config.KubernetesBackendConfig;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.oz.LinkTimings;
 import dev.ozworker.runtime.Drain;
@@ -60,20 +61,23 @@ final class RunCommand implements Callable<Integer> {
     WorkerConfig config = worker.resolver.resolve(worker.flags());
     Clock clock = Clock.systemUTC();
     PrintWriter err = spec.commandLine().getErr();
-    Backend backend;
-    try {
-      backend = WorkerBackends.create(config, worker.environment, clock);
-    } catch (IllegalStateException e) {
-      err.println("oz-worker-operator: " + e.getMessage());
-      return CANNOT_START;
-    }
     Cluster cluster;
     try {
-      cluster = Cluster.connect(Optional.ofNullable(kubeconfig), worker.environment);
+      cluster = Cluster.connect(kubeconfig(config), worker.environment);
     } catch (RuntimeException e) {
-      backend.close();
       err.println("oz-worker-operator: cannot reach Kubernetes: " + e.getMessage());
       return CANNOT_START;
+    }
+    Backend backend;
+    try {
+      backend = WorkerBackends.create(config, worker.environment, clock, Optional.of(cluster));
+    } catch (IllegalStateException e) {
+      cluster.close();
+      err.println("oz-worker-operator: " + e.getMessage());
+      return CANNOT_START;
+    } catch (ConfigException e) {
+      cluster.close();
+      throw e;
     }
     if (cluster.isEmbedded()) {
       LOG.warn(
@@ -143,5 +147,26 @@ final class RunCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /**
+   * The kubeconfig to use: {@code --kubeconfig}, else the Kubernetes backend's {@code kubeconfig}
+   * key (the reference worker's place for it); the two must agree, since a task's Pod lives in the
+   * cluster of its AgentTask.
+   */
+  private Optional<Path> kubeconfig(WorkerConfig config) throws ConfigException {
+    Optional<Path> key =
+        config.backend() instanceof KubernetesBackendConfig kubernetes
+            ? kubernetes.kubeconfig().map(Path::of)
+            : Optional.empty();
+    if (kubeconfig != null && key.isPresent() && !key.get().equals(kubeconfig)) {
+      throw new ConfigException(
+          "--kubeconfig "
+              + kubeconfig
+              + " and backend.kubernetes.kubeconfig "
+              + key.get()
+              + " differ: task Pods must be in the cluster of their AgentTasks, so give one");
+    }
+    return Optional.ofNullable(kubeconfig).or(() -> key);
   }
 }

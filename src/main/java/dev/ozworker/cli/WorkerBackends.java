@@ -3,10 +3,14 @@ package dev.ozworker.cli;
 import dev.ozworker.backend.Backend;
 import dev.ozworker.backend.direct.DirectBackend;
 import dev.ozworker.backend.docker.DockerBackend;
+import dev.ozworker.backend.kubernetes.KubernetesBackend;
 import dev.ozworker.config.ConfigException;
 import dev.ozworker.config.WorkerConfig;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 
 /** The backend a worker is configured with, connected. */
 final class WorkerBackends {
@@ -19,6 +23,16 @@ final class WorkerBackends {
    * @throws IllegalStateException when no usable Docker engine answers, saying where it looked
    */
   static Backend create(WorkerConfig config, Map<String, String> env, Clock clock)
+      throws ConfigException {
+    return create(config, env, clock, Optional.empty());
+  }
+
+  /**
+   * @param cluster the cluster the worker keeps its AgentTasks in; the Kubernetes backend runs the
+   *     tasks' Pods there
+   */
+  static Backend create(
+      WorkerConfig config, Map<String, String> env, Clock clock, Optional<Cluster> cluster)
       throws ConfigException {
     return switch (config.backend().kind()) {
       case DIRECT -> DirectBackend.create(config, env);
@@ -33,10 +47,32 @@ final class WorkerBackends {
               e);
         }
       }
-      case KUBERNETES ->
-          throw new ConfigException(
-              "the kubernetes backend is not available in this build yet: configure"
-                  + " backend.docker or backend.direct, or pass --backend docker or direct");
+      case KUBERNETES -> kubernetes(config, clock, cluster);
     };
+  }
+
+  private static Backend kubernetes(WorkerConfig config, Clock clock, Optional<Cluster> cluster)
+      throws ConfigException {
+    if (cluster.isEmpty() || cluster.get().isEmbedded()) {
+      throw new ConfigException(
+          "the kubernetes backend runs tasks as Pods, which needs a real cluster: run the worker"
+              + " in a pod, or pass --kubeconfig (or set backend.kubernetes.kubeconfig)");
+    }
+    KubernetesClient client = cluster.get().client();
+    String namespace =
+        config
+            .namespace()
+            .orElse(client.getNamespace() == null ? "default" : client.getNamespace());
+    try {
+      return KubernetesBackend.create(config, client, namespace, clock);
+    } catch (KubernetesClientException e) {
+      throw new IllegalStateException(
+          "the kubernetes backend cannot watch Pods in namespace "
+              + namespace
+              + ": "
+              + e.getMessage()
+              + "; grant the worker's service account pods get/list/watch there",
+          e);
+    }
   }
 }

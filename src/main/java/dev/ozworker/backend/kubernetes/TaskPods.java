@@ -25,6 +25,7 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,6 +66,13 @@ public final class TaskPods {
   public static final String OWNER_KIND = "AgentTask";
 
   static final String NAME_PREFIX = "oz-task-";
+
+  /**
+   * How long past its timeout a task's Pod may still be active. The worker stops a task at its
+   * timeout itself (with teardown, reported as {@code task_timeout}); the Pod's deadline only ends
+   * a Pod that no worker is left to stop.
+   */
+  static final Duration TIMEOUT_BACKSTOP = Duration.ofMinutes(5);
 
   private TaskPods() {}
 
@@ -242,11 +250,14 @@ public final class TaskPods {
   }
 
   /**
-   * The shortest of the configured deadline, the task's timeout (whole seconds, rounded up) and the
-   * template's deadline, when any is set.
+   * The shortest of the configured deadline, the task's timeout plus {@link #TIMEOUT_BACKSTOP}
+   * (whole seconds, rounded up) and the template's deadline, when any is set.
    */
   private static OptionalLong deadline(TaskSpec spec, PodSettings settings, PodSpec template) {
-    long timeout = spec.timeout().isPositive() ? Math.ceilDiv(spec.timeout().toMillis(), 1000L) : 0;
+    long timeout =
+        spec.timeout().isPositive()
+            ? Math.ceilDiv(spec.timeout().plus(TIMEOUT_BACKSTOP).toMillis(), 1000L)
+            : 0;
     Long fromTemplate = template.getActiveDeadlineSeconds();
     return LongStream.of(
             settings.activeDeadlineSeconds().orElse(0),

@@ -307,13 +307,13 @@ class TaskPodsTest {
   @ParameterizedTest
   @CsvSource({
     "28800, 0, 28800",
-    "28800, 3600000, 3600",
+    "28800, 3600000, 3900",
     "600, 3600000, 600",
-    ", 3600000, 3600",
+    ", 3600000, 3900",
     ", 0, ",
-    ", 90500, 91"
+    ", 90500, 391"
   })
-  void theDeadlineIsTheShorterOfTheConfiguredOneAndTheTasksTimeout(
+  void theDeadlineIsTheShorterOfTheConfiguredOneAndTheTasksTimeoutWithItsBackstop(
       Long configured, long timeoutMillis, Long expected) throws Exception {
     PodSettings settings =
         settings()

@@ -1,0 +1,83 @@
+package dev.ozworker.backend.kubernetes;
+
+import io.fabric8.kubernetes.api.model.ContainerState;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** What a task Pod's status says about the run, read the same way wherever it is needed. */
+final class TaskPodState {
+  private TaskPodState() {}
+
+  /** The status of the task container, once the kubelet reports one. */
+  static Optional<ContainerStatus> task(Pod pod) {
+    return container(pod, TaskPods.TASK_CONTAINER, false);
+  }
+
+  /** The status of the container of that name, among the init containers when {@code init}. */
+  static Optional<ContainerStatus> container(Pod pod, String name, boolean init) {
+    if (pod.getStatus() == null) {
+      return Optional.empty();
+    }
+    List<ContainerStatus> statuses =
+        init ? pod.getStatus().getInitContainerStatuses() : pod.getStatus().getContainerStatuses();
+    return Optional.ofNullable(statuses).stream()
+        .flatMap(List::stream)
+        .filter(status -> name.equals(status.getName()))
+        .findFirst();
+  }
+
+  /** Whether the agent's container has started: it runs, or ran and ended. */
+  static boolean taskStarted(Pod pod) {
+    return task(pod)
+        .map(ContainerStatus::getState)
+        .map(state -> state.getRunning() != null || state.getTerminated() != null)
+        .orElse(false);
+  }
+
+  /** The task container's end, once it ended. */
+  static Optional<ContainerStateTerminated> taskEnded(Pod pod) {
+    return task(pod).map(ContainerStatus::getState).map(ContainerState::getTerminated);
+  }
+
+  /** Whether the Pod is over: Succeeded or Failed. */
+  static boolean podOver(Pod pod) {
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    return "Succeeded".equals(phase) || "Failed".equals(phase);
+  }
+
+  /**
+   * How long the scheduler has found no node for the Pod, by the {@code PodScheduled} condition;
+   * empty when it is scheduled or has not said.
+   */
+  static Optional<Duration> unschedulableFor(Pod pod, Instant now) {
+    if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return pod.getStatus().getConditions().stream()
+        .filter(condition -> "PodScheduled".equals(condition.getType()))
+        .filter(condition -> "False".equals(condition.getStatus()))
+        .filter(condition -> "Unschedulable".equals(condition.getReason()))
+        .map(PodCondition::getLastTransitionTime)
+        .filter(Objects::nonNull)
+        .findFirst()
+        .flatMap(TaskPodState::instant)
+        .map(since -> Duration.between(since, now))
+        .map(waited -> waited.isNegative() ? Duration.ZERO : waited);
+  }
+
+  private static Optional<Instant> instant(String timestamp) {
+    try {
+      return Optional.of(Instant.parse(timestamp));
+    } catch (DateTimeParseException e) {
+      return Optional.empty();
+    }
+  }
+}

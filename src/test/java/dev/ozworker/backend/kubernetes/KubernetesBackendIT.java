@@ -1,0 +1,339 @@
+package dev.ozworker.backend.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskPhase;
+import dev.ozworker.api.FailureReason;
+import dev.ozworker.backend.TaskLog;
+import dev.ozworker.backend.docker.TestDocker;
+import dev.ozworker.cli.WorkerConfigs;
+import dev.ozworker.config.WorkerConfig;
+import dev.ozworker.kube.TestCluster;
+import dev.ozworker.oz.LinkTimings;
+import dev.ozworker.oz.fake.FakeOzServer;
+import dev.ozworker.oz.fake.OzAssignments;
+import dev.ozworker.runtime.WorkerRuntime;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Kubernetes backend on a real cluster (kube-local in CI: API server, scheduler, kubelet on the
+ * local Docker engine, controller-manager for garbage collection): Oz assigns tasks to one worker,
+ * and each runs as a Pod made from a local busybox image whose {@code /agent/entrypoint.sh} runs
+ * the task's {@code AGENT_DOES}. Each test reads back what the worker wrote and what the kubelet
+ * reported, from the API.
+ */
+class KubernetesBackendIT {
+  static final String NAMESPACE = "oz-kubernetes-it";
+  static final String API_KEY = "wk-kubernetes-it-41c";
+  static final String WORKER = "kubernetes-it-worker";
+  static final Duration WAIT = Duration.ofSeconds(90);
+
+  /**
+   * A value only the task's Secret holds: it must reach the agent and nothing the worker writes.
+   */
+  static final String SECRET = "s3cr3t-only-in-the-secret-9f1d";
+
+  static KubernetesClient client;
+  static TestDocker docker;
+  static String image;
+  static FakeOzServer oz;
+  static WorkerRuntime runtime;
+  static KubernetesBackend backend;
+  @TempDir static Path root;
+
+  final List<String> tasks = new ArrayList<>();
+
+  @BeforeAll
+  static void startWorker() throws Exception {
+    client = TestCluster.connectOrSkip();
+    TestCluster.installCrd(client);
+    if (client.namespaces().withName(NAMESPACE).get() == null) {
+      client
+          .namespaces()
+          .resource(
+              new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+          .create();
+    }
+    docker = TestDocker.connect();
+    image =
+        docker.busyboxWithEntrypoint(
+            """
+            #!/bin/sh
+            echo "agent: started with $# arguments"
+            eval "$AGENT_DOES"
+            """);
+    oz = FakeOzServer.start(API_KEY);
+    String yaml =
+        """
+        namespace: %s
+        task_log_dir: %s
+        cancel_grace_period: 5s
+        backend:
+          kubernetes:
+            default_image: %s
+            image_pull_policy: Never
+            setup_command: 'echo "setup: ran in $PWD"; [ "$SETUP_FAILS" != yes ] || exit 5'
+            teardown_command: 'echo "teardown: ran"'
+            active_deadline_seconds: 25
+            unschedulable_timeout: 4s
+        """
+            .formatted(NAMESPACE, root.resolve("logs"), image);
+    WorkerConfig config =
+        WorkerConfigs.resolve(
+            yaml,
+            Map.of("WARP_API_KEY", API_KEY, "POD_NAME", WORKER),
+            "--web-socket-url",
+            oz.webSocketUrl().toString());
+    backend = KubernetesBackend.create(config, client, NAMESPACE, Clock.systemUTC());
+    runtime =
+        WorkerRuntime.start(
+            client, config, List.of(backend), Clock.systemUTC(), true, LinkTimings.DEFAULT);
+    await().atMost(WAIT).until(() -> oz.isConnected(WORKER));
+  }
+
+  @AfterAll
+  static void stopWorker() throws Exception {
+    if (runtime != null) {
+      runtime.close();
+    }
+    if (backend != null) {
+      backend.close();
+    }
+    if (oz != null) {
+      oz.close();
+    }
+    if (docker != null) {
+      docker.removeImage(image);
+      docker.close();
+    }
+    if (client != null) {
+      client.close();
+    }
+  }
+
+  @AfterEach
+  void removeTasks() {
+    for (String id : tasks) {
+      AgentTask task = task(id);
+      if (task != null) {
+        client.resource(task).delete();
+      }
+    }
+  }
+
+  @Test
+  void aTaskRunsAsAPodWithItsSecretByReferenceNoTokenAndTeardownAfterIt() {
+    String id =
+        assign(
+            "echo \"agent: hello from the pod\"; [ \"$API_TOKEN\" = \""
+                + SECRET
+                + "\" ] &&"
+                + " echo \"agent: the token arrived\"",
+            Map.of("API_TOKEN", SECRET));
+
+    Pod pod = await().atMost(WAIT).until(() -> pod(id), Objects::nonNull);
+    AgentTask done = awaitReported(id);
+
+    assertThat(done.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Succeeded);
+    assertThat(done.getStatus().getExitCode()).isZero();
+    assertThat(done.getStatus().getBackendRef().pod()).isEqualTo(pod.getMetadata().getName());
+    assertThat(done.getStatus().getLogTail())
+        .contains(
+            "setup: ran in /workspace",
+            "agent: hello from the pod",
+            "agent: the token arrived",
+            "teardown: ran")
+        .doesNotContain(SECRET);
+    assertThat(oz.framesAbout(id, "task_completed")).singleElement();
+    assertThat(pod.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            owner -> {
+              assertThat(owner.getKind()).isEqualTo("AgentTask");
+              assertThat(owner.getUid()).isEqualTo(done.getMetadata().getUid());
+              assertThat(owner.getController()).isTrue();
+            });
+    assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
+    assertThat(pod.getSpec().getVolumes())
+        .noneSatisfy(volume -> assertThat(volume.getProjected()).isNotNull());
+    assertThat(Serialization.asYaml(pod)).doesNotContain(SECRET);
+    assertThat(
+            pod.getSpec().getContainers().stream()
+                .flatMap(container -> container.getEnv().stream())
+                .filter(env -> env.getName().equals("API_TOKEN"))
+                .map(EnvVar::getValueFrom))
+        .singleElement()
+        .satisfies(from -> assertThat(from.getSecretKeyRef().getKey()).isEqualTo("API_TOKEN"));
+    await("a succeeded task's Pod is removed at cleanup").atMost(WAIT).until(() -> pod(id) == null);
+  }
+
+  @Test
+  void aNonZeroExitFailsTheTaskWithItsCodeAndKeepsThePod() {
+    String id = assign("echo \"agent: giving up\"; exit 3", Map.of());
+
+    AgentTask done = awaitReported(id);
+
+    assertThat(done.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Failed);
+    assertThat(done.getStatus().getExitCode()).isEqualTo(3);
+    assertThat(done.getStatus().getFailureReason()).isEqualTo(FailureReason.CONTAINER_EXIT);
+    assertThat(done.getStatus().getLogTail()).contains("agent: giving up", "teardown: ran");
+    assertThat(oz.framesAbout(id, "task_failed"))
+        .singleElement()
+        .satisfies(frame -> assertThat(frame.data().path("exit_code").asInt()).isEqualTo(3));
+    assertThat(pod(id)).as("a failed task's Pod is kept for kubectl describe").isNotNull();
+  }
+
+  @Test
+  void aFailingSetupFailsTheTaskAsAnInitContainerAndTheAgentNeverRuns() {
+    String id = assign("echo \"agent: must not run\"", Map.of("SETUP_FAILS", "yes"));
+
+    AgentTask done = awaitReported(id);
+
+    assertThat(done.getStatus().getFailureReason()).isEqualTo(FailureReason.INIT_CONTAINER);
+    assertThat(done.getStatus().getExitCode()).isEqualTo(5);
+    assertThat(done.getStatus().getMessage()).contains("setup");
+    assertThat(String.valueOf(done.getStatus().getLogTail())).doesNotContain("agent: must not run");
+  }
+
+  @Test
+  void aMissingImageThatMayNotBePulledFailsAsAnImagePull() {
+    ObjectNode assignment = OzAssignments.assignment(newId(), Map.of("AGENT_DOES", "true"));
+    assignment.put("docker_image", "ozworker-test/absent:" + UUID.randomUUID());
+
+    AgentTask done = awaitReported(assign(assignment));
+
+    assertThat(done.getStatus().getFailureReason()).isEqualTo(FailureReason.IMAGE_PULL);
+    assertThat(done.getStatus().getMessage()).contains("ozworker-test/absent");
+  }
+
+  @Test
+  void aPodNoNodeCanTakeFailsAsUnschedulableAfterTheTimeout() {
+    ObjectNode assignment = OzAssignments.assignment(newId(), Map.of("AGENT_DOES", "true"));
+    assignment.putObject("instance_shape").put("vcpus", 512);
+
+    AgentTask done = awaitReported(assign(assignment));
+
+    assertThat(done.getStatus().getFailureReason()).isEqualTo(FailureReason.UNSCHEDULABLE);
+  }
+
+  @Test
+  void anAgentOverItsMemoryFailsAsOutOfMemory() {
+    ObjectNode assignment =
+        OzAssignments.assignment(
+            newId(),
+            Map.of("AGENT_DOES", "echo \"agent: allocating\"; /bin/busybox tail /dev/zero"));
+    assignment.putObject("instance_shape").put("memory_gb", 1);
+
+    AgentTask done = awaitReported(assign(assignment));
+
+    assertThat(done.getStatus().getFailureReason()).isEqualTo(FailureReason.CONTAINER_OOM);
+    assertThat(done.getStatus().getExitCode()).isEqualTo(137);
+  }
+
+  @Test
+  void anAgentPastTheActiveDeadlineFailsAsSuch() {
+    String id = assign("echo \"agent: long work\"; sleep 120", Map.of());
+
+    AgentTask done = awaitReported(id);
+
+    assertThat(done.getStatus().getFailureReason()).isEqualTo(FailureReason.ACTIVE_DEADLINE);
+  }
+
+  @Test
+  void aCancelDeletesThePodRunsTeardownAndReportsCancelledOnceThePodIsGone() {
+    String id = assign("echo \"agent: working\"; sleep 120", Map.of());
+    await().atMost(WAIT).until(() -> phase(id) == AgentTaskPhase.Running);
+    await().atMost(WAIT).until(() -> taskLog(id).contains("agent: working"));
+
+    oz.cancel(WORKER, id);
+
+    AgentTask done = awaitReported(id);
+    assertThat(done.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Cancelled);
+    assertThat(pod(id)).isNull();
+    assertThat(done.getStatus().getLogTail()).contains("teardown: ran");
+  }
+
+  @Test
+  void deletingTheAgentTaskMidRunDeletesItsPod() {
+    String id = assign("echo \"agent: working\"; sleep 120", Map.of());
+    await().atMost(WAIT).until(() -> phase(id) == AgentTaskPhase.Running);
+    Pod pod = pod(id);
+
+    client.resource(task(id)).delete();
+
+    await().atMost(WAIT).until(() -> task(id) == null);
+    await("the Pod " + pod.getMetadata().getName() + " goes with its AgentTask")
+        .atMost(WAIT)
+        .until(() -> pod(id) == null);
+  }
+
+  private String assign(String agentDoes, Map<String, String> env) {
+    Map<String, String> all = new java.util.HashMap<>(env);
+    all.put("AGENT_DOES", agentDoes);
+    return assign(OzAssignments.assignment(newId(), all));
+  }
+
+  private String assign(ObjectNode assignment) {
+    String id = assignment.path("task_id").asText();
+    tasks.add(id);
+    oz.assign(WORKER, assignment);
+    return id;
+  }
+
+  private static String newId() {
+    return UUID.randomUUID().toString();
+  }
+
+  private AgentTask awaitReported(String id) {
+    return await()
+        .atMost(WAIT)
+        .until(
+            () -> task(id),
+            task ->
+                task != null
+                    && task.getStatus() != null
+                    && Boolean.TRUE.equals(task.getStatus().getReported()));
+  }
+
+  /** The task's log as the worker writes it while the agent runs. */
+  private static String taskLog(String id) throws java.io.IOException {
+    Path log = TaskLog.file(root.resolve("logs"), id);
+    return java.nio.file.Files.exists(log) ? java.nio.file.Files.readString(log) : "";
+  }
+
+  private AgentTaskPhase phase(String id) {
+    AgentTask task = task(id);
+    return task == null || task.getStatus() == null ? null : task.getStatus().getPhase();
+  }
+
+  private static AgentTask task(String id) {
+    return client.resources(AgentTask.class).inNamespace(NAMESPACE).list().getItems().stream()
+        .filter(task -> id.equals(task.getSpec().getTaskId()))
+        .findFirst()
+        .orElse(null);
+  }
+
+  private static Pod pod(String id) {
+    return client.pods().inNamespace(NAMESPACE).withName(TaskPods.podName(id)).get();
+  }
+}
