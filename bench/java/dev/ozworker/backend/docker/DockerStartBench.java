@@ -3,6 +3,7 @@ package dev.ozworker.backend.docker;
 import static dev.ozworker.oz.fake.OzAssignments.assignment;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import dev.ozworker.Command;
@@ -190,8 +191,8 @@ class DockerStartBench {
     for (Container container : left) {
       try {
         engine.client.removeContainerCmd(container.getId()).withForce(true).exec();
-      } catch (NotFoundException gone) {
-        // removed meanwhile by the worker's own cleanup
+      } catch (NotFoundException | ConflictException beingRemoved) {
+        // removed meanwhile by the worker's own cleanup, or its removal is under way (409)
       }
     }
   }

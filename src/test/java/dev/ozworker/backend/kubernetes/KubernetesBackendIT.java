@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -83,32 +84,9 @@ class KubernetesBackendIT {
             eval "$AGENT_DOES"
             """);
     oz = FakeOzServer.start(API_KEY);
-    String yaml =
-        """
-        namespace: %s
-        task_log_dir: %s
-        cancel_grace_period: 5s
-        backend:
-          kubernetes:
-            default_image: %s
-            image_pull_policy: Never
-            setup_command: 'echo "setup: ran in $PWD"; [ "$SETUP_FAILS" != yes ] || exit 5'
-            teardown_command: 'echo "teardown: ran"'
-            active_deadline_seconds: 25
-            unschedulable_timeout: 4s
-        """
-            .formatted(NAMESPACE, root.resolve("logs"), image);
-    WorkerConfig config =
-        WorkerConfigs.resolve(
-            yaml,
-            Map.of("WARP_API_KEY", API_KEY, "POD_NAME", WORKER),
-            "--web-socket-url",
-            oz.webSocketUrl().toString());
-    backend = KubernetesBackend.create(config, client, NAMESPACE, Clock.systemUTC());
-    runtime =
-        WorkerRuntime.start(
-            client, config, List.of(backend), Clock.systemUTC(), true, LinkTimings.DEFAULT);
-    await().atMost(WAIT).until(() -> oz.isConnected(WORKER));
+    Worker worker = Worker.start(WORKER, Map.of("POD_NAME", WORKER));
+    runtime = worker.runtime();
+    backend = worker.backend();
   }
 
   @AfterAll
@@ -287,6 +265,92 @@ class KubernetesBackendIT {
         .until(() -> pod(id) == null);
   }
 
+  @Test
+  void aWorkerStoppedMidTaskAndStartedAgainFollowsTheSamePodAndReportsOnce() throws Exception {
+    String workerId = "kubernetes-it-restarted";
+    Worker first = Worker.start(workerId, Map.of());
+    String id = newId();
+    tasks.add(id);
+    oz.assign(
+        workerId,
+        OzAssignments.assignment(
+            id,
+            Map.of(
+                "AGENT_DOES",
+                "echo \"agent: run $RANDOM$RANDOM started\"; sleep 8; echo \"agent: second"
+                    + " half\"; exit 7")));
+    await().atMost(WAIT).until(() -> taskLog(id).contains("started"));
+    Pod before = pod(id);
+
+    first.close();
+    assertThat(phase(id)).isEqualTo(AgentTaskPhase.Running);
+    Worker second = Worker.start(workerId, Map.of());
+    try {
+      AgentTask done = awaitReported(id);
+
+      assertThat(done.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Failed);
+      assertThat(done.getStatus().getExitCode()).isEqualTo(7);
+      assertThat(done.getStatus().getLogTail()).contains("agent: second half", "teardown: ran");
+      assertThat(oz.framesAbout(id, "task_failed")).singleElement();
+      assertThat(oz.framesAbout(id, "task_completed")).isEmpty();
+      Pod after = pod(id);
+      assertThat(after.getMetadata().getUid())
+          .as("the Pod the first worker made is the one that ran: none was made again")
+          .isEqualTo(before.getMetadata().getUid());
+      assertThat(after.getStatus().getContainerStatuses())
+          .allSatisfy(container -> assertThat(container.getRestartCount()).isZero());
+      assertThat(
+              taskLog(id)
+                  .lines()
+                  .filter(line -> line.matches("agent: run \\d+ started"))
+                  .distinct())
+          .as("the log followed again from the start shows one run, not two")
+          .hasSize(1);
+    } finally {
+      second.close();
+    }
+  }
+
+  /** One worker process: its runtime and backend, closed as a killed process leaves them. */
+  record Worker(WorkerRuntime runtime, KubernetesBackend backend) implements AutoCloseable {
+    static Worker start(String workerId, Map<String, String> env) throws Exception {
+      String yaml =
+          """
+          namespace: %s
+          task_log_dir: %s
+          cancel_grace_period: 5s
+          backend:
+            kubernetes:
+              default_image: %s
+              image_pull_policy: Never
+              setup_command: 'echo "setup: ran in $PWD"; [ "$SETUP_FAILS" != yes ] || exit 5'
+              teardown_command: 'echo "teardown: ran"'
+              active_deadline_seconds: 25
+              unschedulable_timeout: 4s
+          """
+              .formatted(NAMESPACE, root.resolve("logs"), image);
+      Map<String, String> all = new java.util.HashMap<>(env);
+      all.put("WARP_API_KEY", API_KEY);
+      WorkerConfig config =
+          WorkerConfigs.resolve(
+              yaml, all, "--worker-id", workerId, "--web-socket-url", oz.webSocketUrl().toString());
+      KubernetesBackend backend =
+          KubernetesBackend.create(config, client, NAMESPACE, Clock.systemUTC());
+      WorkerRuntime runtime =
+          WorkerRuntime.start(
+              client, config, List.of(backend), Clock.systemUTC(), true, LinkTimings.DEFAULT);
+      await().atMost(WAIT).until(() -> oz.isConnected(workerId));
+      return new Worker(runtime, backend);
+    }
+
+    /** Stops the worker without a drain: the Pods it follows keep running. */
+    @Override
+    public void close() {
+      runtime.close();
+      backend.close();
+    }
+  }
+
   private String assign(String agentDoes, Map<String, String> env) {
     Map<String, String> all = new java.util.HashMap<>(env);
     all.put("AGENT_DOES", agentDoes);
@@ -318,7 +382,7 @@ class KubernetesBackendIT {
   /** The task's log as the worker writes it while the agent runs. */
   private static String taskLog(String id) throws java.io.IOException {
     Path log = TaskLog.file(root.resolve("logs"), id);
-    return java.nio.file.Files.exists(log) ? java.nio.file.Files.readString(log) : "";
+    return Files.exists(log) ? Files.readString(log) : "";
   }
 
   private AgentTaskPhase phase(String id) {
