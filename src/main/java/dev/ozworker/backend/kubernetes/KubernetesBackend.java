@@ -108,6 +108,8 @@ public final class KubernetesBackend implements Backend {
    *
    * @throws ConfigException when the block names another namespace or its {@code pod_template} is
    *     not a PodSpec
+   * @throws IllegalStateException when the API server refuses a task Pod built from the block (a
+   *     server-side dry run): RBAC, Pod Security admission or an invalid template, said as a fix
    */
   public static KubernetesBackend create(
       WorkerConfig config, KubernetesClient client, String namespace, Clock clock)
@@ -132,6 +134,11 @@ public final class KubernetesBackend implements Backend {
             kubernetes.workspaceSizeLimit(),
             podTemplate(client, kubernetes),
             kubernetes.environment());
+    Duration checked = PodPreflight.check(client, namespace, settings, kubernetes.preflightImage());
+    LOG.info(
+        "a task Pod passes the API server's checks in namespace {} (dry run, {} ms)",
+        namespace,
+        checked.toMillis());
     return new KubernetesBackend(
         config, client, namespace, settings, kubernetes.unschedulableTimeout(), clock);
   }

@@ -1,6 +1,7 @@
 package dev.ozworker.backend.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,7 +20,11 @@ import dev.ozworker.runtime.WorkerRuntime;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -311,9 +316,60 @@ class KubernetesBackendIT {
     }
   }
 
+  @Test
+  void aWorkerThatMayNotCreatePodsIsToldAtStartWhatToGrant() throws Exception {
+    Config nobody = new ConfigBuilder(client.getConfiguration()).build();
+    nobody.setImpersonateUsername("system:serviceaccount:" + NAMESPACE + ":no-rights");
+    try (KubernetesClient impersonated =
+        new KubernetesClientBuilder()
+            .withHttpClientFactory(new JdkHttpClientFactory())
+            .withConfig(nobody)
+            .build()) {
+      WorkerConfig config = Worker.config("kubernetes-it-no-rights", Map.of(), "");
+
+      assertThatThrownBy(
+              () -> KubernetesBackend.create(config, impersonated, NAMESPACE, Clock.systemUTC()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("HTTP 403")
+          .hasMessageContaining("grant it pods create");
+    }
+  }
+
+  @Test
+  void aPodTemplateTheApiServerRefusesIsNamedAtStart() throws Exception {
+    WorkerConfig config =
+        Worker.config(
+            "kubernetes-it-bad-template",
+            Map.of(),
+            """
+                pod_template:
+                  nodeSelector:
+                    "not a label key!": "x"
+            """);
+
+    assertThatThrownBy(() -> KubernetesBackend.create(config, client, NAMESPACE, Clock.systemUTC()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("HTTP 422")
+        .hasMessageContaining("nodeSelector")
+        .hasMessageContaining("backend.kubernetes.pod_template");
+  }
+
   /** One worker process: its runtime and backend, closed as a killed process leaves them. */
   record Worker(WorkerRuntime runtime, KubernetesBackend backend) implements AutoCloseable {
     static Worker start(String workerId, Map<String, String> env) throws Exception {
+      WorkerConfig config = config(workerId, env, "");
+      KubernetesBackend backend =
+          KubernetesBackend.create(config, client, NAMESPACE, Clock.systemUTC());
+      WorkerRuntime runtime =
+          WorkerRuntime.start(
+              client, config, List.of(backend), Clock.systemUTC(), true, LinkTimings.DEFAULT);
+      await().atMost(WAIT).until(() -> oz.isConnected(workerId));
+      return new Worker(runtime, backend);
+    }
+
+    /** The worker's configuration, with {@code more} added to its {@code backend.kubernetes}. */
+    static WorkerConfig config(String workerId, Map<String, String> env, String more)
+        throws Exception {
       String yaml =
           """
           namespace: %s
@@ -328,19 +384,12 @@ class KubernetesBackendIT {
               active_deadline_seconds: 25
               unschedulable_timeout: 4s
           """
-              .formatted(NAMESPACE, root.resolve("logs"), image);
+                  .formatted(NAMESPACE, root.resolve("logs"), image)
+              + more;
       Map<String, String> all = new java.util.HashMap<>(env);
       all.put("WARP_API_KEY", API_KEY);
-      WorkerConfig config =
-          WorkerConfigs.resolve(
-              yaml, all, "--worker-id", workerId, "--web-socket-url", oz.webSocketUrl().toString());
-      KubernetesBackend backend =
-          KubernetesBackend.create(config, client, NAMESPACE, Clock.systemUTC());
-      WorkerRuntime runtime =
-          WorkerRuntime.start(
-              client, config, List.of(backend), Clock.systemUTC(), true, LinkTimings.DEFAULT);
-      await().atMost(WAIT).until(() -> oz.isConnected(workerId));
-      return new Worker(runtime, backend);
+      return WorkerConfigs.resolve(
+          yaml, all, "--worker-id", workerId, "--web-socket-url", oz.webSocketUrl().toString());
     }
 
     /** Stops the worker without a drain: the Pods it follows keep running. */
