@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskPhase;
+import dev.ozworker.api.AgentTaskSpec;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskLog;
 import dev.ozworker.backend.docker.TestDocker;
@@ -352,6 +353,86 @@ class KubernetesBackendIT {
         .hasMessageContaining("HTTP 422")
         .hasMessageContaining("nodeSelector")
         .hasMessageContaining("backend.kubernetes.pod_template");
+  }
+
+  @Test
+  void aPoolOfTwoReplicasRunsEachOfTwentyTasksInOnePodOnceAndReportsEachOnce() throws Exception {
+    Map<String, Integer> podsMade = new java.util.concurrent.ConcurrentHashMap<>();
+    var watch =
+        client
+            .pods()
+            .inNamespace(NAMESPACE)
+            .withLabel(PodLabels.MANAGED_BY, PodLabels.MANAGED_BY_VALUE)
+            .inform(
+                new io.fabric8.kubernetes.client.informers.ResourceEventHandler<Pod>() {
+                  @Override
+                  public void onAdd(Pod pod) {
+                    podsMade.merge(pod.getMetadata().getName(), 1, Integer::sum);
+                  }
+
+                  @Override
+                  public void onUpdate(Pod before, Pod pod) {}
+
+                  @Override
+                  public void onDelete(Pod pod, boolean finalStateUnknown) {}
+                });
+    List<String> replicas = List.of("kubernetes-it-pool-a", "kubernetes-it-pool-b");
+    List<Worker> pool = new ArrayList<>();
+    try {
+      for (String replica : replicas) {
+        pool.add(Worker.start(replica, Map.of()));
+      }
+      List<String> fromOz = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        String id = newId();
+        fromOz.add(id);
+        tasks.add(id);
+        oz.assign(
+            replicas.get(i % 2),
+            OzAssignments.assignment(id, Map.of("AGENT_DOES", "echo \"agent: task " + i + "\"")));
+      }
+      List<String> handWritten = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        AgentTask task = new AgentTask();
+        task.getMetadata().setName("pool-hand-written-" + i + "-" + newId().substring(0, 8));
+        AgentTaskSpec spec = new AgentTaskSpec();
+        spec.setPrompt("hand-written " + i);
+        spec.setBackend("kubernetes");
+        task.setSpec(spec);
+        client.resource(task).inNamespace(NAMESPACE).create();
+        handWritten.add(task.getMetadata().getName());
+      }
+
+      for (String id : fromOz) {
+        AgentTask done = awaitReported(id);
+        assertThat(done.getStatus().getPhase()).as(id).isEqualTo(AgentTaskPhase.Succeeded);
+        assertThat(oz.framesAbout(id, "task_completed")).as(id).singleElement();
+      }
+      for (String name : handWritten) {
+        AgentTask done =
+            await()
+                .atMost(WAIT)
+                .until(
+                    () ->
+                        client
+                            .resources(AgentTask.class)
+                            .inNamespace(NAMESPACE)
+                            .withName(name)
+                            .get(),
+                    task ->
+                        task.getStatus() != null
+                            && task.getStatus().getPhase() == AgentTaskPhase.Succeeded);
+        assertThat(done.getStatus().getWorkerId()).isIn(replicas);
+        assertThat(done.getStatus().getLogTail()).contains("--prompt", "hand-written");
+        client.resource(done).delete();
+      }
+      assertThat(fromOz.stream().map(id -> podsMade.getOrDefault(TaskPods.podName(id), 0)).toList())
+          .as("one Pod made per task")
+          .containsOnly(1);
+    } finally {
+      watch.stop();
+      pool.forEach(Worker::close);
+    }
   }
 
   /** One worker process: its runtime and backend, closed as a killed process leaves them. */
