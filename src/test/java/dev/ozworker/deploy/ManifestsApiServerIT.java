@@ -4,11 +4,14 @@ import static dev.ozworker.oz.fake.OzAssignments.assignment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ozworker.Command;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.api.EnvSource;
 import dev.ozworker.backend.direct.DirectBackend;
+import dev.ozworker.backend.docker.TestDocker;
+import dev.ozworker.backend.kubernetes.KubernetesBackend;
 import dev.ozworker.cli.WorkerConfigs;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.kube.TestCluster;
@@ -26,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,20 +42,32 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The manifests on a real API server (kube-local in CI; skipped elsewhere without KUBECONFIG):
  * applied with {@code kubectl apply --server-side -k}, the CRD served with its printer columns, the
- * Role checked with {@code kubectl auth can-i} as the worker's ServiceAccount both ways, both
- * overlays accepted by the server, and then a worker run out of cluster <em>as that
+ * Role checked with {@code kubectl auth can-i} as the worker's ServiceAccount both ways, every
+ * overlay accepted by the server, and then a worker run out of cluster <em>as that
  * ServiceAccount</em> (impersonated, so every call it makes passes the Role or fails) with the real
  * Direct backend and a stand-in CLI: an Oz assignment and a hand-written task run end to end.
+ *
+ * <p>The Kubernetes overlay goes into a second namespace: its ServiceAccount is checked the same
+ * way, and a worker impersonating it runs a task as a Pod on the cluster's kubelet (kube-local's
+ * runs on the machine's Docker engine, where the test imports the task image), which needs every
+ * verb the overlay's Role adds.
  */
 class ManifestsApiServerIT {
   static final String API_KEY = "wk-manifests-it-81f";
   static final String WORKER_ID = "oz-worker-5c7f9d-manif";
+  static final String POD_WORKER_ID = "oz-worker-5c7f9d-pods";
+
+  /** How long a task Pod may take from assignment to its reported result. */
+  static final Duration POD_RUN = Duration.ofSeconds(90);
 
   @TempDir static Path root;
   static KubernetesClient admin;
   static AppliedManifests applied;
   static String namespace;
   static String account;
+  static AppliedManifests withPods;
+  static String podNamespace;
+  static String podAccount;
   static final List<AutoCloseable> started = new ArrayList<>();
   static FakeOzServer oz;
   static KubernetesClient asWorker;
@@ -60,19 +76,17 @@ class ManifestsApiServerIT {
   static void applyTheManifestsAndStartAWorkerAsTheirServiceAccount() throws Exception {
     admin = TestCluster.connectOrSkip();
     namespace = "oz-it-" + UUID.randomUUID().toString().substring(0, 8);
-    account = "system:serviceaccount:" + namespace + ":" + Manifests.SERVICE_ACCOUNT;
+    account = serviceAccount(namespace);
     applied = AppliedManifests.apply(admin, namespace, root.resolve("overlays"));
     oz = FakeOzServer.start(API_KEY);
     started.add(oz::close);
 
-    Config config = Config.autoConfigure(null);
-    config.setImpersonateUsername(account);
-    config.setNamespace(namespace);
-    asWorker =
-        new KubernetesClientBuilder()
-            .withHttpClientFactory(new JdkHttpClientFactory())
-            .withConfig(config)
-            .build();
+    podNamespace = "oz-it-" + UUID.randomUUID().toString().substring(0, 8);
+    podAccount = serviceAccount(podNamespace);
+    withPods = AppliedManifests.apply(admin, podNamespace, root.resolve("kubernetes-overlay"));
+    withPods.kubectlApply(Manifests.KUBERNETES, false);
+
+    asWorker = impersonating(account, namespace);
     started.add(asWorker::close);
 
     WorkerConfig worker = workerConfig();
@@ -86,6 +100,16 @@ class ManifestsApiServerIT {
 
   @AfterAll
   static void removeWhatThisTestMade() throws Exception {
+    try {
+      if (withPods != null) {
+        withPods.close();
+      }
+    } finally {
+      removeTheBaseAndStop();
+    }
+  }
+
+  private static void removeTheBaseAndStop() throws Exception {
     try {
       if (applied != null) {
         applied.close();
@@ -132,21 +156,114 @@ class ManifestsApiServerIT {
             "get secrets -n default",
             "get secrets -n kube-system");
 
-    for (String check : allowed) {
-      assertThat(canI(check)).as("%s may %s", account, check).isEqualTo("yes");
-    }
-    for (String check : denied) {
-      assertThat(canI(check)).as("%s may not %s", account, check).isEqualTo("no");
-    }
+    assertPermissions(account, namespace, allowed, denied);
   }
 
   @Test
-  void bothOverlaysAreAcceptedByTheServer() throws Exception {
-    for (Path overlay : List.of(Manifests.DOCKER, Manifests.DIRECT)) {
+  void withTheKubernetesOverlayTheServiceAccountMayRunPodsInItsNamespaceAndNowhereElse()
+      throws Exception {
+    List<String> allowed =
+        List.of(
+            "create pods",
+            "get pods",
+            "list pods",
+            "watch pods",
+            "delete pods",
+            "get pods --subresource=log",
+            "update agenttasks.ozworker.dev --subresource=finalizers",
+            "create agenttasks.ozworker.dev",
+            "get secrets");
+    List<String> denied =
+        List.of(
+            "update pods",
+            "patch pods",
+            "create pods --subresource=exec",
+            "create pods --subresource=attach",
+            "list events",
+            "list secrets",
+            "create pods -n " + namespace,
+            "delete pods -n " + namespace,
+            "get pods --subresource=log -n " + namespace,
+            "create pods -n default",
+            "delete pods -n kube-system",
+            "list pods --all-namespaces",
+            "get nodes --all-namespaces");
+
+    assertPermissions(podAccount, podNamespace, allowed, denied);
+    assertThat(canI(account, podNamespace, "create pods"))
+        .as("the base's ServiceAccount gains nothing in the other namespace")
+        .isEqualTo("no");
+  }
+
+  @Test
+  void everyOverlayIsAcceptedByTheServer() throws Exception {
+    for (Path overlay : Manifests.OVERLAYS) {
       assertThat(applied.kubectlApply(overlay, true))
           .contains(
               "deployment.apps/oz-worker serverside-applied (server dry run)",
               "configmap/oz-worker-config serverside-applied (server dry run)");
+    }
+    assertThat(applied.kubectlApply(Manifests.KUBERNETES, true))
+        .contains(
+            "role.rbac.authorization.k8s.io/oz-worker-task-pods serverside-applied (server dry"
+                + " run)",
+            "rolebinding.rbac.authorization.k8s.io/oz-worker-task-pods serverside-applied (server"
+                + " dry run)");
+  }
+
+  @Test
+  void withTheKubernetesOverlayATaskRunsAsAPodTheServiceAccountMakesFollowsAndRemoves()
+      throws Exception {
+    try (TestDocker docker = TestDocker.connect()) {
+      String image = docker.busyboxWithEntrypoint("#!/bin/sh\necho \"agent: ran in a Pod\"\n");
+      String taskId = UUID.randomUUID().toString();
+      List<AutoCloseable> worker = new ArrayList<>();
+      try {
+        KubernetesClient client = impersonating(podAccount, podNamespace);
+        worker.add(client::close);
+        WorkerConfig config = kubernetesWorkerConfig();
+        KubernetesBackend backend =
+            KubernetesBackend.create(config, client, podNamespace, Clock.systemUTC());
+        worker.add(backend);
+        worker.add(
+            WorkerRuntime.start(
+                client, config, List.of(backend), Clock.systemUTC(), true, LinkTimings.DEFAULT));
+        await().atMost(AppliedManifests.WAIT).until(() -> oz.isConnected(POD_WORKER_ID));
+        ObjectNode assignment = assignment(taskId, Map.of());
+        assignment.put("docker_image", image);
+
+        oz.assign(POD_WORKER_ID, assignment);
+
+        AgentTask done =
+            await()
+                .atMost(POD_RUN)
+                .until(
+                    () -> task(podNamespace, taskId),
+                    task ->
+                        task != null
+                            && task.getStatus() != null
+                            && Boolean.TRUE.equals(task.getStatus().getReported()));
+        assertThat(done.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Succeeded);
+        assertThat(done.getStatus().getLogTail())
+            .as("the Pod's output, read through pods/log")
+            .contains("agent: ran in a Pod");
+        String pod = done.getStatus().getBackendRef().pod();
+        assertThat(pod).isNotNull();
+        await("the succeeded task's Pod is deleted at cleanup")
+            .atMost(AppliedManifests.WAIT)
+            .until(() -> admin.pods().inNamespace(podNamespace).withName(pod).get() == null);
+      } finally {
+        try {
+          // The AgentTask goes while its worker still runs, which removes its finalizer.
+          admin.resources(AgentTask.class).inNamespace(podNamespace).withName(taskId).delete();
+          await().atMost(AppliedManifests.WAIT).until(() -> task(podNamespace, taskId) == null);
+        } finally {
+          for (AutoCloseable closeable : worker.reversed()) {
+            closeable.close();
+          }
+          docker.removeImage(image);
+        }
+      }
     }
   }
 
@@ -272,6 +389,47 @@ class ManifestsApiServerIT {
         oz.webSocketUrl().toString());
   }
 
+  /**
+   * The Kubernetes overlay's ConfigMap as applied, with the task log directory of this machine;
+   * worker id, namespace and backend come from flags, as the Deployment gives them in a pod.
+   */
+  static WorkerConfig kubernetesWorkerConfig() throws Exception {
+    String fromCluster =
+        admin
+            .configMaps()
+            .inNamespace(podNamespace)
+            .withName("oz-worker-config")
+            .get()
+            .getData()
+            .get("config.yaml");
+    String logs = "task_log_dir: /var/lib/oz/logs";
+    assertThat(fromCluster).contains(logs, "kubernetes:");
+    return WorkerConfigs.resolve(
+        fromCluster.replace(logs, "task_log_dir: " + root.resolve("pod-logs")),
+        Map.of("WARP_API_KEY", API_KEY),
+        "--worker-id",
+        POD_WORKER_ID,
+        "--namespace",
+        podNamespace,
+        "--backend=kubernetes",
+        "--web-socket-url",
+        oz.webSocketUrl().toString());
+  }
+
+  static KubernetesClient impersonating(String user, String inNamespace) {
+    Config config = Config.autoConfigure(null);
+    config.setImpersonateUsername(user);
+    config.setNamespace(inNamespace);
+    return new KubernetesClientBuilder()
+        .withHttpClientFactory(new JdkHttpClientFactory())
+        .withConfig(config)
+        .build();
+  }
+
+  static String serviceAccount(String inNamespace) {
+    return "system:serviceaccount:" + inNamespace + ":" + Manifests.SERVICE_ACCOUNT;
+  }
+
   static Map<String, String> hostEnvironment() throws Exception {
     return Map.of(
         "HOME", Files.createDirectories(root.resolve("home")).toString(),
@@ -283,11 +441,24 @@ class ManifestsApiServerIT {
     return root.resolve("records").resolve(run);
   }
 
-  static String canI(String check) throws Exception {
-    List<String> args = new ArrayList<>(List.of("auth", "can-i", "--as=" + account));
+  static void assertPermissions(
+      String user, String inNamespace, List<String> allowed, List<String> denied) throws Exception {
+    for (String check : allowed) {
+      assertThat(canI(user, inNamespace, check)).as("%s may %s", user, check).isEqualTo("yes");
+    }
+    for (String check : denied) {
+      assertThat(canI(user, inNamespace, check)).as("%s may not %s", user, check).isEqualTo("no");
+    }
+  }
+
+  /**
+   * {@code kubectl auth can-i} as {@code user}, in {@code inNamespace} unless the check names one.
+   */
+  static String canI(String user, String inNamespace, String check) throws Exception {
+    List<String> args = new ArrayList<>(List.of("auth", "can-i", "--as=" + user));
     args.addAll(List.of(check.split(" ")));
     if (!check.contains(" -n ") && !check.contains("--all-namespaces")) {
-      args.addAll(List.of("-n", namespace));
+      args.addAll(List.of("-n", inNamespace));
     }
     // "no" is an answer too: kubectl auth can-i says it with exit status 1.
     return Command.kubectl(args.toArray(String[]::new)).out().strip();
@@ -309,6 +480,10 @@ class ManifestsApiServerIT {
   }
 
   static AgentTask task(String name) {
-    return admin.resources(AgentTask.class).inNamespace(namespace).withName(name).get();
+    return task(namespace, name);
+  }
+
+  static AgentTask task(String inNamespace, String name) {
+    return admin.resources(AgentTask.class).inNamespace(inNamespace).withName(name).get();
   }
 }

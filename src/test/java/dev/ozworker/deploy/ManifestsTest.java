@@ -7,9 +7,12 @@ import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.ConfigException;
 import dev.ozworker.config.DirectBackendConfig;
 import dev.ozworker.config.GoDuration;
+import dev.ozworker.config.ImagePullPolicy;
+import dev.ozworker.config.KubernetesBackendConfig;
 import dev.ozworker.config.WorkerConfig;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -18,19 +21,27 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
  * The manifests agree with the code: the CRD is the generated one, the ConfigMaps pass the worker's
- * strict config parser, the Deployment mounts what the config names and gives the worker the grace
- * period it drains within, and the Role grants exactly the verbs the code uses.
+ * strict config parser with the backend each overlay names, the Deployment mounts what the config
+ * names and gives the worker the grace period it drains within, and the Roles grant exactly the
+ * verbs the code uses, the Kubernetes overlay's adding those of the task Pods.
  */
 class ManifestsTest {
   static final Map<String, String> ENV = Map.of("WARP_API_KEY", "k");
@@ -57,6 +68,67 @@ class ManifestsTest {
     assertThat(base.maxConcurrentTasks()).isEqualTo(2);
     assertThat(direct.backend().kind()).isEqualTo(BackendKind.DIRECT);
     assertThat(((DirectBackendConfig) direct.backend()).ozPath()).contains("/agent/entrypoint.sh");
+  }
+
+  @Test
+  void everyOverlaysConfigMapIsPassedTogetherWithTheBackendFlagItsDeploymentGets()
+      throws IOException, ConfigException {
+    try (Stream<Path> dirs = Files.list(Manifests.ROOT.resolve("overlays"))) {
+      assertThat(dirs.sorted().toList())
+          .as("every overlay is in Manifests.OVERLAYS, so that these tests cover it")
+          .containsExactlyInAnyOrderElementsOf(Manifests.OVERLAYS);
+    }
+    for (Path overlay : Manifests.OVERLAYS) {
+      String backend = Manifests.backendFlag(overlay);
+      WorkerConfig config =
+          resolve(Manifests.workerConfig(Manifests.configMapFile(overlay)), "--backend=" + backend);
+
+      assertThat(config.backend().kind().configName()).as(overlay.toString()).isEqualTo(backend);
+      assertThat(config.workerId()).isEqualTo(POD_NAME);
+    }
+  }
+
+  @Test
+  void theKubernetesOverlaysTaskPodsHaveADeadlineAndTimeToScheduleAndNoSetupOrTemplate()
+      throws IOException, ConfigException {
+    WorkerConfig config =
+        resolve(
+            Manifests.workerConfig(Manifests.KUBERNETES.resolve("kubernetes-backend.yaml")),
+            "--backend=kubernetes");
+    KubernetesBackendConfig pods = (KubernetesBackendConfig) config.backend();
+
+    assertThat(pods.namespace()).as("the pod's own namespace").isEmpty();
+    assertThat(pods.kubeconfig()).as("in-cluster").isEmpty();
+    assertThat(pods.imagePullPolicy()).isEqualTo(ImagePullPolicy.IfNotPresent);
+    assertThat(pods.activeDeadlineSeconds()).contains(28800L);
+    assertThat(pods.unschedulableTimeout()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(pods.setupCommand()).isEmpty();
+    assertThat(pods.teardownCommand()).isEmpty();
+    assertThat(pods.podTemplate()).isEmpty();
+  }
+
+  @Test
+  void theKubernetesOverlaysCommentedPodTemplateIsAPodSpecRunningTheAgentAsNonRoot()
+      throws IOException, ConfigException {
+    String commented =
+        Manifests.workerConfig(Manifests.KUBERNETES.resolve("kubernetes-backend.yaml"));
+    String uncommented =
+        commented
+            .lines()
+            .map(line -> line.replaceFirst("^(\\s*)# {3}", "$1"))
+            .collect(Collectors.joining("\n"));
+    KubernetesBackendConfig pods =
+        (KubernetesBackendConfig) resolve(uncommented, "--backend=kubernetes").backend();
+    PodSpec template =
+        new KubernetesSerialization().convertValue(pods.podTemplate().orElseThrow(), PodSpec.class);
+    Container task = template.getContainers().getFirst();
+
+    assertThat(template.getNodeSelector()).isNotEmpty();
+    assertThat(task.getName()).isEqualTo("task");
+    assertThat(task.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(task.getSecurityContext().getRunAsUser()).isPositive();
+    assertThat(task.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(task.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
   }
 
   @Test
@@ -143,33 +215,61 @@ class ManifestsTest {
     Path rbac = Manifests.BASE.resolve("rbac.yaml");
     Role role = Manifests.one(rbac, Role.class);
     RoleBinding binding = Manifests.one(rbac, RoleBinding.class);
-    Map<String, List<String>> grants = new TreeMap<>();
-    for (PolicyRule rule : role.getRules()) {
-      for (String resource : rule.getResources()) {
-        grants.put(rule.getApiGroups().getFirst() + "/" + resource, rule.getVerbs());
-      }
-    }
 
-    assertThat(grants)
-        .containsExactlyInAnyOrderEntriesOf(
-            Map.of(
-                "ozworker.dev/agenttasks",
-                    List.of("get", "list", "watch", "create", "update", "patch", "delete"),
-                "ozworker.dev/agenttasks/status", List.of("update"),
-                "/secrets", List.of("get", "create", "patch", "delete"),
-                "/pods", List.of("get"),
-                "/events", List.of("create")));
+    assertThat(grants(List.of(role))).containsExactlyInAnyOrderEntriesOf(BASE_GRANTS);
     assertThat(role.getMetadata().getNamespace()).isEqualTo(Manifests.NAMESPACE);
-    assertThat(binding.getSubjects())
-        .singleElement()
-        .satisfies(
-            subject -> {
-              assertThat(subject.getKind()).isEqualTo("ServiceAccount");
-              assertThat(subject.getName()).isEqualTo(Manifests.SERVICE_ACCOUNT);
-            });
+    assertBindsTheWorkersServiceAccount(binding, role);
     assertThat(Manifests.read(rbac))
         .extracting(object -> object.getKind())
         .doesNotContain("ClusterRole", "ClusterRoleBinding");
+  }
+
+  @Test
+  void theKubernetesOverlayGrantsWhatTheBackendUsesOnPodsAndNothingClusterWide()
+      throws IOException, ConfigException {
+    Path rbac = Manifests.KUBERNETES.resolve("rbac.yaml");
+    Role role = Manifests.one(rbac, Role.class);
+    Map<String, Set<String>> expected = new TreeMap<>(BASE_GRANTS);
+    expected.put("/pods", Set.of("get", "create", "list", "watch", "delete"));
+    expected.put("/pods/log", Set.of("get"));
+    expected.put("ozworker.dev/agenttasks/finalizers", Set.of("update"));
+
+    assertThat(
+            grants(List.of(Manifests.one(Manifests.BASE.resolve("rbac.yaml"), Role.class), role)))
+        .containsExactlyInAnyOrderEntriesOf(expected);
+    assertThat(role.getMetadata().getNamespace()).isEqualTo(Manifests.NAMESPACE);
+    assertBindsTheWorkersServiceAccount(Manifests.one(rbac, RoleBinding.class), role);
+    List<String> kinds = new ArrayList<>();
+    for (Path file : Manifests.objectFiles(Manifests.KUBERNETES)) {
+      Manifests.read(file).forEach(object -> kinds.add(object.getKind()));
+    }
+    assertThat(kinds)
+        .as("namespaced objects only, and no patch of the worker's pod (no hostPath, no socket)")
+        .containsExactlyInAnyOrder("ConfigMap", "Namespace", "Role", "RoleBinding");
+  }
+
+  @Test
+  void theKubernetesOverlayEnforcesBaselinePodSecurityInTheWorkersNamespace()
+      throws IOException, ConfigException {
+    Namespace namespace =
+        Manifests.one(Manifests.KUBERNETES.resolve("namespace.yaml"), Namespace.class);
+
+    assertThat(namespace.getMetadata().getName()).isEqualTo(Manifests.NAMESPACE);
+    assertThat(namespace.getMetadata().getLabels())
+        .containsExactlyEntriesOf(Map.of("pod-security.kubernetes.io/enforce", "baseline"));
+  }
+
+  @Test
+  void everyFileOfAnOverlayIsNamedInItsKustomization() throws IOException {
+    for (Path overlay : Manifests.OVERLAYS) {
+      String kustomization = Files.readString(overlay.resolve("kustomization.yaml"));
+      for (Path file : Manifests.objectFiles(overlay)) {
+        assertThat(kustomization)
+            .as("%s names %s", overlay, file.getFileName())
+            .containsPattern(
+                "(?m)^\\s*- (path: )?" + Pattern.quote(file.getFileName().toString()) + "$");
+      }
+    }
   }
 
   @Test
@@ -212,8 +312,54 @@ class ManifestsTest {
         .contains("value: --backend=direct");
   }
 
-  static WorkerConfig resolve(String yaml) throws ConfigException {
-    return WorkerConfigs.resolve(yaml, ENV, "--worker-id", POD_NAME);
+  /** What the base Role grants: API group and resource to verbs. */
+  static final Map<String, Set<String>> BASE_GRANTS =
+      Map.of(
+          "ozworker.dev/agenttasks",
+          Set.of("get", "list", "watch", "create", "update", "patch", "delete"),
+          "ozworker.dev/agenttasks/status",
+          Set.of("update"),
+          "/secrets",
+          Set.of("get", "create", "patch", "delete"),
+          "/pods",
+          Set.of("get"),
+          "/events",
+          Set.of("create"));
+
+  static WorkerConfig resolve(String yaml, String... flags) throws ConfigException {
+    List<String> args = new ArrayList<>(List.of("--worker-id", POD_NAME));
+    args.addAll(List.of(flags));
+    return WorkerConfigs.resolve(yaml, ENV, args.toArray(String[]::new));
+  }
+
+  /** What the roles grant together: API group and resource to verbs. */
+  static Map<String, Set<String>> grants(List<Role> roles) {
+    Map<String, Set<String>> grants = new TreeMap<>();
+    for (Role role : roles) {
+      for (PolicyRule rule : role.getRules()) {
+        for (String resource : rule.getResources()) {
+          grants
+              .computeIfAbsent(
+                  rule.getApiGroups().getFirst() + "/" + resource, key -> new TreeSet<>())
+              .addAll(rule.getVerbs());
+        }
+      }
+    }
+    return grants;
+  }
+
+  static void assertBindsTheWorkersServiceAccount(RoleBinding binding, Role role) {
+    assertThat(binding.getMetadata().getNamespace()).isEqualTo(Manifests.NAMESPACE);
+    assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
+    assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
+    assertThat(binding.getSubjects())
+        .singleElement()
+        .satisfies(
+            subject -> {
+              assertThat(subject.getKind()).isEqualTo("ServiceAccount");
+              assertThat(subject.getName()).isEqualTo(Manifests.SERVICE_ACCOUNT);
+              assertThat(subject.getNamespace()).isEqualTo(Manifests.NAMESPACE);
+            });
   }
 
   static DirectBackendConfig direct(WorkerConfig config) {
