@@ -59,8 +59,8 @@ public record KubernetesBackendConfig(
             check = Check.TOKEN,
             blank = Key.Blank.ABSENT,
             help =
-                "image of the throw-away Pod with which the worker checks at start that it may"
-                    + " create task Pods")
+                "image of the task Pod the worker creates with a server-side dry run at start, to"
+                    + " check that it may create task Pods there (nothing is pulled or run)")
         String preflightImage,
     @Key(
             value = "sidecar_image",
@@ -106,9 +106,9 @@ public record KubernetesBackendConfig(
             value = "ttl_seconds_after_finished",
             byDefault = "86400",
             help =
-                "accepted for compatibility and unused: a task Pod is owned by its AgentTask, so"
-                    + " it is removed after the task (with `cleanup`), else with the AgentTask"
-                    + " after `finished_task_ttl`")
+                "accepted for compatibility and unused: a task Pod is owned by its AgentTask; a"
+                    + " succeeded task's Pod is removed after the task (with `cleanup`), any other"
+                    + " goes with its AgentTask after `finished_task_ttl`")
         int ttlSecondsAfterFinished,
     @Key(
             value = "workspace_size_limit",
@@ -136,8 +136,8 @@ public record KubernetesBackendConfig(
             byDefault = "{requests: {cpu: 10m, memory: 16Mi}, limits: {cpu: 100m, memory: 64Mi}}",
             check = Check.RESOURCES,
             help =
-                "`requests` and `limits` of the start-up check's containers; when given, they"
-                    + " replace the default as a whole")
+                "accepted for compatibility and unused: the start-up check is a dry run that runs"
+                    + " nothing; `requests` and `limits` are still checked")
         JsonNode preflightResources,
     @Key(
             value = "environment",

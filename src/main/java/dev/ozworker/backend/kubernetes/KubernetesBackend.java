@@ -51,7 +51,7 @@ import org.slf4j.MDC;
  * the cancel's grace period and the run ends once the Pod is gone.
  */
 public final class KubernetesBackend implements Backend {
-  /** How often the informer lists every task Pod again, as a safety net under the watch. */
+  /** How often the informer replays its cache of task Pods, as a safety net under the watch. */
   static final Duration RESYNC = Duration.ofMinutes(10);
 
   /** Longest wait for the rest of an ended container's output before the run is reported. */

@@ -16,8 +16,8 @@ import java.util.Optional;
  * deadline, a deletion) is passed on to the agent as TERM, the shell waits for the agent to end,
  * runs the teardown command, writes {@code teardown-exit=<code>} to the termination-message file
  * (where the kubelet reads it into the container's status) and exits with the agent's status. A
- * cancelled run's teardown has what is left of the Pod's termination grace period (30 s unless the
- * template sets {@code terminationGracePeriodSeconds}).
+ * cancelled run's teardown has what is left of the grace period the worker deletes the Pod with
+ * ({@code cancel_grace_period}).
  *
  * <p>INT is passed on as TERM because sh starts a background command with INT ignored, and a shell
  * script cannot undo that.
