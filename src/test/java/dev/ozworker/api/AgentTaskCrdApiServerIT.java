@@ -103,7 +103,7 @@ class AgentTaskCrdApiServerIT {
   @Test
   void anUnknownBackendIsRejectedNamingTheField() throws IOException {
     AgentTask task = example("bad-backend");
-    task.getSpec().setBackend("kubernetes");
+    task.getSpec().setBackend("command");
 
     assertThatThrownBy(() -> create(task))
         .isInstanceOfSatisfying(

@@ -170,6 +170,8 @@ class ManifestsApiServerIT {
             "watch pods",
             "delete pods",
             "get pods --subresource=log",
+            "list events",
+            "watch events",
             "update agenttasks.ozworker.dev --subresource=finalizers",
             "create agenttasks.ozworker.dev",
             "get secrets");
@@ -179,7 +181,7 @@ class ManifestsApiServerIT {
             "patch pods",
             "create pods --subresource=exec",
             "create pods --subresource=attach",
-            "list events",
+            "list events -n default",
             "list secrets",
             "create pods -n " + namespace,
             "delete pods -n " + namespace,

@@ -232,6 +232,7 @@ class ManifestsTest {
     Map<String, Set<String>> expected = new TreeMap<>(BASE_GRANTS);
     expected.put("/pods", Set.of("get", "create", "list", "watch", "delete"));
     expected.put("/pods/log", Set.of("get"));
+    expected.put("/events", Set.of("create", "list", "watch"));
     expected.put("ozworker.dev/agenttasks/finalizers", Set.of("update"));
 
     assertThat(

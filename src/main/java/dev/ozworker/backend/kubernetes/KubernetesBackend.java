@@ -14,6 +14,7 @@ import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.observe.Redactor;
 import dev.ozworker.task.TaskSpec;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -26,8 +27,11 @@ import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -54,6 +58,15 @@ public final class KubernetesBackend implements Backend {
   /** How often the informer replays its cache of task Pods, as a safety net under the watch. */
   static final Duration RESYNC = Duration.ofMinutes(10);
 
+  /** How long a Pod may fail to mount a volume before its run fails, as the reference waits. */
+  static final Duration MOUNT_GRACE = Duration.ofMinutes(2);
+
+  /**
+   * How long the kubelet may fail to create a container before the run fails: it retries, and a
+   * Secret it had not yet synced is found then.
+   */
+  static final Duration CREATE_GRACE = Duration.ofMinutes(1);
+
   /** Longest wait for the rest of an ended container's output before the run is reported. */
   static final Duration OUTPUT_DRAIN = Duration.ofSeconds(10);
 
@@ -72,6 +85,8 @@ public final class KubernetesBackend implements Backend {
           Thread.ofPlatform().daemon().name("pod-run-timer").factory());
   private final Map<String, PodRun> runs = new ConcurrentHashMap<>();
   private final SharedIndexInformer<Pod> pods;
+  private final Optional<SharedIndexInformer<Event>> mountFailures;
+  private final Duration mountGrace;
   private volatile boolean closed;
 
   /**
@@ -89,12 +104,29 @@ public final class KubernetesBackend implements Backend {
       PodSettings settings,
       Duration unschedulableTimeout,
       Clock clock) {
+    this(config, client, namespace, settings, unschedulableTimeout, MOUNT_GRACE, clock);
+  }
+
+  /**
+   * @param mountGrace how long a Pod may fail to mount a volume before the run fails: the kubelet
+   *     retries, and a Secret or ConfigMap made a moment late is mounted then
+   */
+  KubernetesBackend(
+      WorkerConfig config,
+      KubernetesClient client,
+      String namespace,
+      PodSettings settings,
+      Duration unschedulableTimeout,
+      Duration mountGrace,
+      Clock clock) {
     this.config = config;
     this.client = client;
     this.namespace = namespace;
     this.settings = settings;
     this.unschedulableTimeout = unschedulableTimeout;
     this.clock = clock;
+    this.mountGrace = mountGrace;
+    this.mountFailures = watchMountFailures();
     this.pods =
         client
             .pods()
@@ -113,6 +145,16 @@ public final class KubernetesBackend implements Backend {
    */
   public static KubernetesBackend create(
       WorkerConfig config, KubernetesClient client, String namespace, Clock clock)
+      throws ConfigException {
+    return create(config, client, namespace, MOUNT_GRACE, clock);
+  }
+
+  static KubernetesBackend create(
+      WorkerConfig config,
+      KubernetesClient client,
+      String namespace,
+      Duration mountGrace,
+      Clock clock)
       throws ConfigException {
     if (!(config.backend() instanceof KubernetesBackendConfig kubernetes)) {
       throw new IllegalArgumentException("the worker is configured for the Kubernetes backend");
@@ -140,7 +182,7 @@ public final class KubernetesBackend implements Backend {
         namespace,
         checked.toMillis());
     return new KubernetesBackend(
-        config, client, namespace, settings, kubernetes.unschedulableTimeout(), clock);
+        config, client, namespace, settings, kubernetes.unschedulableTimeout(), mountGrace, clock);
   }
 
   private static Optional<PodSpec> podTemplate(
@@ -247,6 +289,7 @@ public final class KubernetesBackend implements Backend {
   public void close() {
     closed = true;
     pods.stop();
+    mountFailures.ifPresent(SharedIndexInformer::stop);
     runs.values().forEach(PodRun::detach);
     runs.clear();
     timers.shutdownNow();
@@ -327,9 +370,16 @@ public final class KubernetesBackend implements Backend {
     Optional<TaskFailure> failure =
         PodFailures.classify(
             pod,
-            List.of(),
+            lastingMountFailures(run, pod),
             TaskPodState.unschedulableFor(pod, clock.instant()).orElse(Duration.ZERO),
             unschedulableTimeout);
+    boolean cannotCreate = !TaskPodState.podOver(pod) && TaskPodState.cannotCreateYet(pod);
+    Duration cannotCreateFor = run.cannotCreateFor(cannotCreate, clock.instant());
+    if (failure.isPresent() && cannotCreate && cannotCreateFor.compareTo(CREATE_GRACE) < 0) {
+      // the kubelet retries: fail only once it has kept failing for the grace
+      recheckAfter(run, CREATE_GRACE.minus(cannotCreateFor));
+      return;
+    }
     Optional<ContainerStateTerminated> ended = TaskPodState.taskEnded(pod);
     if (failure.isEmpty() && ended.isEmpty() && !TaskPodState.podOver(pod)) {
       TaskPodState.unschedulableFor(pod, clock.instant())
@@ -465,12 +515,88 @@ public final class KubernetesBackend implements Backend {
     return teardown;
   }
 
+  /**
+   * Follows the namespace's {@code FailedMount} Events (a field selector: no other Event is sent),
+   * which tell of a Pod whose volume cannot be mounted; the Pod's own status does not change then.
+   * Without the right to watch Events the worker still runs tasks, and such a Pod waits for its
+   * timeout.
+   */
+  private Optional<SharedIndexInformer<Event>> watchMountFailures() {
+    try {
+      return Optional.of(
+          client
+              .v1()
+              .events()
+              .inNamespace(namespace)
+              .withField("reason", "FailedMount")
+              .inform(new MountEvents(), RESYNC.toMillis()));
+    } catch (KubernetesClientException e) {
+      LOG.warn(
+          "cannot watch FailedMount Events in namespace {} ({}): a task Pod whose volume cannot be"
+              + " mounted waits for its timeout; grant the worker events list and watch there",
+          namespace,
+          PodErrors.describe(e));
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The Pod's mount failures once they have lasted {@link #mountGrace}; until then none, with a
+   * look again when they will have.
+   */
+  private List<Event> lastingMountFailures(PodRun run, Pod pod) {
+    if (mountFailures.isEmpty() || TaskPodState.taskStarted(pod)) {
+      return List.of();
+    }
+    List<Event> failed =
+        mountFailures.get().getStore().list().stream()
+            .filter(event -> event.getInvolvedObject() != null)
+            .filter(event -> run.podName().equals(event.getInvolvedObject().getName()))
+            .filter(
+                event ->
+                    Objects.equals(pod.getMetadata().getUid(), event.getInvolvedObject().getUid()))
+            .toList();
+    Optional<Instant> since =
+        failed.stream().map(MountFailures::firstSeen).min(Comparator.naturalOrder());
+    if (since.isEmpty()) {
+      return List.of();
+    }
+    Duration lasted = Duration.between(since.get(), clock.instant());
+    if (lasted.compareTo(mountGrace) >= 0) {
+      return failed;
+    }
+    recheckAfter(run, mountGrace.minus(lasted));
+    return List.of();
+  }
+
   private Optional<Pod> cached(String name) {
     return Optional.ofNullable(pods.getStore().getByKey(namespace + "/" + name));
   }
 
   private static String phase(Pod pod) {
     return pod.getStatus() == null ? "no status yet" : pod.getStatus().getPhase();
+  }
+
+  /** A mount failure of a run's Pod: the run looks at its Pod again. */
+  private final class MountEvents implements ResourceEventHandler<Event> {
+    @Override
+    public void onAdd(Event event) {
+      onUpdate(null, event);
+    }
+
+    @Override
+    public void onUpdate(Event before, Event event) {
+      if (event.getInvolvedObject() == null) {
+        return;
+      }
+      PodRun run = runs.get(event.getInvolvedObject().getName());
+      if (run != null && !run.isOver()) {
+        cached(run.podName()).ifPresent(pod -> observe(run, pod));
+      }
+    }
+
+    @Override
+    public void onDelete(Event event, boolean finalStateUnknown) {}
   }
 
   /** The informer's news, handed to the run of each Pod. */

@@ -26,6 +26,18 @@ final class MountFailures {
         .max(Comparator.comparing(MountFailures::lastSeen));
   }
 
+  /** When an Event was first seen, from whichever field its reporter filled in. */
+  static Instant firstSeen(Event event) {
+    return Stream.of(
+            event.getFirstTimestamp(),
+            event.getEventTime() == null ? null : event.getEventTime().getTime(),
+            event.getMetadata() == null ? null : event.getMetadata().getCreationTimestamp())
+        .map(MountFailures::instant)
+        .flatMap(Optional::stream)
+        .findFirst()
+        .orElse(Instant.EPOCH);
+  }
+
   /** When an Event was last seen, from whichever field its reporter filled in. */
   static Instant lastSeen(Event event) {
     return Stream.of(

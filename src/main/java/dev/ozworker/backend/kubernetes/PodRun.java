@@ -8,6 +8,7 @@ import dev.ozworker.task.TaskSpec;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.dsl.LogWatch;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -35,6 +36,7 @@ final class PodRun {
   private boolean finished;
   private boolean detached;
   private TaskOutcome outcome;
+  private Instant cannotCreateSince;
   private LogWatch output;
   private final CompletableFuture<Void> outputEnded = new CompletableFuture<>();
 
@@ -115,6 +117,21 @@ final class PodRun {
     }
     running = true;
     return true;
+  }
+
+  /**
+   * How long the kubelet has been unable to create one of the Pod's containers, counted from the
+   * first time this run saw it; zero when it can (and the count starts again).
+   */
+  synchronized Duration cannotCreateFor(boolean cannotCreate, Instant now) {
+    if (!cannotCreate) {
+      cannotCreateSince = null;
+      return Duration.ZERO;
+    }
+    if (cannotCreateSince == null) {
+      cannotCreateSince = now;
+    }
+    return Duration.between(cannotCreateSince, now);
   }
 
   /** Whether the task container's output is to be followed now: once, when it has started. */

@@ -47,6 +47,26 @@ final class TaskPodState {
     return task(pod).map(ContainerStatus::getState).map(ContainerState::getTerminated);
   }
 
+  /**
+   * Whether the kubelet reports that it cannot create one of the Pod's containers yet ({@code
+   * CreateContainerConfigError}, {@code CreateContainerError}). It retries: a Secret it has not
+   * synced yet ("failed to sync secret cache") or a key made a moment late is found then.
+   */
+  static boolean cannotCreateYet(Pod pod) {
+    if (pod.getStatus() == null) {
+      return false;
+    }
+    return java.util.stream.Stream.of(
+            pod.getStatus().getInitContainerStatuses(), pod.getStatus().getContainerStatuses())
+        .filter(Objects::nonNull)
+        .flatMap(List::stream)
+        .map(ContainerStatus::getState)
+        .filter(Objects::nonNull)
+        .map(ContainerState::getWaiting)
+        .filter(Objects::nonNull)
+        .anyMatch(waiting -> PodFailures.CREATE_WAITING.contains(waiting.getReason()));
+  }
+
   /** Whether the Pod is over: Succeeded or Failed. */
   static boolean podOver(Pod pod) {
     String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();

@@ -318,6 +318,65 @@ class KubernetesBackendIT {
   }
 
   @Test
+  void theClustersGarbageCollectorRemovesAPodWhoseAgentTaskIsGoneWithNoWorkerLeft()
+      throws Exception {
+    String workerId = "kubernetes-it-gone";
+    Worker worker = Worker.start(workerId, Map.of());
+    String id = newId();
+    tasks.add(id);
+    oz.assign(
+        workerId,
+        OzAssignments.assignment(id, Map.of("AGENT_DOES", "echo \"agent: long\"; sleep 120")));
+    await().atMost(WAIT).until(() -> taskLog(id).contains("agent: long"));
+    worker.close();
+
+    AgentTask task = task(id);
+    task.getMetadata().setFinalizers(List.of());
+    client.resource(task).update();
+    client.resource(task(id)).delete();
+
+    await("the Pod goes with its owner, by the cluster's garbage collector alone")
+        .atMost(WAIT)
+        .until(() -> pod(id) == null);
+  }
+
+  @Test
+  void aPodThatCannotMountAVolumeFailsAsVolumeMountOnceTheGraceIsOver() throws Exception {
+    String workerId = "kubernetes-it-mount";
+    WorkerConfig config =
+        Worker.config(
+            workerId,
+            Map.of(),
+            """
+                pod_template:
+                  volumes:
+                    - name: absent-config
+                      configMap: {name: oz-kubernetes-it-absent}
+                  containers:
+                    - name: task
+                      volumeMounts:
+                        - {name: absent-config, mountPath: /absent}
+            """);
+    Worker worker =
+        Worker.start(
+            config,
+            KubernetesBackend.create(
+                config, client, NAMESPACE, Duration.ofSeconds(3), Clock.systemUTC()));
+    try {
+      String id = newId();
+      tasks.add(id);
+      oz.assign(workerId, OzAssignments.assignment(id, Map.of("AGENT_DOES", "true")));
+
+      AgentTask done = awaitReported(id);
+
+      assertThat(done.getStatus().getFailureReason()).isEqualTo(FailureReason.VOLUME_MOUNT);
+      assertThat(done.getStatus().getMessage()).contains("oz-kubernetes-it-absent");
+    } finally {
+      worker.close();
+    }
+  }
+
+  @Test
   void aWorkerThatMayNotCreatePodsIsToldAtStartWhatToGrant() throws Exception {
     Config nobody = new ConfigBuilder(client.getConfiguration()).build();
     nobody.setImpersonateUsername("system:serviceaccount:" + NAMESPACE + ":no-rights");
@@ -440,8 +499,11 @@ class KubernetesBackendIT {
   record Worker(WorkerRuntime runtime, KubernetesBackend backend) implements AutoCloseable {
     static Worker start(String workerId, Map<String, String> env) throws Exception {
       WorkerConfig config = config(workerId, env, "");
-      KubernetesBackend backend =
-          KubernetesBackend.create(config, client, NAMESPACE, Clock.systemUTC());
+      return start(config, KubernetesBackend.create(config, client, NAMESPACE, Clock.systemUTC()));
+    }
+
+    static Worker start(WorkerConfig config, KubernetesBackend backend) throws Exception {
+      String workerId = config.workerId();
       WorkerRuntime runtime =
           WorkerRuntime.start(
               client, config, List.of(backend), Clock.systemUTC(), true, LinkTimings.DEFAULT);
