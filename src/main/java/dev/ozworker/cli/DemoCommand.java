@@ -18,8 +18,10 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code demo}: picks the demo's backend (Direct unless {@code --backend docker}) and its cluster
- * (an embedded API server unless {@code --kubeconfig}), and runs the {@link Demo} on them.
+ * {@code demo}: picks the demo's backend (Direct unless {@code --backend docker} or {@code
+ * kubernetes}) and its cluster (an embedded API server unless {@code --kubeconfig}), and runs the
+ * {@link Demo} on them; the backend is made on that cluster, where the Kubernetes backend makes its
+ * Pods.
  */
 @Command(
     name = "demo",
@@ -34,6 +36,12 @@ import picocli.CommandLine.Spec;
           + " and "
           + DemoImages.AGENT_IMAGE
           + ".",
+      "With --backend kubernetes (needs --kubeconfig) the tasks run as Pods in namespace "
+          + Demo.NAMESPACE
+          + ", from an image the demo makes the same way on the local Docker engine and never"
+          + " pulls: "
+          + DemoImages.POD_IMAGE
+          + "; the cluster's node must run it from that engine (or have it loaded).",
       "Exit status: 0 when every task ended as expected."
     })
 final class DemoCommand implements Callable<Integer> {
@@ -76,14 +84,9 @@ final class DemoCommand implements Callable<Integer> {
     try {
       demo =
           Demo.prepare(
-              kind,
-              worker.environment,
-              clock,
-              spec.commandLine().getOut(),
-              config -> WorkerBackends.create(config, worker.environment, clock));
+              kind, kubeconfig != null, worker.environment, clock, spec.commandLine().getOut());
     } catch (Demo.CannotStart e) {
-      spec.commandLine().getErr().println("oz-worker-operator demo: " + e.getMessage());
-      return RunCommand.CANNOT_START;
+      return cannotStart(e);
     }
     try (demo;
         Cluster cluster =
@@ -97,10 +100,19 @@ final class DemoCommand implements Callable<Integer> {
                   cluster.description(),
                   cluster.serverSideApply(),
                   cluster.isEmbedded()),
+              config ->
+                  WorkerBackends.create(config, worker.environment, clock, Optional.of(cluster)),
               !worker.logLevelGiven(),
               keep);
       return asExpected ? 0 : 1;
+    } catch (Demo.CannotStart e) {
+      return cannotStart(e);
     }
+  }
+
+  private int cannotStart(Demo.CannotStart e) {
+    spec.commandLine().getErr().println("oz-worker-operator demo: " + e.getMessage());
+    return RunCommand.CANNOT_START;
   }
 
   private static Cluster embedded() {

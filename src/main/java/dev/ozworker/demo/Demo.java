@@ -2,6 +2,7 @@ package dev.ozworker.demo;
 
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.backend.Backend;
+import dev.ozworker.backend.kubernetes.PodLabels;
 import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.ConfigException;
 import dev.ozworker.config.WorkerConfig;
@@ -26,9 +27,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The one-command demo: a worker with the Direct backend and a stand-in Oz CLI (or the Docker
- * backend on the demo's images), on the Kubernetes API the command line chose, fed by a local demo
- * Oz endpoint; a live table of its AgentTasks, then a summary. {@link #prepare} makes everything
- * that needs no cluster, {@link #run} runs the demo on one.
+ * backend on the demo's images, or the Kubernetes backend running the demo's image in Pods), on the
+ * Kubernetes API the command line chose, fed by a local demo Oz endpoint; a live table of its
+ * AgentTasks, then a summary. {@link #prepare} makes everything that needs no cluster, {@link #run}
+ * connects the backend and runs the demo on one.
  */
 public final class Demo implements AutoCloseable {
   public static final String WORKER_ID = "demo-worker";
@@ -38,7 +40,13 @@ public final class Demo implements AutoCloseable {
   /** Containers take longer to prepare than processes, most of all on a busy engine. */
   static final Duration DOCKER_TIMEOUT = Duration.ofSeconds(90);
 
-  /** Makes and connects the backend a worker's configuration names. */
+  /** Pods wait for the scheduler and a kubelet as well, and their states come through the API. */
+  static final Duration POD_TIMEOUT = Duration.ofSeconds(120);
+
+  /**
+   * Makes and connects the backend a worker's configuration names, on the demo's cluster (where the
+   * Kubernetes backend makes its Pods).
+   */
   public interface Backends {
     /**
      * @throws ConfigException when the configuration cannot work on this machine
@@ -60,7 +68,6 @@ public final class Demo implements AutoCloseable {
   private final Path dir;
   private final DemoOzEndpoint oz;
   private final WorkerConfig config;
-  private final Backend backend;
   private final DemoScenario.Images images;
   private final List<String> made;
 
@@ -71,7 +78,6 @@ public final class Demo implements AutoCloseable {
       Path dir,
       DemoOzEndpoint oz,
       WorkerConfig config,
-      Backend backend,
       DemoScenario.Images images,
       List<String> made) {
     this.kind = kind;
@@ -80,40 +86,31 @@ public final class Demo implements AutoCloseable {
     this.dir = dir;
     this.oz = oz;
     this.config = config;
-    this.backend = backend;
     this.images = images;
     this.made = made;
   }
 
   /**
-   * Makes what the demo needs before it has a cluster: with Docker its images, then its directory,
-   * the demo Oz endpoint, the worker's configuration and its backend.
+   * Makes what the demo needs before it has a cluster: with Docker or Kubernetes its images, then
+   * its directory, the demo Oz endpoint and the worker's configuration.
    *
+   * @param realCluster whether the demo will run on the cluster of a kubeconfig rather than on the
+   *     embedded API server, which has no nodes to run Pods on
    * @param env the worker's environment ({@code TMPDIR}, and what the Direct backend inherits)
    * @param out where the demo tells its story
    */
   public static Demo prepare(
-      BackendKind kind, Map<String, String> env, Clock clock, PrintWriter out, Backends backends)
+      BackendKind kind, boolean realCluster, Map<String, String> env, Clock clock, PrintWriter out)
       throws CannotStart, ConfigException, IOException {
-    if (kind == BackendKind.KUBERNETES) {
+    if (kind == BackendKind.KUBERNETES && !realCluster) {
       throw new CannotStart(
-          "the demo runs its tasks with the direct or docker backend, not with --backend"
-              + " kubernetes: run it without --backend, or with --backend docker",
+          "--backend kubernetes runs the demo's tasks as Pods, which needs a cluster with a node:"
+              + " the embedded API server has none; run demo --backend kubernetes --kubeconfig"
+              + " FILE, or run the demo without --backend",
           null);
     }
-    DemoScenario.Images images = DemoScenario.Images.none();
     List<String> made = new ArrayList<>();
-    if (kind == BackendKind.DOCKER) {
-      try {
-        images = DemoImages.ensure(DemoImages.BUSYBOX, made::add);
-      } catch (IllegalStateException | IOException e) {
-        throw new CannotStart(
-            "--backend docker needs a Docker engine and a static busybox to make its images from: "
-                + e.getMessage()
-                + "; or run the demo with the direct backend (without --backend docker)",
-            e);
-      }
-    }
+    DemoScenario.Images images = images(kind, made);
     // TMPDIR as shell tools honour it, which the JVM's own temporary directory does not
     String tmp = env.getOrDefault("TMPDIR", "");
     Path dir =
@@ -123,45 +120,60 @@ public final class Demo implements AutoCloseable {
     DemoOzEndpoint oz = DemoOzEndpoint.start(frame -> received(out, frame));
     WorkerConfig config =
         DemoConfig.resolve(dir, oz.webSocketUrl(), kind, NAMESPACE, WORKER_ID, env);
-    Backend backend;
+    return new Demo(kind, out, clock, dir, oz, config, images, made);
+  }
+
+  /** The images the demo's tasks run in, made on the local Docker engine if missing. */
+  private static DemoScenario.Images images(BackendKind kind, List<String> made)
+      throws CannotStart {
     try {
-      backend = backends.create(config);
-    } catch (IllegalStateException e) {
-      oz.close();
-      throw new CannotStart(e.getMessage(), e);
+      return switch (kind) {
+        case DIRECT -> DemoScenario.Images.none();
+        case DOCKER -> DemoImages.ensure(DemoImages.BUSYBOX, made::add);
+        case KUBERNETES -> DemoImages.ensureForPods(DemoImages.BUSYBOX, made::add);
+      };
+    } catch (IllegalStateException | IOException e) {
+      throw new CannotStart(
+          "--backend "
+              + kind.configName()
+              + " needs a Docker engine and a static busybox to make its images from: "
+              + e.getMessage()
+              + (kind == BackendKind.KUBERNETES
+                  ? "; the cluster's node runs the image from that engine, as it is never pulled"
+                  : "")
+              + "; or run the demo with the direct backend (without --backend "
+              + kind.configName()
+              + ")",
+          e);
     }
-    return new Demo(kind, out, clock, dir, oz, config, backend, images, made);
   }
 
   /**
-   * Runs the demo on {@code cluster}: its tasks, the live table, the summary. On a real cluster the
-   * AgentTasks it created are removed at the end, or kept when {@code keep} says so; either way the
-   * worker is stopped and none of their runs is left going.
+   * Runs the demo on {@code cluster}: its backend, its tasks, the live table, the summary. On a
+   * real cluster the AgentTasks it created are removed at the end, or kept when {@code keep} says
+   * so; either way the worker and its backend are stopped and none of their runs is left going.
    *
+   * @param backends makes the backend, once the demo's namespace exists (the Kubernetes backend
+   *     checks there that it may make task Pods)
    * @param quietWorkerLog whether the worker logs warnings only (no log level was asked for)
    * @param keep whether the tasks that ended stay on a real cluster, for kubectl to show
    * @return whether every task ended as expected
+   * @throws CannotStart when the backend cannot start, saying why
+   * @throws ConfigException when the backend's configuration cannot work on this machine
    */
-  public boolean run(DemoCluster cluster, boolean quietWorkerLog, boolean keep) {
+  public boolean run(DemoCluster cluster, Backends backends, boolean quietWorkerLog, boolean keep)
+      throws CannotStart, ConfigException {
     String suffix = UUID.randomUUID().toString().substring(0, 6);
     String secret = "demo-secret-" + UUID.randomUUID();
     SharedIndexInformer<AgentTask> watch = null;
+    Backend backend = null;
     WorkerRuntime runtime = null;
     DemoScenario scenario = null;
     try {
       out.println("oz-worker-operator demo");
       out.println("  Kubernetes API: " + cluster.description() + ", namespace " + NAMESPACE);
       out.println("  Oz: a local demo endpoint at " + oz.webSocketUrl() + " (not Oz)");
-      out.println(
-          kind == BackendKind.DOCKER
-              ? "  agent: a stand-in Oz CLI (demo script) in sidecar image "
-                  + DemoImages.AGENT_IMAGE
-                  + ", run by the docker backend in containers of "
-                  + DemoImages.TASK_IMAGE
-                  + " (network none)"
-              : "  agent: a stand-in Oz CLI (demo script) at "
-                  + dir.resolve("bin/oz")
-                  + ", run by the direct backend");
+      out.println("  agent: " + agent());
       made.forEach(line -> out.println("  " + line + " (kept for later runs)"));
       if (quietWorkerLog) {
         out.println("  worker log: warnings only (--log-level info shows every step)");
@@ -171,6 +183,16 @@ public final class Demo implements AutoCloseable {
         // Only now: before the CRD is established, kubectl could not tell what "at" is.
         out.println("  watch with: kubectl get at -n " + NAMESPACE + " -w");
       }
+      if (kind == BackendKind.KUBERNETES) {
+        out.println(
+            "  task Pods: kubectl get pods -n "
+                + NAMESPACE
+                + " -l "
+                + PodLabels.MANAGED_BY
+                + "="
+                + PodLabels.MANAGED_BY_VALUE);
+      }
+      backend = connect(backends);
       out.println();
       TaskTable table = new TaskTable(out, clock);
       table.header();
@@ -184,8 +206,7 @@ public final class Demo implements AutoCloseable {
               cluster.serverSideApply(),
               LinkTimings.DEFAULT);
       scenario = new DemoScenario(cluster.client(), NAMESPACE, oz, out, clock, images);
-      boolean asExpected =
-          scenario.run(suffix, secret, kind == BackendKind.DOCKER ? DOCKER_TIMEOUT : TIMEOUT);
+      boolean asExpected = scenario.run(suffix, secret, timeout());
       out.println("Task logs (secrets masked): " + config.taskLogDir());
       return asExpected;
     } finally {
@@ -204,15 +225,56 @@ public final class Demo implements AutoCloseable {
           tasks.show(kept);
         }
       }
+      if (backend != null) {
+        backend.close();
+      }
     }
   }
 
-  /** Closes the backend and the demo Oz endpoint. */
+  /** Closes the demo Oz endpoint. */
   @Override
   public void close() {
-    backend.close();
     oz.close();
     out.flush();
+  }
+
+  private Backend connect(Backends backends) throws CannotStart, ConfigException {
+    try {
+      return backends.create(config);
+    } catch (IllegalStateException e) {
+      throw new CannotStart(e.getMessage(), e);
+    }
+  }
+
+  /** What runs the demo's tasks, for the header. */
+  private String agent() {
+    return switch (kind) {
+      case DIRECT ->
+          "a stand-in Oz CLI (demo script) at "
+              + dir.resolve("bin/oz")
+              + ", run by the direct backend";
+      case DOCKER ->
+          "a stand-in Oz CLI (demo script) in sidecar image "
+              + DemoImages.AGENT_IMAGE
+              + ", run by the docker backend in containers of "
+              + DemoImages.TASK_IMAGE
+              + " (network none)";
+      case KUBERNETES ->
+          "a stand-in Oz CLI (demo script) under /agent in image "
+              + DemoImages.POD_IMAGE
+              + ", run by the kubernetes backend in Pods of namespace "
+              + NAMESPACE
+              + " (imagePullPolicy Never: the image must be on the node, whose kubelet must use"
+              + " this machine's Docker engine or have the image loaded)";
+    };
+  }
+
+  private Duration timeout() {
+    return switch (kind) {
+      case DIRECT -> TIMEOUT;
+      case DOCKER -> DOCKER_TIMEOUT;
+      case KUBERNETES -> POD_TIMEOUT;
+    };
   }
 
   /** On a real cluster: the CRD if it is missing, and the demo's namespace. */

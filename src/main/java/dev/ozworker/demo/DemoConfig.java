@@ -14,7 +14,8 @@ import java.util.Map;
 /**
  * The demo worker's configuration, resolved as a worker's is: short grace periods, finished tasks
  * kept for the summary, and the backend's block — the Direct backend with the stand-in CLI
- * installed under the demo's directory, or the Docker backend on the demo's images.
+ * installed under the demo's directory, the Docker backend on the demo's images, or the Kubernetes
+ * backend on the demo's image for task Pods.
  */
 public final class DemoConfig {
   private DemoConfig() {}
@@ -33,24 +34,36 @@ public final class DemoConfig {
       String workerId,
       Map<String, String> env)
       throws ConfigException, IOException {
-    // With Docker nothing is pulled (the images were made on this engine) and the stand-in
-    // agent needs no network.
     String backend =
-        kind == BackendKind.DOCKER
-            ? """
-            docker:
-              default_image: %s
-              sidecar_image: %s
-              image_pull_policy: Never
-              network_mode: none
-            """
-                .formatted(DemoImages.TASK_IMAGE, DemoImages.AGENT_IMAGE)
-            : """
-            direct:
-              workspace_root: %s
-              oz_path: %s
-            """
-                .formatted(dir.resolve("workspaces"), DemoAgent.install(dir.resolve("bin")));
+        switch (kind) {
+          // With Docker nothing is pulled (the images were made on this engine) and the
+          // stand-in agent needs no network.
+          case DOCKER ->
+              """
+              docker:
+                default_image: %s
+                sidecar_image: %s
+                image_pull_policy: Never
+                network_mode: none
+              """
+                  .formatted(DemoImages.TASK_IMAGE, DemoImages.AGENT_IMAGE);
+          // Nor with Kubernetes: the node's engine must have the image. It holds the agent
+          // itself, so no sidecar is copied into the Pod.
+          case KUBERNETES ->
+              """
+              kubernetes:
+                default_image: %s
+                image_pull_policy: Never
+              """
+                  .formatted(DemoImages.POD_IMAGE);
+          case DIRECT ->
+              """
+              direct:
+                workspace_root: %s
+                oz_path: %s
+              """
+                  .formatted(dir.resolve("workspaces"), DemoAgent.install(dir.resolve("bin")));
+        };
     String yaml =
         """
         namespace: %s

@@ -20,15 +20,20 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * The demo's two images for the Docker backend, made on the local engine with {@code docker import}
- * when absent, so that no registry is needed: a task image holding the host's static busybox, and
- * an agent sidecar image holding {@code entrypoint.sh} and the stand-in Oz CLI. Both are labelled
- * with the digest of their content and kept for the next run; one whose content changed (a newer
- * demo script, another busybox) is made again.
+ * The demo's images, made on the local engine with {@code docker import} when absent, so that no
+ * registry is needed. For the Docker backend: a task image holding the host's static busybox, and
+ * an agent sidecar image holding {@code entrypoint.sh} and the stand-in Oz CLI. For the Kubernetes
+ * backend: one image holding both, the agent under {@code /agent}, run with no sidecar — the
+ * backend copies a sidecar image with its own {@code tar --exclude}, which the busybox of
+ * busybox-static does not have. Each is labelled with the digest of its content and kept for the
+ * next run; one whose content changed (a newer demo script, another busybox) is made again.
  */
 public final class DemoImages {
   public static final String TASK_IMAGE = "oz-demo/task:local";
   public static final String AGENT_IMAGE = "oz-demo/agent:local";
+
+  /** The task image with the agent under {@code /agent}, for task Pods. */
+  public static final String POD_IMAGE = "oz-demo/task-with-agent:local";
 
   /** Where busybox-static installs its binary. */
   public static final Path BUSYBOX = Path.of("/bin/busybox");
@@ -60,6 +65,26 @@ public final class DemoImages {
       }
     }
     return new DemoScenario.Images(Optional.of(TASK_IMAGE), Optional.of(AGENT_IMAGE));
+  }
+
+  /**
+   * The demo's image for task Pods on the engine the environment names, made if missing. A node
+   * runs it only if its kubelet uses that engine (or has the image loaded): it is never pulled.
+   *
+   * @param say hears a line when the image is made
+   * @throws IllegalStateException when busybox is missing or not static, or no usable engine
+   *     answers, saying what to install or start
+   */
+  public static DemoScenario.Images ensureForPods(Path busybox, Consumer<String> say)
+      throws IOException {
+    byte[] rootfs = podRootfs(staticBinary(busybox));
+    try (DockerEngine engine = DockerEngine.fromEnvironment()) {
+      if (ensureImage(engine, POD_IMAGE, rootfs)) {
+        say.accept(
+            "made demo image " + POD_IMAGE + " from " + busybox + " and the stand-in Oz CLI");
+      }
+    }
+    return new DemoScenario.Images(Optional.of(POD_IMAGE), Optional.empty());
   }
 
   /**
@@ -100,13 +125,7 @@ public final class DemoImages {
   }
 
   static byte[] taskRootfs(byte[] busybox) {
-    Tarball tar =
-        new Tarball()
-            .directory("bin", 0755)
-            .directory("tmp", 01777)
-            .file("bin/busybox", 0755, busybox);
-    APPLETS.forEach(applet -> tar.symlink("bin/" + applet, "busybox"));
-    return tar.finish();
+    return withBusybox(busybox).finish();
   }
 
   static byte[] agentRootfs() throws IOException {
@@ -114,6 +133,25 @@ public final class DemoImages {
         .file("entrypoint.sh", 0755, resource(ENTRYPOINT_RESOURCE))
         .file("oz", 0755, resource(DemoAgent.RESOURCE))
         .finish();
+  }
+
+  /** The task image's content and the agent sidecar's under {@code /agent}, where Pods run it. */
+  static byte[] podRootfs(byte[] busybox) throws IOException {
+    return withBusybox(busybox)
+        .directory("agent", 0755)
+        .file("agent/entrypoint.sh", 0755, resource(ENTRYPOINT_RESOURCE))
+        .file("agent/oz", 0755, resource(DemoAgent.RESOURCE))
+        .finish();
+  }
+
+  private static Tarball withBusybox(byte[] busybox) {
+    Tarball tar =
+        new Tarball()
+            .directory("bin", 0755)
+            .directory("tmp", 01777)
+            .file("bin/busybox", 0755, busybox);
+    APPLETS.forEach(applet -> tar.symlink("bin/" + applet, "busybox"));
+    return tar;
   }
 
   /** Imports {@code rootfs} as {@code reference} unless it is there with this content already. */

@@ -49,7 +49,11 @@ public final class DemoScenario {
   private final List<Expectation> expectations = new ArrayList<>();
   private final List<String> created = new ArrayList<>();
 
-  /** Images of the tasks for the Docker backend; empty for the Direct backend. */
+  /**
+   * The images the assignments name ({@code docker_image}, {@code sidecar_image}): the task and
+   * agent sidecar images for the Docker backend, the task image holding the agent for the
+   * Kubernetes backend (no sidecar), none for the Direct backend.
+   */
   public record Images(Optional<String> image, Optional<String> sidecar) {
     public static Images none() {
       return new Images(Optional.empty(), Optional.empty());

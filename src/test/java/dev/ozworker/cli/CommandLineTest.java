@@ -227,12 +227,16 @@ class CommandLineTest {
     assertThat(demo.out()).as("no demo ran").isEmpty();
   }
 
-  @Test
-  void theDemoRefusesTheKubernetesBackendBeforeAnythingStarts() {
-    Outcome demo = run(Map.of(), "--backend", "kubernetes", "demo");
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"--backend kubernetes demo", "demo --backend kubernetes"})
+  void theDemoRefusesTheKubernetesBackendWithoutAClusterBeforeAnythingStarts(String args) {
+    Outcome demo = run(Map.of(), args.split(" "));
 
     assertThat(demo.status()).isEqualTo(RunCommand.CANNOT_START);
-    assertThat(demo.err()).contains("not with --backend kubernetes", "run it without --backend");
+    assertThat(demo.err())
+        .contains("--backend kubernetes runs the demo's tasks as Pods")
+        .contains("the embedded API server has none")
+        .contains("run demo --backend kubernetes --kubeconfig FILE");
     assertThat(demo.out()).as("no demo ran").isEmpty();
   }
 

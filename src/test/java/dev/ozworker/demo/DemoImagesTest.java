@@ -87,6 +87,27 @@ class DemoImagesTest {
     assertThat(contents.get("oz")).startsWith("#!/bin/sh").contains("DEMO_EXIT");
   }
 
+  @Test
+  void thePodImageHoldsTheTaskImageAndTheAgentUnderAgent() throws IOException {
+    byte[] busybox = "pretend busybox".getBytes(StandardCharsets.UTF_8);
+    Map<String, TarArchiveEntry> entries = new LinkedHashMap<>();
+    Map<String, String> contents = new LinkedHashMap<>();
+    read(DemoImages.podRootfs(busybox), entries, contents);
+    Map<String, String> agent = new LinkedHashMap<>();
+    read(DemoImages.agentRootfs(), new LinkedHashMap<>(), agent);
+
+    assertThat(contents).containsEntry("bin/busybox", "pretend busybox");
+    assertThat(entries.get("bin/sh").getLinkName()).isEqualTo("busybox");
+    assertThat(entries.get("agent/").isDirectory()).isTrue();
+    assertThat(contents)
+        .as("the same entrypoint and stand-in CLI as the sidecar's, where Pods run them")
+        .containsEntry("agent/entrypoint.sh", agent.get("entrypoint.sh"))
+        .containsEntry("agent/oz", agent.get("oz"));
+    assertThat(entries.get("agent/entrypoint.sh").getMode() & 0111).isEqualTo(0111);
+    assertThat(entries.get("agent/oz").getMode() & 0111).isEqualTo(0111);
+    assertThat(entries.values()).allMatch(TarArchiveEntry::isCheckSumOK);
+  }
+
   private static void read(
       byte[] tar, Map<String, TarArchiveEntry> entries, Map<String, String> contents)
       throws IOException {
