@@ -14,24 +14,15 @@ import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.observe.Redactor;
 import dev.ozworker.task.TaskSpec;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
-import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.LogWatch;
-import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.net.HttpURLConnection;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -85,8 +76,7 @@ public final class KubernetesBackend implements Backend {
           Thread.ofPlatform().daemon().name("pod-run-timer").factory());
   private final Map<String, PodRun> runs = new ConcurrentHashMap<>();
   private final SharedIndexInformer<Pod> pods;
-  private final Optional<SharedIndexInformer<Event>> mountFailures;
-  private final Duration mountGrace;
+  private final MountFailureWatch mountFailures;
   private volatile boolean closed;
 
   /**
@@ -125,8 +115,8 @@ public final class KubernetesBackend implements Backend {
     this.settings = settings;
     this.unschedulableTimeout = unschedulableTimeout;
     this.clock = clock;
-    this.mountGrace = mountGrace;
-    this.mountFailures = watchMountFailures();
+    this.mountFailures =
+        MountFailureWatch.start(client, namespace, mountGrace, RESYNC, this::lookAgain);
     this.pods =
         client
             .pods()
@@ -159,23 +149,7 @@ public final class KubernetesBackend implements Backend {
     if (!(config.backend() instanceof KubernetesBackendConfig kubernetes)) {
       throw new IllegalArgumentException("the worker is configured for the Kubernetes backend");
     }
-    Optional<String> problem = kubernetes.namespaceProblem(namespace);
-    if (problem.isPresent()) {
-      throw new ConfigException(problem.get());
-    }
-    PodSettings settings =
-        new PodSettings(
-            config.workerId(),
-            kubernetes.imagePullPolicy().name(),
-            kubernetes.useImageVolumes(),
-            kubernetes.setupCommand(),
-            kubernetes.teardownCommand(),
-            kubernetes.extraLabels(),
-            kubernetes.extraAnnotations(),
-            kubernetes.activeDeadlineSeconds().stream().mapToLong(Long::longValue).findFirst(),
-            kubernetes.workspaceSizeLimit(),
-            podTemplate(client, kubernetes),
-            kubernetes.environment());
+    PodSettings settings = KubernetesSettings.of(config.workerId(), kubernetes, client, namespace);
     Duration checked = PodPreflight.check(client, namespace, settings, kubernetes.preflightImage());
     LOG.info(
         "a task Pod passes the API server's checks in namespace {} (dry run, {} ms)",
@@ -183,24 +157,6 @@ public final class KubernetesBackend implements Backend {
         checked.toMillis());
     return new KubernetesBackend(
         config, client, namespace, settings, kubernetes.unschedulableTimeout(), mountGrace, clock);
-  }
-
-  private static Optional<PodSpec> podTemplate(
-      KubernetesClient client, KubernetesBackendConfig kubernetes) throws ConfigException {
-    if (kubernetes.podTemplate().isEmpty()) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(
-          client
-              .getKubernetesSerialization()
-              .convertValue(kubernetes.podTemplate().get(), PodSpec.class));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(
-          "backend.kubernetes.pod_template is not a PodSpec: "
-              + e.getMessage()
-              + "; write it as a Pod's spec (containers, volumes, nodeSelector, ...)");
-    }
   }
 
   @Override
@@ -289,7 +245,7 @@ public final class KubernetesBackend implements Backend {
   public void close() {
     closed = true;
     pods.stop();
-    mountFailures.ifPresent(SharedIndexInformer::stop);
+    mountFailures.close();
     runs.values().forEach(PodRun::detach);
     runs.clear();
     timers.shutdownNow();
@@ -362,7 +318,7 @@ public final class KubernetesBackend implements Backend {
       run.listener().running();
     }
     if (run.followOutput()) {
-      follow(run, pod);
+      follow(run);
     }
     if (run.cancelled()) {
       return; // a cancelled run ends when its Pod is gone
@@ -370,7 +326,7 @@ public final class KubernetesBackend implements Backend {
     Optional<TaskFailure> failure =
         PodFailures.classify(
             pod,
-            lastingMountFailures(run, pod),
+            mountFailures.lasting(pod, clock.instant(), wait -> recheckAfter(run, wait)),
             TaskPodState.unschedulableFor(pod, clock.instant()).orElse(Duration.ZERO),
             unschedulableTimeout);
     boolean cannotCreate = !TaskPodState.podOver(pod) && TaskPodState.cannotCreateYet(pod);
@@ -439,32 +395,8 @@ public final class KubernetesBackend implements Backend {
                 + ") was deleted before its task ended, by something other than this worker"));
   }
 
-  private void follow(PodRun run, Pod pod) {
-    executor.execute(
-        () -> {
-          PodResource resource = client.pods().inNamespace(namespace).withName(run.podName());
-          if (settings.setupCommand().isPresent()) {
-            copySetupOutput(run, resource);
-          }
-          try {
-            LogWatch watch =
-                resource.inContainer(TaskPods.TASK_CONTAINER).watchLog(run.log().asStream());
-            run.following(watch);
-          } catch (KubernetesClientException e) {
-            run.log().line("(cannot follow the task container's output: " + e.getMessage() + ")");
-            run.following(null);
-          }
-        });
-  }
-
-  private void copySetupOutput(PodRun run, PodResource resource) {
-    try {
-      String setup = resource.inContainer(TaskPods.SETUP_CONTAINER).getLog();
-      byte[] bytes = setup.getBytes(StandardCharsets.UTF_8);
-      run.log().write(bytes, 0, bytes.length);
-    } catch (KubernetesClientException e) {
-      run.log().line("(cannot read the setup container's output: " + e.getMessage() + ")");
-    }
+  private void follow(PodRun run) {
+    executor.execute(() -> PodOutput.follow(client, run, settings.setupCommand().isPresent()));
   }
 
   private void recheckAfter(PodRun run, Duration wait) {
@@ -515,60 +447,6 @@ public final class KubernetesBackend implements Backend {
     return teardown;
   }
 
-  /**
-   * Follows the namespace's {@code FailedMount} Events (a field selector: no other Event is sent),
-   * which tell of a Pod whose volume cannot be mounted; the Pod's own status does not change then.
-   * Without the right to watch Events the worker still runs tasks, and such a Pod waits for its
-   * timeout.
-   */
-  private Optional<SharedIndexInformer<Event>> watchMountFailures() {
-    try {
-      return Optional.of(
-          client
-              .v1()
-              .events()
-              .inNamespace(namespace)
-              .withField("reason", "FailedMount")
-              .inform(new MountEvents(), RESYNC.toMillis()));
-    } catch (KubernetesClientException e) {
-      LOG.warn(
-          "cannot watch FailedMount Events in namespace {} ({}): a task Pod whose volume cannot be"
-              + " mounted waits for its timeout; grant the worker events list and watch there",
-          namespace,
-          PodErrors.describe(e));
-      return Optional.empty();
-    }
-  }
-
-  /**
-   * The Pod's mount failures once they have lasted {@link #mountGrace}; until then none, with a
-   * look again when they will have.
-   */
-  private List<Event> lastingMountFailures(PodRun run, Pod pod) {
-    if (mountFailures.isEmpty() || TaskPodState.taskStarted(pod)) {
-      return List.of();
-    }
-    List<Event> failed =
-        mountFailures.get().getStore().list().stream()
-            .filter(event -> event.getInvolvedObject() != null)
-            .filter(event -> run.podName().equals(event.getInvolvedObject().getName()))
-            .filter(
-                event ->
-                    Objects.equals(pod.getMetadata().getUid(), event.getInvolvedObject().getUid()))
-            .toList();
-    Optional<Instant> since =
-        failed.stream().map(MountFailures::firstSeen).min(Comparator.naturalOrder());
-    if (since.isEmpty()) {
-      return List.of();
-    }
-    Duration lasted = Duration.between(since.get(), clock.instant());
-    if (lasted.compareTo(mountGrace) >= 0) {
-      return failed;
-    }
-    recheckAfter(run, mountGrace.minus(lasted));
-    return List.of();
-  }
-
   private Optional<Pod> cached(String name) {
     return Optional.ofNullable(pods.getStore().getByKey(namespace + "/" + name));
   }
@@ -577,26 +455,12 @@ public final class KubernetesBackend implements Backend {
     return pod.getStatus() == null ? "no status yet" : pod.getStatus().getPhase();
   }
 
-  /** A mount failure of a run's Pod: the run looks at its Pod again. */
-  private final class MountEvents implements ResourceEventHandler<Event> {
-    @Override
-    public void onAdd(Event event) {
-      onUpdate(null, event);
+  /** Something about a run's Pod changed that its status does not show: the run looks again. */
+  private void lookAgain(String podName) {
+    PodRun run = runs.get(podName);
+    if (run != null && !run.isOver()) {
+      cached(podName).ifPresent(pod -> observe(run, pod));
     }
-
-    @Override
-    public void onUpdate(Event before, Event event) {
-      if (event.getInvolvedObject() == null) {
-        return;
-      }
-      PodRun run = runs.get(event.getInvolvedObject().getName());
-      if (run != null && !run.isOver()) {
-        cached(run.podName()).ifPresent(pod -> observe(run, pod));
-      }
-    }
-
-    @Override
-    public void onDelete(Event event, boolean finalStateUnknown) {}
   }
 
   /** The informer's news, handed to the run of each Pod. */
