@@ -353,18 +353,7 @@ public final class KubernetesBackend implements Backend {
       PodRun run, Optional<TaskFailure> failure, Optional<ContainerStateTerminated> ended) {
     try (var ignored = MDC.putCloseable("task", run.spec().runId())) {
       run.outputDrained(OUTPUT_DRAIN);
-      if (failure.isPresent()) {
-        run.log().line(failure.get().reason().wireName() + ": " + failure.get().getMessage());
-        run.finish(tail -> new TaskOutcome.Failed(failure.get(), tail));
-      } else if (ended.isPresent() && Integer.valueOf(0).equals(ended.get().getExitCode())) {
-        run.finish(TaskOutcome.Succeeded::new);
-      } else {
-        TaskFailure unexplained =
-            new TaskFailure(
-                FailureReason.JOB_FAILED,
-                "Pod " + run.podName() + " ended without the task container succeeding");
-        run.finish(tail -> new TaskOutcome.Failed(unexplained, tail));
-      }
+      run.ended(failure, ended);
     }
   }
 
@@ -425,16 +414,7 @@ public final class KubernetesBackend implements Backend {
     PodRun run = runs.remove(name);
     Optional<Pod> pod =
         (run == null ? Optional.<Pod>empty() : run.lastSeen()).or(() -> cached(name));
-    Optional<TaskFailure> teardown =
-        pod.flatMap(PodFailures::teardownExit)
-            .filter(code -> code != 0)
-            .map(
-                code ->
-                    new TaskFailure(
-                        FailureReason.TEARDOWN_COMMAND,
-                        code,
-                        "the teardown command exited with code " + code + " in Pod " + name,
-                        null));
+    Optional<TaskFailure> teardown = pod.flatMap(PodFailures::teardownFailure);
     boolean succeeded =
         run != null
             ? run.outcome().map(TaskOutcome.Succeeded.class::isInstance).orElse(false)

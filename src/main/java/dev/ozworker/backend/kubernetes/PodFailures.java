@@ -177,6 +177,22 @@ public final class PodFailures {
     return taskTerminated(pod).map(PodFailures::exitCode);
   }
 
+  /** The teardown's failure, when it ran in the Pod and exited non-zero. */
+  static Optional<TaskFailure> teardownFailure(Pod pod) {
+    return teardownExit(pod)
+        .filter(code -> code != 0)
+        .map(
+            code ->
+                new TaskFailure(
+                    FailureReason.TEARDOWN_COMMAND,
+                    code,
+                    "the teardown command exited with code "
+                        + code
+                        + " in Pod "
+                        + pod.getMetadata().getName(),
+                    null));
+  }
+
   /**
    * The teardown command's exit status, as the wrapper wrote it to the task container's termination
    * message ({@code teardown-exit=N}); empty when no teardown ran to its end (none configured, or

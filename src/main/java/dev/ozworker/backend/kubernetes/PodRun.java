@@ -1,10 +1,12 @@
 package dev.ozworker.backend.kubernetes;
 
+import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskListener;
 import dev.ozworker.backend.TaskLog;
 import dev.ozworker.backend.TaskOutcome;
 import dev.ozworker.task.TaskSpec;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.dsl.LogWatch;
 import java.time.Duration;
@@ -214,6 +216,27 @@ final class PodRun {
       outcome = ended;
     }
     listener.finished(ended);
+  }
+
+  /**
+   * Ends the run as its Pod ended; once {@link #beginFinish} was won and the output drained.
+   *
+   * @param failure what the Pod's status says went wrong, if anything
+   * @param ended the task container's end, if it ended
+   */
+  void ended(Optional<TaskFailure> failure, Optional<ContainerStateTerminated> ended) {
+    if (failure.isPresent()) {
+      log.line(failure.get().reason().wireName() + ": " + failure.get().getMessage());
+      finish(tail -> new TaskOutcome.Failed(failure.get(), tail));
+    } else if (ended.isPresent() && Integer.valueOf(0).equals(ended.get().getExitCode())) {
+      finish(TaskOutcome.Succeeded::new);
+    } else {
+      TaskFailure unexplained =
+          new TaskFailure(
+              FailureReason.JOB_FAILED,
+              "Pod " + podName + " ended without the task container succeeding");
+      finish(tail -> new TaskOutcome.Failed(unexplained, tail));
+    }
   }
 
   /** Ends the run with a failure found before the Pod ran. */

@@ -111,6 +111,7 @@ class PodFailuresTest {
         .startsWith("pod oz-task-run-1 (namespace tasks) ran longer than its activeDeadlineSeconds")
         .contains("Pod reason: DeadlineExceeded");
     assertThat(PodFailures.teardownExit(pod)).contains(0);
+    assertThat(PodFailures.teardownFailure(pod)).isEmpty();
   }
 
   @Test
@@ -482,6 +483,13 @@ class PodFailuresTest {
     assertThat(PodFailures.succeeded(pod)).isTrue();
     assertThat(PodFailures.taskExitCode(pod)).contains(0);
     assertThat(PodFailures.teardownExit(pod)).contains(7);
+    assertThat(PodFailures.teardownFailure(pod))
+        .hasValueSatisfying(
+            failure -> {
+              assertThat(failure.reason()).isEqualTo(FailureReason.TEARDOWN_COMMAND);
+              assertThat(failure.exitCode()).contains(7);
+              assertThat(failure.getMessage()).contains("exited with code 7");
+            });
   }
 
   @Test
