@@ -49,15 +49,6 @@ public final class KubernetesBackend implements Backend {
   /** How often the informer replays its cache of task Pods, as a safety net under the watch. */
   static final Duration RESYNC = Duration.ofMinutes(10);
 
-  /** How long a Pod may fail to mount a volume before its run fails, as the reference waits. */
-  static final Duration MOUNT_GRACE = Duration.ofMinutes(2);
-
-  /**
-   * How long the kubelet may fail to create a container before the run fails: it retries, and a
-   * Secret it had not yet synced is found then.
-   */
-  static final Duration CREATE_GRACE = Duration.ofMinutes(1);
-
   /** Longest wait for the rest of an ended container's output before the run is reported. */
   static final Duration OUTPUT_DRAIN = Duration.ofSeconds(10);
 
@@ -77,6 +68,7 @@ public final class KubernetesBackend implements Backend {
   private final Map<String, PodRun> runs = new ConcurrentHashMap<>();
   private final SharedIndexInformer<Pod> pods;
   private final MountFailureWatch mountFailures;
+  private final Graces graces;
   private volatile boolean closed;
 
   /**
@@ -94,12 +86,11 @@ public final class KubernetesBackend implements Backend {
       PodSettings settings,
       Duration unschedulableTimeout,
       Clock clock) {
-    this(config, client, namespace, settings, unschedulableTimeout, MOUNT_GRACE, clock);
+    this(config, client, namespace, settings, unschedulableTimeout, Graces.DEFAULT, clock);
   }
 
   /**
-   * @param mountGrace how long a Pod may fail to mount a volume before the run fails: the kubelet
-   *     retries, and a Secret or ConfigMap made a moment late is mounted then
+   * @param graces how long a Pod may be stuck on what the kubelet retries before its run fails
    */
   KubernetesBackend(
       WorkerConfig config,
@@ -107,7 +98,7 @@ public final class KubernetesBackend implements Backend {
       String namespace,
       PodSettings settings,
       Duration unschedulableTimeout,
-      Duration mountGrace,
+      Graces graces,
       Clock clock) {
     this.config = config;
     this.client = client;
@@ -115,8 +106,9 @@ public final class KubernetesBackend implements Backend {
     this.settings = settings;
     this.unschedulableTimeout = unschedulableTimeout;
     this.clock = clock;
+    this.graces = graces;
     this.mountFailures =
-        MountFailureWatch.start(client, namespace, mountGrace, RESYNC, this::lookAgain);
+        MountFailureWatch.start(client, namespace, graces.mount(), RESYNC, this::lookAgain);
     this.pods =
         client
             .pods()
@@ -136,15 +128,11 @@ public final class KubernetesBackend implements Backend {
   public static KubernetesBackend create(
       WorkerConfig config, KubernetesClient client, String namespace, Clock clock)
       throws ConfigException {
-    return create(config, client, namespace, MOUNT_GRACE, clock);
+    return create(config, client, namespace, Graces.DEFAULT, clock);
   }
 
   static KubernetesBackend create(
-      WorkerConfig config,
-      KubernetesClient client,
-      String namespace,
-      Duration mountGrace,
-      Clock clock)
+      WorkerConfig config, KubernetesClient client, String namespace, Graces graces, Clock clock)
       throws ConfigException {
     if (!(config.backend() instanceof KubernetesBackendConfig kubernetes)) {
       throw new IllegalArgumentException("the worker is configured for the Kubernetes backend");
@@ -156,7 +144,7 @@ public final class KubernetesBackend implements Backend {
         namespace,
         checked.toMillis());
     return new KubernetesBackend(
-        config, client, namespace, settings, kubernetes.unschedulableTimeout(), mountGrace, clock);
+        config, client, namespace, settings, kubernetes.unschedulableTimeout(), graces, clock);
   }
 
   @Override
@@ -331,9 +319,9 @@ public final class KubernetesBackend implements Backend {
             unschedulableTimeout);
     boolean cannotCreate = !TaskPodState.podOver(pod) && TaskPodState.cannotCreateYet(pod);
     Duration cannotCreateFor = run.cannotCreateFor(cannotCreate, clock.instant());
-    if (failure.isPresent() && cannotCreate && cannotCreateFor.compareTo(CREATE_GRACE) < 0) {
+    if (failure.isPresent() && cannotCreate && cannotCreateFor.compareTo(graces.create()) < 0) {
       // the kubelet retries: fail only once it has kept failing for the grace
-      recheckAfter(run, CREATE_GRACE.minus(cannotCreateFor));
+      recheckAfter(run, graces.create().minus(cannotCreateFor));
       return;
     }
     Optional<ContainerStateTerminated> ended = TaskPodState.taskEnded(pod);

@@ -361,7 +361,11 @@ class KubernetesBackendIT {
         Worker.start(
             config,
             KubernetesBackend.create(
-                config, client, NAMESPACE, Duration.ofSeconds(3), Clock.systemUTC()));
+                config,
+                client,
+                NAMESPACE,
+                new Graces(Duration.ofSeconds(3), Graces.DEFAULT.create()),
+                Clock.systemUTC()));
     try {
       String id = newId();
       tasks.add(id);
@@ -374,6 +378,57 @@ class KubernetesBackendIT {
     } finally {
       worker.close();
     }
+  }
+
+  @Test
+  void aContainerTheKubeletCannotCreateFailsAsContainerCreateOnceTheGraceIsOver() throws Exception {
+    String workerId = "kubernetes-it-create";
+    WorkerConfig config =
+        Worker.config(
+            workerId,
+            Map.of(),
+            """
+                pod_template:
+                  containers:
+                    - name: task
+                      env:
+                        - name: FROM_A_MISSING_SECRET
+                          valueFrom:
+                            secretKeyRef: {name: oz-kubernetes-it-missing, key: value}
+            """);
+    Worker worker =
+        Worker.start(
+            config,
+            KubernetesBackend.create(
+                config,
+                client,
+                NAMESPACE,
+                new Graces(Graces.DEFAULT.mount(), Duration.ofSeconds(3)),
+                Clock.systemUTC()));
+    try {
+      String id = newId();
+      tasks.add(id);
+      oz.assign(workerId, OzAssignments.assignment(id, Map.of("AGENT_DOES", "true")));
+
+      AgentTask done = awaitReported(id);
+
+      assertThat(done.getStatus().getFailureReason()).isEqualTo(FailureReason.CONTAINER_CREATE);
+      assertThat(done.getStatus().getMessage())
+          .contains("CreateContainerConfigError", "oz-kubernetes-it-missing");
+    } finally {
+      worker.close();
+    }
+  }
+
+  @Test
+  void anImageNameTheKubeletCannotParseFailsAsInvalidImage() {
+    ObjectNode assignment = OzAssignments.assignment(newId(), Map.of("AGENT_DOES", "true"));
+    assignment.put("docker_image", "ozworker-test/Not-A-Valid-Name:1");
+
+    AgentTask done = awaitReported(assign(assignment));
+
+    assertThat(done.getStatus().getFailureReason()).isEqualTo(FailureReason.INVALID_IMAGE);
+    assertThat(done.getStatus().getMessage()).contains("Not-A-Valid-Name");
   }
 
   @Test
