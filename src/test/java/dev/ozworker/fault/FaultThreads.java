@@ -18,9 +18,9 @@ final class FaultThreads {
    * framework's fixed workflow pool (50 by default, one new thread per task until full), the cached
    * pools of the JDK (process exits, HTTP, the common pool), of the Direct backend (a thread per
    * running task, ended after a minute idle) and of the Kubernetes client (a thread per request in
-   * flight), and the test's own
-   * waits. Growth within these is filling up, not a leak: a leak per frame or per reconnect would
-   * pass these caps many times over. Any other group of threads must end where it began.
+   * flight), and the test's own waits. Growth within these is filling up, not a leak: a leak per
+   * frame or per reconnect would pass these caps many times over. Any other group of threads must
+   * end where it began.
    */
   static final Map<String, Long> FILLING_POOLS =
       Map.of(
