@@ -27,7 +27,7 @@ final class FailureMessages {
   }
 
   static String exited(Pod pod, String kind, String container, ContainerStateTerminated ended) {
-    int code = PodFailures.exitCode(ended);
+    int code = TaskPodState.exitCode(ended);
     String signal = signalName(code);
     String guidance =
         signal.equals("SIGTERM")

@@ -13,7 +13,6 @@ import dev.ozworker.config.KubernetesBackendConfig;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.observe.Redactor;
 import dev.ozworker.task.TaskSpec;
-import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -311,11 +310,12 @@ public final class KubernetesBackend implements Backend {
     if (run.cancelled()) {
       return; // a cancelled run ends when its Pod is gone
     }
+    Optional<Duration> unschedulableFor = TaskPodState.unschedulableFor(pod, clock.instant());
     Optional<TaskFailure> failure =
         PodFailures.classify(
             pod,
             mountFailures.lasting(pod, clock.instant(), wait -> recheckAfter(run, wait)),
-            TaskPodState.unschedulableFor(pod, clock.instant()).orElse(Duration.ZERO),
+            unschedulableFor.orElse(Duration.ZERO),
             unschedulableTimeout);
     boolean cannotCreate = !TaskPodState.podOver(pod) && TaskPodState.cannotCreateYet(pod);
     Duration cannotCreateFor = run.cannotCreateFor(cannotCreate, clock.instant());
@@ -324,9 +324,8 @@ public final class KubernetesBackend implements Backend {
       recheckAfter(run, graces.create().minus(cannotCreateFor));
       return;
     }
-    Optional<ContainerStateTerminated> ended = TaskPodState.taskEnded(pod);
-    if (failure.isEmpty() && ended.isEmpty() && !TaskPodState.podOver(pod)) {
-      TaskPodState.unschedulableFor(pod, clock.instant())
+    if (failure.isEmpty() && TaskPodState.taskEnded(pod).isEmpty() && !TaskPodState.podOver(pod)) {
+      unschedulableFor
           .filter(waited -> !unschedulableTimeout.isZero())
           .ifPresent(waited -> recheckAfter(run, unschedulableTimeout.minus(waited)));
       return;
@@ -334,14 +333,14 @@ public final class KubernetesBackend implements Backend {
     if (!run.beginFinish()) {
       return;
     }
-    executor.execute(() -> end(run, failure, ended));
+    boolean succeeded = TaskPodState.succeeded(pod);
+    executor.execute(() -> end(run, failure, succeeded));
   }
 
-  private void end(
-      PodRun run, Optional<TaskFailure> failure, Optional<ContainerStateTerminated> ended) {
+  private void end(PodRun run, Optional<TaskFailure> failure, boolean succeeded) {
     try (var ignored = MDC.putCloseable("task", run.spec().runId())) {
       run.outputDrained(OUTPUT_DRAIN);
-      run.ended(failure, ended);
+      run.ended(failure, succeeded);
     }
   }
 
@@ -406,9 +405,7 @@ public final class KubernetesBackend implements Backend {
     boolean succeeded =
         run != null
             ? run.outcome().map(TaskOutcome.Succeeded.class::isInstance).orElse(false)
-            : pod.flatMap(TaskPodState::taskEnded)
-                .map(ended -> Integer.valueOf(0).equals(ended.getExitCode()))
-                .orElse(false);
+            : pod.map(TaskPodState::succeeded).orElse(false);
     if (config.cleanup() && succeeded && pod.isPresent()) {
       delete(name, Duration.ZERO);
     }

@@ -78,10 +78,10 @@ public final class PodFailures {
   public static Optional<TaskFailure> classify(
       Pod pod, List<Event> events, Duration unschedulableFor, Duration unschedulableTimeout) {
     PodStatus status = pod.getStatus();
-    if (status == null || succeeded(pod)) {
+    if (status == null || TaskPodState.succeeded(pod)) {
       return Optional.empty();
     }
-    Optional<Integer> taskExit = taskExitCode(pod);
+    Optional<Integer> taskExit = TaskPodState.taskExitCode(pod);
     String reason = Optional.ofNullable(status.getReason()).orElse("");
     String message = Optional.ofNullable(status.getMessage()).orElse("");
     if (reason.equalsIgnoreCase("Evicted") || message.toLowerCase(Locale.ROOT).contains("evict")) {
@@ -97,12 +97,14 @@ public final class PodFailures {
     }
     Set<String> sidecars = nativeSidecars(pod);
     for (ContainerStatus init : statuses(status.getInitContainerStatuses())) {
-      ContainerStateTerminated ended = terminated(init);
-      if (ended != null && exitCode(ended) != 0 && !sidecars.contains(init.getName())) {
+      ContainerStateTerminated ended = TaskPodState.terminated(init);
+      if (ended != null
+          && TaskPodState.exitCode(ended) != 0
+          && !sidecars.contains(init.getName())) {
         return Optional.of(
             new TaskFailure(
                 FailureReason.INIT_CONTAINER,
-                exitCode(ended),
+                TaskPodState.exitCode(ended),
                 FailureMessages.exited(pod, "init container", init.getName(), ended),
                 null));
       }
@@ -112,8 +114,8 @@ public final class PodFailures {
       }
     }
     for (ContainerStatus container : taskFirst(status.getContainerStatuses())) {
-      ContainerStateTerminated ended = terminated(container);
-      if (ended != null && exitCode(ended) != 0) {
+      ContainerStateTerminated ended = TaskPodState.terminated(container);
+      if (ended != null && TaskPodState.exitCode(ended) != 0) {
         FailureReason why =
             "OOMKilled".equals(ended.getReason())
                 ? FailureReason.CONTAINER_OOM
@@ -121,7 +123,7 @@ public final class PodFailures {
         return Optional.of(
             new TaskFailure(
                 why,
-                exitCode(ended),
+                TaskPodState.exitCode(ended),
                 FailureMessages.exited(pod, "container", container.getName(), ended),
                 null));
       }
@@ -130,22 +132,19 @@ public final class PodFailures {
         return waiting;
       }
     }
-    for (PodCondition condition : conditions(status)) {
-      if ("PodScheduled".equals(condition.getType())
-          && "False".equals(condition.getStatus())
-          && "Unschedulable".equals(condition.getReason())
-          && unschedulableTimeout.isPositive()
-          && unschedulableFor.compareTo(unschedulableTimeout) >= 0) {
-        return Optional.of(
-            new TaskFailure(
-                FailureReason.UNSCHEDULABLE,
-                FailureMessages.podContext(pod)
-                    + " could not be scheduled for "
-                    + unschedulableFor.toSeconds()
-                    + "s"
-                    + FailureMessages.details("Pod reason", condition.getReason())
-                    + FailureMessages.details("Pod message", condition.getMessage())));
-      }
+    Optional<PodCondition> unschedulable = TaskPodState.unschedulable(pod);
+    if (unschedulable.isPresent()
+        && unschedulableTimeout.isPositive()
+        && unschedulableFor.compareTo(unschedulableTimeout) >= 0) {
+      return Optional.of(
+          new TaskFailure(
+              FailureReason.UNSCHEDULABLE,
+              FailureMessages.podContext(pod)
+                  + " could not be scheduled for "
+                  + unschedulableFor.toSeconds()
+                  + "s"
+                  + FailureMessages.details("Pod reason", unschedulable.get().getReason())
+                  + FailureMessages.details("Pod message", unschedulable.get().getMessage())));
     }
     String phase = Optional.ofNullable(status.getPhase()).orElse("");
     if (phase.equals("Pending") || phase.equals("Failed")) {
@@ -165,16 +164,6 @@ public final class PodFailures {
           FailureReason.JOB_FAILED, taskExit, FailureMessages.podContext(pod) + " failed", pod);
     }
     return Optional.empty();
-  }
-
-  /** Whether the agent finished well: the task container exited 0. */
-  public static boolean succeeded(Pod pod) {
-    return taskExitCode(pod).filter(code -> code == 0).isPresent();
-  }
-
-  /** The task container's exit status (128+N after signal N), once it has exited. */
-  public static Optional<Integer> taskExitCode(Pod pod) {
-    return taskTerminated(pod).map(PodFailures::exitCode);
   }
 
   /** The teardown's failure, when it ran in the Pod and exited non-zero. */
@@ -199,7 +188,7 @@ public final class PodFailures {
    * the container was killed first).
    */
   public static Optional<Integer> teardownExit(Pod pod) {
-    return taskTerminated(pod)
+    return TaskPodState.taskEnded(pod)
         .map(ContainerStateTerminated::getMessage)
         .map(TEARDOWN_EXIT::matcher)
         .filter(Matcher::find)
@@ -237,30 +226,6 @@ public final class PodFailures {
             null));
   }
 
-  private static Optional<ContainerStateTerminated> taskTerminated(Pod pod) {
-    if (pod.getStatus() == null) {
-      return Optional.empty();
-    }
-    return statuses(pod.getStatus().getContainerStatuses()).stream()
-        .filter(status -> TaskPods.TASK_CONTAINER.equals(status.getName()))
-        .map(PodFailures::terminated)
-        .filter(ended -> ended != null)
-        .findFirst();
-  }
-
-  private static ContainerStateTerminated terminated(ContainerStatus status) {
-    return status.getState() == null ? null : status.getState().getTerminated();
-  }
-
-  /** The exit status, 128+N when the container was killed by signal N. */
-  static int exitCode(ContainerStateTerminated ended) {
-    Integer signal = ended.getSignal();
-    if (signal != null && signal > 0) {
-      return 128 + signal;
-    }
-    return ended.getExitCode() == null ? 0 : ended.getExitCode();
-  }
-
   private static Set<String> nativeSidecars(Pod pod) {
     if (pod.getSpec() == null) {
       return Set.of();
@@ -280,9 +245,5 @@ public final class PodFailures {
 
   private static List<ContainerStatus> statuses(List<ContainerStatus> statuses) {
     return statuses == null ? List.of() : statuses;
-  }
-
-  private static List<PodCondition> conditions(PodStatus status) {
-    return status.getConditions() == null ? List.of() : status.getConditions();
   }
 }

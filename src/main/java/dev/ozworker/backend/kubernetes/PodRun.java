@@ -6,7 +6,6 @@ import dev.ozworker.backend.TaskListener;
 import dev.ozworker.backend.TaskLog;
 import dev.ozworker.backend.TaskOutcome;
 import dev.ozworker.task.TaskSpec;
-import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.dsl.LogWatch;
 import java.time.Duration;
@@ -222,13 +221,13 @@ final class PodRun {
    * Ends the run as its Pod ended; once {@link #beginFinish} was won and the output drained.
    *
    * @param failure what the Pod's status says went wrong, if anything
-   * @param ended the task container's end, if it ended
+   * @param succeeded whether the task container exited 0
    */
-  void ended(Optional<TaskFailure> failure, Optional<ContainerStateTerminated> ended) {
+  void ended(Optional<TaskFailure> failure, boolean succeeded) {
     if (failure.isPresent()) {
       log.line(failure.get().reason().wireName() + ": " + failure.get().getMessage());
       finish(tail -> new TaskOutcome.Failed(failure.get(), tail));
-    } else if (ended.isPresent() && Integer.valueOf(0).equals(ended.get().getExitCode())) {
+    } else if (succeeded) {
       finish(TaskOutcome.Succeeded::new);
     } else {
       TaskFailure unexplained =

@@ -44,7 +44,31 @@ final class TaskPodState {
 
   /** The task container's end, once it ended. */
   static Optional<ContainerStateTerminated> taskEnded(Pod pod) {
-    return task(pod).map(ContainerStatus::getState).map(ContainerState::getTerminated);
+    return task(pod).map(TaskPodState::terminated);
+  }
+
+  /** The task container's exit status (128+N after signal N), once it has exited. */
+  static Optional<Integer> taskExitCode(Pod pod) {
+    return taskEnded(pod).map(TaskPodState::exitCode);
+  }
+
+  /** Whether the agent finished well: the task container exited 0 and no signal killed it. */
+  static boolean succeeded(Pod pod) {
+    return taskExitCode(pod).filter(code -> code == 0).isPresent();
+  }
+
+  /** A container's end, or null while it has not ended. */
+  static ContainerStateTerminated terminated(ContainerStatus status) {
+    return status.getState() == null ? null : status.getState().getTerminated();
+  }
+
+  /** The exit status, 128+N when the container was killed by signal N. */
+  static int exitCode(ContainerStateTerminated ended) {
+    Integer signal = ended.getSignal();
+    if (signal != null && signal > 0) {
+      return 128 + signal;
+    }
+    return ended.getExitCode() == null ? 0 : ended.getExitCode();
   }
 
   /**
@@ -78,6 +102,17 @@ final class TaskPodState {
    * empty when it is scheduled or has not said.
    */
   static Optional<Duration> unschedulableFor(Pod pod, Instant now) {
+    return unschedulable(pod)
+        .map(PodCondition::getLastTransitionTime)
+        .flatMap(TaskPodState::instant)
+        .map(since -> Duration.between(since, now))
+        .map(waited -> waited.isNegative() ? Duration.ZERO : waited);
+  }
+
+  /**
+   * The {@code PodScheduled=False} condition with reason {@code Unschedulable}, if the Pod has it.
+   */
+  static Optional<PodCondition> unschedulable(Pod pod) {
     if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
       return Optional.empty();
     }
@@ -85,15 +120,13 @@ final class TaskPodState {
         .filter(condition -> "PodScheduled".equals(condition.getType()))
         .filter(condition -> "False".equals(condition.getStatus()))
         .filter(condition -> "Unschedulable".equals(condition.getReason()))
-        .map(PodCondition::getLastTransitionTime)
-        .filter(Objects::nonNull)
-        .findFirst()
-        .flatMap(TaskPodState::instant)
-        .map(since -> Duration.between(since, now))
-        .map(waited -> waited.isNegative() ? Duration.ZERO : waited);
+        .findFirst();
   }
 
   private static Optional<Instant> instant(String timestamp) {
+    if (timestamp == null) {
+      return Optional.empty();
+    }
     try {
       return Optional.of(Instant.parse(timestamp));
     } catch (DateTimeParseException e) {

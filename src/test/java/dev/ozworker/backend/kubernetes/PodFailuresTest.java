@@ -290,8 +290,8 @@ class PodFailuresTest {
         .isEqualTo(
             "container task in pod oz-task-run-1 (namespace tasks) exited with code 3. Pod phase:"
                 + " Failed. Pod reason: Error");
-    assertThat(PodFailures.taskExitCode(pod)).contains(3);
-    assertThat(PodFailures.succeeded(pod)).isFalse();
+    assertThat(TaskPodState.taskExitCode(pod)).contains(3);
+    assertThat(TaskPodState.succeeded(pod)).isFalse();
   }
 
   @Test
@@ -313,6 +313,9 @@ class PodFailuresTest {
     assertThat(failure.getMessage())
         .contains("exited with code 143 (SIGTERM)")
         .contains("SIGTERM usually means Kubernetes asked the container to stop");
+    // exit code 0 with a signal is a kill: neither the backend's end nor its clean-up reads it
+    // as a success
+    assertThat(TaskPodState.succeeded(pod)).isFalse();
   }
 
   @Test
@@ -480,8 +483,8 @@ class PodFailuresTest {
             """);
 
     assertThat(classify(pod)).isEmpty();
-    assertThat(PodFailures.succeeded(pod)).isTrue();
-    assertThat(PodFailures.taskExitCode(pod)).contains(0);
+    assertThat(TaskPodState.succeeded(pod)).isTrue();
+    assertThat(TaskPodState.taskExitCode(pod)).contains(0);
     assertThat(PodFailures.teardownExit(pod)).contains(7);
     assertThat(PodFailures.teardownFailure(pod))
         .hasValueSatisfying(
@@ -507,8 +510,8 @@ class PodFailuresTest {
 
     for (Pod pod : List.of(fresh, running)) {
       assertThat(classify(pod)).isEmpty();
-      assertThat(PodFailures.succeeded(pod)).isFalse();
-      assertThat(PodFailures.taskExitCode(pod)).isEmpty();
+      assertThat(TaskPodState.succeeded(pod)).isFalse();
+      assertThat(TaskPodState.taskExitCode(pod)).isEmpty();
       assertThat(PodFailures.teardownExit(pod)).isEmpty();
     }
   }
