@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.api.AgentTaskSpec;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskLog;
+import dev.ozworker.backend.docker.DockerEngine;
 import dev.ozworker.backend.docker.TestDocker;
 import dev.ozworker.cli.WorkerConfigs;
 import dev.ozworker.config.WorkerConfig;
@@ -172,6 +174,46 @@ class KubernetesBackendIT {
   }
 
   @Test
+  void sidecarsAreCopiedIntoThePodByInitContainersAndAreWritableOnlyWhenAsked() throws Exception {
+    CopyingSidecarImage.Imported sidecar;
+    try (DockerEngine engine = DockerEngine.fromEnvironment()) {
+      sidecar = CopyingSidecarImage.importInto(engine);
+    }
+    try {
+      ObjectNode assignment =
+          OzAssignments.assignment(
+              newId(),
+              Map.of(
+                  "AGENT_DOES",
+                  """
+                  echo "agent: tools hold $(cat /mnt/tools/nonce)"
+                  echo new > /mnt/tools/written && echo "agent: tools writable"
+                  echo new > /mnt/readonly/written || echo "agent: readonly refused"
+                  """));
+      assignment.put("sidecar_image", sidecar.reference());
+      ArrayNode more = assignment.putArray("additional_sidecars");
+      more.addObject()
+          .put("image", sidecar.reference())
+          .put("mount_path", "/mnt/tools")
+          .put("read_write", true);
+      more.addObject().put("image", sidecar.reference()).put("mount_path", "/mnt/readonly");
+
+      AgentTask done = awaitReported(assign(assignment));
+
+      assertThat(done.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Succeeded);
+      assertThat(done.getStatus().getLogTail())
+          .as("the entrypoint is the sidecar's, copied over the image's own /agent")
+          .contains(
+              "sidecar: entrypoint from the copied sidecar " + sidecar.nonce(),
+              "agent: tools hold " + sidecar.nonce(),
+              "agent: tools writable",
+              "agent: readonly refused");
+    } finally {
+      docker.removeImage(sidecar.reference());
+    }
+  }
+
+  @Test
   void aNonZeroExitFailsTheTaskWithItsCodeAndKeepsThePod() {
     String id = assign("echo \"agent: giving up\"; exit 3", Map.of());
 
@@ -275,16 +317,15 @@ class KubernetesBackendIT {
   void aWorkerStoppedMidTaskAndStartedAgainFollowsTheSamePodAndReportsOnce() throws Exception {
     String workerId = "kubernetes-it-restarted";
     Worker first = Worker.start(workerId, Map.of());
-    String id = newId();
-    tasks.add(id);
-    oz.assign(
-        workerId,
-        OzAssignments.assignment(
-            id,
-            Map.of(
-                "AGENT_DOES",
-                "echo \"agent: run $RANDOM$RANDOM started\"; sleep 8; echo \"agent: second"
-                    + " half\"; exit 7")));
+    String id =
+        assign(
+            workerId,
+            OzAssignments.assignment(
+                newId(),
+                Map.of(
+                    "AGENT_DOES",
+                    "echo \"agent: run $RANDOM$RANDOM started\"; sleep 8; echo \"agent: second"
+                        + " half\"; exit 7")));
     await().atMost(WAIT).until(() -> taskLog(id).contains("started"));
     Pod before = pod(id);
 
@@ -322,11 +363,11 @@ class KubernetesBackendIT {
       throws Exception {
     String workerId = "kubernetes-it-gone";
     Worker worker = Worker.start(workerId, Map.of());
-    String id = newId();
-    tasks.add(id);
-    oz.assign(
-        workerId,
-        OzAssignments.assignment(id, Map.of("AGENT_DOES", "echo \"agent: long\"; sleep 120")));
+    String id =
+        assign(
+            workerId,
+            OzAssignments.assignment(
+                newId(), Map.of("AGENT_DOES", "echo \"agent: long\"; sleep 120")));
     await().atMost(WAIT).until(() -> taskLog(id).contains("agent: long"));
     worker.close();
 
@@ -343,10 +384,9 @@ class KubernetesBackendIT {
   @Test
   void aPodThatCannotMountAVolumeFailsAsVolumeMountOnceTheGraceIsOver() throws Exception {
     String workerId = "kubernetes-it-mount";
-    WorkerConfig config =
-        Worker.config(
+    try (Worker ignored =
+        Worker.start(
             workerId,
-            Map.of(),
             """
                 pod_template:
                   volumes:
@@ -356,37 +396,23 @@ class KubernetesBackendIT {
                     - name: task
                       volumeMounts:
                         - {name: absent-config, mountPath: /absent}
-            """);
-    Worker worker =
-        Worker.start(
-            config,
-            KubernetesBackend.create(
-                config,
-                client,
-                NAMESPACE,
-                new Graces(Duration.ofSeconds(3), Graces.DEFAULT.create()),
-                Clock.systemUTC()));
-    try {
-      String id = newId();
-      tasks.add(id);
-      oz.assign(workerId, OzAssignments.assignment(id, Map.of("AGENT_DOES", "true")));
+            """,
+            new Graces(Duration.ofSeconds(3), Graces.DEFAULT.create()))) {
+      String id = assign(workerId, OzAssignments.assignment(newId(), Map.of("AGENT_DOES", "true")));
 
       AgentTask done = awaitReported(id);
 
       assertThat(done.getStatus().getFailureReason()).isEqualTo(FailureReason.VOLUME_MOUNT);
       assertThat(done.getStatus().getMessage()).contains("oz-kubernetes-it-absent");
-    } finally {
-      worker.close();
     }
   }
 
   @Test
   void aContainerTheKubeletCannotCreateFailsAsContainerCreateOnceTheGraceIsOver() throws Exception {
     String workerId = "kubernetes-it-create";
-    WorkerConfig config =
-        Worker.config(
+    try (Worker ignored =
+        Worker.start(
             workerId,
-            Map.of(),
             """
                 pod_template:
                   containers:
@@ -395,28 +421,15 @@ class KubernetesBackendIT {
                         - name: FROM_A_MISSING_SECRET
                           valueFrom:
                             secretKeyRef: {name: oz-kubernetes-it-missing, key: value}
-            """);
-    Worker worker =
-        Worker.start(
-            config,
-            KubernetesBackend.create(
-                config,
-                client,
-                NAMESPACE,
-                new Graces(Graces.DEFAULT.mount(), Duration.ofSeconds(3)),
-                Clock.systemUTC()));
-    try {
-      String id = newId();
-      tasks.add(id);
-      oz.assign(workerId, OzAssignments.assignment(id, Map.of("AGENT_DOES", "true")));
+            """,
+            new Graces(Graces.DEFAULT.mount(), Duration.ofSeconds(3)))) {
+      String id = assign(workerId, OzAssignments.assignment(newId(), Map.of("AGENT_DOES", "true")));
 
       AgentTask done = awaitReported(id);
 
       assertThat(done.getStatus().getFailureReason()).isEqualTo(FailureReason.CONTAINER_CREATE);
       assertThat(done.getStatus().getMessage())
           .contains("CreateContainerConfigError", "oz-kubernetes-it-missing");
-    } finally {
-      worker.close();
     }
   }
 
@@ -498,12 +511,11 @@ class KubernetesBackendIT {
       }
       List<String> fromOz = new ArrayList<>();
       for (int i = 0; i < 16; i++) {
-        String id = newId();
-        fromOz.add(id);
-        tasks.add(id);
-        oz.assign(
-            replicas.get(i % 2),
-            OzAssignments.assignment(id, Map.of("AGENT_DOES", "echo \"agent: task " + i + "\"")));
+        fromOz.add(
+            assign(
+                replicas.get(i % 2),
+                OzAssignments.assignment(
+                    newId(), Map.of("AGENT_DOES", "echo \"agent: task " + i + "\""))));
       }
       List<String> handWritten = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
@@ -557,6 +569,16 @@ class KubernetesBackendIT {
       return start(config, KubernetesBackend.create(config, client, NAMESPACE, Clock.systemUTC()));
     }
 
+    /**
+     * A worker of its own, with {@code more} added to its {@code backend.kubernetes} and its own
+     * graces for failures the kubelet retries.
+     */
+    static Worker start(String workerId, String more, Graces graces) throws Exception {
+      WorkerConfig config = config(workerId, Map.of(), more);
+      return start(
+          config, KubernetesBackend.create(config, client, NAMESPACE, graces, Clock.systemUTC()));
+    }
+
     static Worker start(WorkerConfig config, KubernetesBackend backend) throws Exception {
       String workerId = config.workerId();
       WorkerRuntime runtime =
@@ -606,9 +628,13 @@ class KubernetesBackendIT {
   }
 
   private String assign(ObjectNode assignment) {
+    return assign(WORKER, assignment);
+  }
+
+  private String assign(String workerId, ObjectNode assignment) {
     String id = assignment.path("task_id").asText();
     tasks.add(id);
-    oz.assign(WORKER, assignment);
+    oz.assign(workerId, assignment);
     return id;
   }
 
