@@ -22,8 +22,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 final class CopyingSidecarImage {
   static final String REPOSITORY = "ozworker-test/copying-sidecar";
 
-  /** GNU tar and what it links, as Debian's {@code ldd /bin/tar} lists them on this machine. */
-  private static final List<String> TAR_FILES =
+  /**
+   * GNU tar, dash and what they link, as Debian's {@code ldd /bin/tar /bin/dash} lists them on this
+   * machine.
+   */
+  private static final List<String> HOST_FILES =
       List.of(
           "/bin/tar",
           "/lib/x86_64-linux-gnu/libacl.so.1",
@@ -57,13 +60,14 @@ final class CopyingSidecarImage {
         tar.closeArchiveEntry();
       }
       file(tar, "bin/busybox", Files.readAllBytes(Path.of("/bin/busybox")), 0755);
-      for (String applet : List.of("sh", "cat", "echo", "ls")) {
+      file(tar, "bin/sh", Files.readAllBytes(Path.of("/bin/dash")), 0755);
+      for (String applet : List.of("cat", "echo", "ls")) {
         TarArchiveEntry link = new TarArchiveEntry("bin/" + applet, TarArchiveEntry.LF_SYMLINK);
         link.setLinkName("busybox");
         tar.putArchiveEntry(link);
         tar.closeArchiveEntry();
       }
-      for (String path : TAR_FILES) {
+      for (String path : HOST_FILES) {
         // Files.readAllBytes follows the soname's symlink to the library itself
         file(tar, path.substring(1), Files.readAllBytes(Path.of(path)), 0755);
       }
