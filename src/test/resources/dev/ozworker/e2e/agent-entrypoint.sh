@@ -6,6 +6,7 @@
 #   E2E_RELEASE            a file: run until it exists (the test makes it with docker exec), for
 #                          at most E2E_SLEEP seconds
 #   "sleep N" / "exit N"   the same, as words of a user-authored task's --prompt
+#   E2E_DOES               shell code to run first (a test's look at what the agent can reach)
 #   /var/lib/oz/e2e-records  when this directory exists (a test mounts it from the node), each
 #                          start leaves a file start.<run id>.<random> there, which outlives the pod
 # The run id is the name of the workspace the Direct backend starts it in (its working directory).
@@ -33,6 +34,9 @@ while [ $# -gt 1 ]; do
   shift
 done
 echo "agent $run runs ${seconds}s, then exits ${code}"
+if [ -n "${E2E_DOES:-}" ]; then
+  eval "$E2E_DOES"
+fi
 if [ -n "${E2E_RELEASE:-}" ]; then
   ticks=$((seconds * 10))
   while [ ! -e "$E2E_RELEASE" ] && [ "$ticks" -gt 0 ]; do

@@ -6,12 +6,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ozworker.Command;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.api.AgentTaskSpec;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskLog;
-import dev.ozworker.backend.docker.DockerEngine;
 import dev.ozworker.backend.docker.TestDocker;
 import dev.ozworker.cli.WorkerConfigs;
 import dev.ozworker.config.WorkerConfig;
@@ -175,42 +175,43 @@ class KubernetesBackendIT {
 
   @Test
   void sidecarsAreCopiedIntoThePodByInitContainersAndAreWritableOnlyWhenAsked() throws Exception {
-    CopyingSidecarImage.Imported sidecar;
-    try (DockerEngine engine = DockerEngine.fromEnvironment()) {
-      sidecar = CopyingSidecarImage.importInto(engine);
-    }
-    try {
-      ObjectNode assignment =
-          OzAssignments.assignment(
-              newId(),
-              Map.of(
-                  "AGENT_DOES",
-                  """
-                  echo "agent: tools hold $(cat /mnt/tools/nonce)"
-                  echo new > /mnt/tools/written && echo "agent: tools writable"
-                  echo new > /mnt/readonly/written || echo "agent: readonly refused"
-                  """));
-      assignment.put("sidecar_image", sidecar.reference());
-      ArrayNode more = assignment.putArray("additional_sidecars");
-      more.addObject()
-          .put("image", sidecar.reference())
-          .put("mount_path", "/mnt/tools")
-          .put("read_write", true);
-      more.addObject().put("image", sidecar.reference()).put("mount_path", "/mnt/readonly");
+    // The end-to-end tests' stand-in agent image: GNU tar and dash, which the copying init
+    // container's script needs (busybox's tar has no --exclude), and /entrypoint.sh at its root
+    String sidecar =
+        Command.run(
+                Duration.ofMinutes(2),
+                "bash",
+                "src/test/resources/dev/ozworker/e2e/agent-image.sh",
+                "ozworker-e2e/agent")
+            .ok()
+            .out()
+            .strip();
+    ObjectNode assignment =
+        OzAssignments.assignment(
+            newId(),
+            Map.of(
+                "E2E_DOES",
+                """
+                ls /mnt/tools/entrypoint.sh && echo "agent: tools copied"
+                echo new > /mnt/tools/written && echo "agent: tools writable"
+                echo new > /mnt/readonly/written || echo "agent: readonly refused"
+                """));
+    assignment.put("sidecar_image", sidecar);
+    ArrayNode more = assignment.putArray("additional_sidecars");
+    more.addObject().put("image", sidecar).put("mount_path", "/mnt/tools").put("read_write", true);
+    more.addObject().put("image", sidecar).put("mount_path", "/mnt/readonly");
 
-      AgentTask done = awaitReported(assign(assignment));
+    AgentTask done = awaitReported(assign(assignment));
 
-      assertThat(done.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Succeeded);
-      assertThat(done.getStatus().getLogTail())
-          .as("the entrypoint is the sidecar's, copied over the image's own /agent")
-          .contains(
-              "sidecar: entrypoint from the copied sidecar " + sidecar.nonce(),
-              "agent: tools hold " + sidecar.nonce(),
-              "agent: tools writable",
-              "agent: readonly refused");
-    } finally {
-      docker.removeImage(sidecar.reference());
-    }
+    assertThat(done.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Succeeded);
+    assertThat(done.getStatus().getLogTail())
+        .as("the entrypoint is the sidecar's, copied over the task image's own /agent")
+        .contains(
+            "agent workspace runs 0s, then exits 0",
+            "agent: tools copied",
+            "agent: tools writable",
+            "agent: readonly refused")
+        .doesNotContain("agent: started with");
   }
 
   @Test
