@@ -32,12 +32,12 @@ import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A worker pool installed on the cluster as an operator installs it, {@code kubectl apply -k} of a
- * test overlay of {@code manifests/} ({@code overlays/test-direct} or {@code test-docker} under
- * this package's resources), made per run into a namespace of its own with the images of {@link
- * ClusterImages}, the address of a {@link FakeOzServer} on 127.0.0.1 (the pods use the node's
- * network) and its API key. Closing deletes the pool's AgentTasks, then its namespace with the
- * Deployment, Secret and RBAC in it, and the CRD only when this pool created it and no AgentTask is
- * left anywhere.
+ * test overlay of {@code manifests/} ({@code overlays/test-direct}, {@code test-docker} or {@code
+ * test-kubernetes} under this package's resources), made per run into a namespace of its own with
+ * the images of {@link ClusterImages}, the address of a {@link FakeOzServer} on 127.0.0.1 (the pods
+ * use the node's network) and its API key. Closing deletes the pool's AgentTasks, then its
+ * namespace with the Deployment, Secret and RBAC in it, and the CRD only when this pool created it
+ * and no AgentTask is left anywhere.
  */
 final class ClusterPool implements AutoCloseable {
   static final String API_KEY = "wk-e2e-cluster-7d3";
@@ -77,8 +77,9 @@ final class ClusterPool implements AutoCloseable {
   }
 
   /**
-   * Installs {@code overlay} ({@code test-direct} or {@code test-docker}) with {@code replicas}
-   * workers and waits until every one of them is connected to the fake Oz server.
+   * Installs {@code overlay} ({@code test-direct}, {@code test-docker} or {@code test-kubernetes})
+   * with {@code replicas} workers and waits until every one of them is connected to the fake Oz
+   * server.
    */
   static ClusterPool install(ClusterImages images, String overlay, int replicas, Path dir)
       throws IOException, InterruptedException {
