@@ -9,11 +9,11 @@
 ARG BASE_IMAGE=eclipse-temurin:21-jre
 FROM ${BASE_IMAGE}
 
-# The Direct backend runs these by absolute path; a base without them gets them from apt when it
+# The Direct backend runs these by absolute path (setpriv: backend.direct.run_as_uid); a base without them gets them from apt when it
 # has apt, and the build stops with their names when it cannot. A passwd entry for the worker's
 # uid gives Java a user name and home directory.
 RUN missing=""; \
-    for tool in /bin/sh /usr/bin/setsid /usr/bin/mkfifo /bin/kill; do \
+    for tool in /bin/sh /usr/bin/setsid /usr/bin/setpriv /usr/bin/mkfifo /bin/kill; do \
       [ -x "$tool" ] || missing="$missing $tool"; \
     done; \
     if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1; then \

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Makes a small Java runtime base image without any registry: a jlink'ed runtime of a local JDK
 # (21 or newer), the shared libraries it links against (found with ldd), a static busybox for
-# /bin/sh, and the tools the Direct backend runs (util-linux setsid, coreutils mkfifo, procps
-# kill), imported with `docker import`. deploy/build-image.sh builds the worker's image on it:
+# /bin/sh, and the tools the Direct backend runs (util-linux setsid and setpriv, coreutils mkfifo,
+# procps kill), imported with `docker import`. deploy/build-image.sh builds the worker's image on it:
 #   docker build --build-arg BASE_IMAGE="$(deploy/jre-base-image.sh)" -t oz-worker-operator .
 #
 # Prints the image reference on stdout. The tag is a hash of this script, the JDK's release file
@@ -19,7 +19,7 @@ MODULES=java.base,java.compiler,java.desktop,java.logging,java.management,java.n
 MODULES+=,java.net.http,java.security.jgss,java.sql,java.xml,jdk.crypto.ec,jdk.httpserver
 MODULES+=,jdk.management,jdk.unsupported
 # Binaries the Direct backend runs by absolute path, copied with their libraries.
-TOOLS=(/usr/bin/setsid /usr/bin/mkfifo /bin/kill)
+TOOLS=(/usr/bin/setsid /usr/bin/setpriv /usr/bin/mkfifo /bin/kill)
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 REPOSITORY=${JRE_BASE_REPOSITORY:-oz-worker-operator/jre-base}
 

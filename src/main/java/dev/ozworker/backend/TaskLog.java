@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * One run's output: masked, written to {@code <dir>/<runId>.log} and kept as a short tail for the
  * status. Nothing unbounded is held: the file rotates once ({@code .log.1}) at a size limit, the
  * tail is a few KiB, and a line is masked and written once it ends (or once it grows past {@link
- * #MAX_PENDING_CHARS}, keeping back enough to finish masking a secret cut in two).
+ * #MAX_PENDING_CHARS}, keeping back enough to finish masking a secret cut in two). A line that ends
+ * with the start of a secret spanning lines (a PEM key, multi-line JSON) is kept back from that
+ * start until the secret is complete or cannot be any more, so the file never holds it unmasked.
  *
  * <p>Output is masked before it reaches the file: a secret value from the task's env never lands on
  * disk. A failing disk never fails the task: the log notes it once and keeps the tail.
@@ -40,8 +42,8 @@ public final class TaskLog implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(TaskLog.class);
 
   private final Path file;
-  private final Redactor redactor;
-  private final int keepBack;
+  private Redactor redactor;
+  private int keepBack;
   private final long maxFileBytes;
   private final CharsetDecoder decoder =
       StandardCharsets.UTF_8
@@ -136,8 +138,17 @@ public final class TaskLog implements Closeable {
     if (closed) {
       return;
     }
-    flushPending();
+    flushCompleted();
     emit(redactor.redact(text) + "\n");
+  }
+
+  /**
+   * Masks {@code values} too from now on, such as what a setup command wrote for the agent; output
+   * not yet written is masked with them.
+   */
+  public synchronized void mask(java.util.Collection<String> values) {
+    redactor = redactor.with(values);
+    keepBack = Math.max(0, redactor.longestSecretLength() - 1);
   }
 
   /** An {@link OutputStream} view, for code that copies streams. Closing it does nothing. */
@@ -158,6 +169,7 @@ public final class TaskLog implements Closeable {
   /** The last {@link #TAIL_CHARS} characters written so far, already masked. */
   public synchronized String tail() {
     String unfinished = redactor.redact(pending.toString());
+    unfinished = unfinished.substring(0, unfinished.length() - redactor.partialAtEnd(unfinished));
     String all = tail + unfinished;
     return all.length() <= TAIL_CHARS ? all : all.substring(all.length() - TAIL_CHARS);
   }
@@ -193,7 +205,7 @@ public final class TaskLog implements Closeable {
       char c = decoded.get();
       pending.append(c);
       if (c == '\n') {
-        flushPending();
+        flushCompleted();
       } else if (pending.length() >= MAX_PENDING_CHARS) {
         flushLongLine();
       }
@@ -206,6 +218,21 @@ public final class TaskLog implements Closeable {
       emit(redactor.redact(pending.toString()));
       pending.setLength(0);
     }
+  }
+
+  /**
+   * Writes what is pending up to where a secret that spans lines may begin, and keeps that: its
+   * next lines complete it, and it is masked whole.
+   */
+  private void flushCompleted() {
+    if (pending.isEmpty()) {
+      return;
+    }
+    String masked = redactor.redact(pending.toString());
+    int cut = masked.length() - redactor.partialAtEnd(masked);
+    emit(masked.substring(0, cut));
+    pending.setLength(0);
+    pending.append(masked, cut, masked.length());
   }
 
   /**

@@ -146,6 +146,36 @@ final class CollectionTypes {
         }
       };
 
+  /** Environment variable names, such as the worker's own secret ones; file only. */
+  static final ValueType<List<String>> NAMES =
+      new Structure<>("a list of variable names") {
+        @Override
+        public Optional<List<String>> read(String where, JsonNode node, Reading reading) {
+          return elements(where, node, "a list of variable names", reading)
+              .map(
+                  elements -> {
+                    List<String> names = new ArrayList<>();
+                    elements.forEach(
+                        (at, element) ->
+                            scalar(at, element, reading)
+                                .map(String::trim)
+                                .filter(name -> validName(at, name, reading))
+                                .ifPresent(names::add));
+                    return names;
+                  });
+        }
+
+        @Override
+        public Object show(List<String> value) {
+          return value;
+        }
+
+        @Override
+        public Optional<List<String>> whenAbsent() {
+          return Optional.of(List.of());
+        }
+      };
+
   /** Names to texts, such as harness names to images; a key's checks apply to each text. */
   static final ValueType<Map<String, String>> TEXT_MAP =
       new Structure<>("a mapping of names to values") {
@@ -248,6 +278,15 @@ final class CollectionTypes {
     }
     return Optional.of(
         new EnvVar(name.get(), value.orElse(reading.env().getOrDefault(name.get(), ""))));
+  }
+
+  private static boolean validName(String where, String name, ValueType.Reading reading) {
+    if (name.isEmpty() || !EnvVar.isValidName(name)) {
+      reading.problem(
+          where + " \"" + name + "\" is not a variable name: no spaces, tabs or '=', not empty");
+      return false;
+    }
+    return true;
   }
 
   private static List<EnvVar> variables(Map<String, String> values) {

@@ -44,11 +44,36 @@ public record DirectBackendConfig(
             value = "environment",
             flag = {"-e", "--env"},
             help = BackendConfig.ENVIRONMENT_HELP)
-        List<EnvVar> environment)
+        List<EnvVar> environment,
+    @Key(
+            value = "secret_env_names",
+            ours = true,
+            help =
+                "the worker's own environment variables that are secret, besides `WARP_API_KEY`:"
+                    + " setup and teardown never get them, and their values are masked in task"
+                    + " logs")
+        List<String> secretEnvNames,
+    @Key(
+            value = "run_as_uid",
+            ours = true,
+            none = "the worker's own uid",
+            help =
+                "run setup, the agent and teardown as this uid (via `setpriv`), so that they"
+                    + " cannot read the worker's files, token or environment; needs a workspace"
+                    + " per task and a worker running as root with CAP_SETUID, CAP_SETGID,"
+                    + " CAP_CHOWN, CAP_KILL, CAP_DAC_OVERRIDE and CAP_FOWNER")
+        Optional<Long> runAsUid,
+    @Key(
+            value = "run_as_gid",
+            ours = true,
+            none = "the same as run_as_uid",
+            help = "the group of setup, the agent and teardown when `run_as_uid` is set")
+        Optional<Long> runAsGid)
     implements BackendConfig {
 
   public DirectBackendConfig {
     environment = List.copyOf(environment);
+    secretEnvNames = List.copyOf(secretEnvNames);
   }
 
   /** The block as it is when the config file has none. */

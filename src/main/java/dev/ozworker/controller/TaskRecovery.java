@@ -14,6 +14,7 @@ import dev.ozworker.task.TaskSpec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -29,6 +30,9 @@ import org.slf4j.LoggerFactory;
  */
 final class TaskRecovery {
   private static final Logger log = LoggerFactory.getLogger(TaskRecovery.class);
+
+  /** Between SIGTERM and SIGKILL for a run stopped because its Secret is gone. */
+  static final Duration SECRETLESS_STOP_GRACE = Duration.ofSeconds(10);
 
   private final Map<BackendKind, Backend> backends;
   private final TaskResolver resolver;
@@ -142,14 +146,57 @@ final class TaskRecovery {
     return run;
   }
 
+  /**
+   * The task names a Secret that is gone: without its values the run's output could only be read
+   * unmasked, so it is not read at all. The run is stopped and fails, saying why; its cleanup
+   * follows as for any failed run.
+   */
+  private TaskRun withoutItsSecret(
+      AgentTask task, Backend backend, String secretName, Instant handedOver) {
+    AgentTaskStatus status = task.getStatus();
+    String name = task.getMetadata().getName();
+    TaskRun run =
+        TaskRun.earlier(
+            ResourceID.fromResource(task),
+            backend,
+            null,
+            status.getBackendRef(),
+            handedOver,
+            wake,
+            clock);
+    log.warn(
+        "AgentTask {}: its Secret {} is gone, so its run's output cannot be masked: stopping the"
+            + " run instead of reattaching to it",
+        name,
+        secretName);
+    backend.cancel(status.getBackendRef(), SECRETLESS_STOP_GRACE);
+    run.finished(
+        new TaskOutcome.Failed(
+            new TaskFailure(
+                FailureReason.UNKNOWN,
+                "the worker restarted and the task's Secret "
+                    + secretName
+                    + " (spec.envFrom.secretName) no longer exists: without its values the run's"
+                    + " output cannot be masked, so the run was stopped rather than followed;"
+                    + " run the task again"),
+            ""));
+    return run;
+  }
+
   private TaskRun reattach(AgentTask task, Backend backend, TaskContext context) {
     AgentTaskStatus status = task.getStatus();
     Instant handedOver = KubernetesTime.parse(status.getStartedAt()).orElse(clock.instant());
     TaskSpec spec = null;
     String problem = "";
+    Optional<String> secretName = EnvSecrets.secretName(task);
     try {
       EnvSecrets secrets = new EnvSecrets(context.client());
+      // A Secret that cannot be read (forbidden, API server away) throws: the reconcile fails and
+      // is retried, and the run is left alone meanwhile, its output unread.
       Optional<Secret> secret = secrets.read(task);
+      if (secretName.isPresent() && secret.isEmpty()) {
+        return withoutItsSecret(task, backend, secretName.get(), handedOver);
+      }
       // The earlier process may have stopped between starting the run and owning its Secret.
       secret.ifPresent(found -> secrets.own(task, found));
       Map<String, String> env = secret.map(EnvSecrets::entries).orElse(Map.of());

@@ -36,6 +36,39 @@ public final class Redactor {
     return new Redactor(List.of());
   }
 
+  /** This redactor's secrets and {@code more}: for values learnt while a run goes on. */
+  public Redactor with(Collection<String> more) {
+    List<String> all = new java.util.ArrayList<>(secrets);
+    all.addAll(more);
+    return new Redactor(all);
+  }
+
+  /**
+   * How many characters at the end of {@code text} may be the start of a secret that spans lines:
+   * the longest end of the text that begins such a secret without completing it. Text that ends a
+   * line is written out only up to there, so that a PEM key or a multi-line JSON credential printed
+   * line by line is still masked whole once its last line arrives.
+   */
+  public int partialAtEnd(String text) {
+    int longest = 0;
+    for (String secret : secrets) {
+      if (secret.indexOf('\n') < 0) {
+        continue;
+      }
+      for (int start = Math.max(0, text.length() - secret.length() + 1);
+          start < text.length() - longest;
+          start++) {
+        int length = text.length() - start;
+        if (text.charAt(start) == secret.charAt(0)
+            && secret.regionMatches(0, text, start, length)) {
+          longest = length;
+          break;
+        }
+      }
+    }
+    return longest;
+  }
+
   /** Length of the longest secret: text shorter than this may still be the start of one. */
   public int longestSecretLength() {
     return secrets.isEmpty() ? 0 : secrets.get(0).length();

@@ -52,6 +52,48 @@ class TaskLogTest {
     assertThat(written).isEqualTo(filler + Redactor.MASK + filler + Redactor.MASK);
   }
 
+  static final String PEM =
+      "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n"
+          + "-----END PRIVATE KEY-----";
+
+  @Test
+  void masksASecretThatSpansLinesInTheFileWhenItIsWrittenLineByLine() throws IOException {
+    try (TaskLog log = TaskLog.open(dir, "t1", new Redactor(List.of(PEM)))) {
+      write(log, "key:\n");
+      for (String line : (PEM + "\n").split("(?<=\n)")) {
+        write(log, line);
+        assertThat(log.tail()).doesNotContain("MIIEvQIBADAN", "BKcwggSj");
+      }
+      write(log, "done\n");
+      log.line("[worker] a note of the worker's");
+    }
+
+    assertThat(Files.readString(TaskLog.file(dir, "t1")))
+        .isEqualTo("key:\n[REDACTED]\ndone\n[worker] a note of the worker's\n");
+  }
+
+  @Test
+  void writesWhatOnlyBeganLikeASecretThatSpansLinesOnceItDiffers() throws IOException {
+    try (TaskLog log = TaskLog.open(dir, "t1", new Redactor(List.of(PEM)))) {
+      write(log, "-----BEGIN PRIVATE KEY-----\n");
+      assertThat(Files.readString(TaskLog.file(dir, "t1"))).isEmpty();
+      write(log, "not a key after all\n");
+      assertThat(Files.readString(TaskLog.file(dir, "t1")))
+          .isEqualTo("-----BEGIN PRIVATE KEY-----\nnot a key after all\n");
+    }
+  }
+
+  @Test
+  void masksValuesLearntWhileTheRunGoesOn() throws IOException {
+    try (TaskLog log = TaskLog.open(dir, "t1", Redactor.none())) {
+      write(log, "before ");
+      log.mask(List.of("setup-made-token"));
+      write(log, "setup-made-token\n");
+    }
+
+    assertThat(Files.readString(TaskLog.file(dir, "t1"))).isEqualTo("before [REDACTED]\n");
+  }
+
   @Test
   void keepsOnlyABoundedTail() throws IOException {
     try (TaskLog log = TaskLog.open(dir, "t1", Redactor.none())) {

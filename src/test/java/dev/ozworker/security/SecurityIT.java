@@ -1,6 +1,19 @@
 package dev.ozworker.security;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ozworker.backend.TaskOutcome;
+import dev.ozworker.config.WorkerConfig;
+import dev.ozworker.observe.Redactor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
 
 /**
  * The security review of 2026-12-05, one nested class per item: each test fails on the code the
@@ -30,13 +43,176 @@ class SecurityIT {
   /** Item 4: secrets reach no agent, hook or log by a side door. */
   @Nested
   class SecretSideDoors {
-    // item 4
+    static final String PEM =
+        "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n"
+            + "-----END PRIVATE KEY-----";
+    static final String SETUP_TOKEN = "setup-made-token-93f1";
+
+    DirectSideDoorRig rig;
+
+    @BeforeEach
+    void rig() throws Exception {
+      rig = new DirectSideDoorRig();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+      rig.close();
+    }
+
+    @Test
+    void hooksGetNoneOfTheWorkersSecretsAndTheDotenvExpandsOnlyWhatTheAgentHasAnyway()
+        throws Exception {
+      String setup =
+          "env >\"$RECORDS/setup-env\"; printf '%s\\n' 'LEAK_KEY=$WARP_API_KEY'"
+              + " 'LEAK_DB=${DB_PASSWORD}' 'FROM_TASK=$TASK_PLAIN' >\"$OZ_ENVIRONMENT_FILE\"";
+      WorkerConfig config =
+          rig.config(
+              Map.of(
+                  "setup_command",
+                  setup,
+                  "teardown_command",
+                  "env >" + rig.records.resolve("teardown-env")));
+
+      TaskOutcome outcome =
+          rig.run(config, "hooks", Map.of("TASK_PLAIN", "plain-value"), Map.of(), null);
+
+      assertThat(outcome).isInstanceOf(TaskOutcome.Succeeded.class);
+      for (String hook : List.of("setup-env", "teardown-env")) {
+        assertThat(rig.record(hook))
+            .as(hook)
+            .contains("PATH=")
+            .doesNotContain(DirectSideDoorRig.WORKER_KEY, DirectSideDoorRig.DB_PASSWORD)
+            .doesNotContain("WARP_API_KEY=", "DB_PASSWORD=");
+      }
+      assertThat(rig.strings("agent-environ"))
+          .contains("LEAK_KEY=", "LEAK_DB=", "FROM_TASK=plain-value")
+          .noneMatch(
+              variable ->
+                  variable.contains(DirectSideDoorRig.WORKER_KEY)
+                      || variable.contains(DirectSideDoorRig.DB_PASSWORD));
+    }
+
+    @Test
+    void theLogFileMasksASecretSpanningLinesAndWhatSetupAdded() throws Exception {
+      WorkerConfig config =
+          rig.config(
+              Map.of(
+                  "setup_command",
+                  "echo 'SETUP_TOKEN=" + SETUP_TOKEN + "' >\"$OZ_ENVIRONMENT_FILE\""));
+
+      TaskOutcome outcome =
+          rig.run(
+              config,
+              "masks",
+              Map.of("AGENT_SCRIPT", "printf '%s\\n' \"$PEM_KEY\"; echo \"token $SETUP_TOKEN\""),
+              Map.of("PEM_KEY", PEM),
+              null);
+
+      assertThat(outcome).isInstanceOf(TaskOutcome.Succeeded.class);
+      assertThat(rig.log("masks"))
+          .contains("token " + Redactor.MASK)
+          .doesNotContain(SETUP_TOKEN, "MIIEvQIBADAN", "BKcwggSj", "BEGIN PRIVATE KEY");
+    }
+
+    @Test
+    void theMcpConfigurationIsOnNoCommandLineButReachesTheAgent() throws Exception {
+      String json = "{\"db\":{\"command\":\"db-mcp\",\"env\":{\"DB_TOKEN\":\"mcp-env-44aa\"}}}";
+
+      TaskOutcome outcome =
+          rig.run(rig.config(Map.of()), "mcp", Map.of(), Map.of(), "{\"mcpServers\":" + json + "}");
+
+      assertThat(outcome).isInstanceOf(TaskOutcome.Succeeded.class);
+      assertThat(rig.record("agent-cmdline")).contains("--mcp").doesNotContain("mcp-env-44aa");
+      assertThat(rig.record("wrapper-cmdline")).doesNotContain("mcp-env-44aa");
+      assertThat(rig.record("mcp")).isEqualTo(json);
+    }
+
+    @Test
+    void teardownsGitReadsNoConfigTheAgentWrote() throws Exception {
+      String agent =
+          "git config --global user.name agent-chosen && git init -q ."
+              + " && mkdir .hooks && printf '#!/bin/sh\\ntouch \"$RECORDS/hook-ran\"\\n'"
+              + " >.hooks/pre-commit && chmod +x .hooks/pre-commit"
+              + " && git config core.hooksPath \"$PWD/.hooks\" && touch \"$RECORDS/agent-done\"";
+      String teardown =
+          "git config --get user.name >"
+              + rig.records.resolve("teardown-user")
+              + "; RECORDS="
+              + rig.records
+              + " git -c user.name=t -c user.email=t@example.com commit -q --allow-empty -m t;"
+              + " touch "
+              + rig.records.resolve("teardown-done");
+
+      TaskOutcome outcome =
+          rig.run(
+              rig.config(Map.of("teardown_command", teardown)),
+              "git",
+              Map.of("AGENT_SCRIPT", agent),
+              Map.of(),
+              null);
+
+      assertThat(outcome).isInstanceOf(TaskOutcome.Succeeded.class);
+      assertThat(rig.records.resolve("agent-done")).exists();
+      assertThat(rig.records.resolve("teardown-done")).exists();
+      assertThat(rig.record("teardown-user")).as("the agent's global git config").isEmpty();
+      assertThat(rig.records.resolve("hook-ran")).as("the agent's hook").doesNotExist();
+    }
   }
 
   /** Item 5: what an agent on the Direct backend can reach of the worker. */
   @Nested
   class DirectExposure {
-    // item 5
+    DirectSideDoorRig rig;
+
+    @BeforeEach
+    void rig() throws Exception {
+      rig = new DirectSideDoorRig();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+      rig.close();
+    }
+
+    @Test
+    void anAgentUnderRunAsUidCannotReadATokenThatOnlyTheWorkersUidMayRead() throws Exception {
+      Path token = rig.root.resolve("token");
+      Files.writeString(token, "service-account-token");
+      Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("r--------"));
+      WorkerConfig config =
+          rig.config(
+              Map.of(
+                  "run_as_uid",
+                  65534,
+                  "setup_command",
+                  "id -u >\"$RECORDS/setup-uid\"",
+                  "teardown_command",
+                  "id -u >" + rig.records.resolve("teardown-uid")));
+
+      TaskOutcome outcome =
+          rig.run(config, "exposure", Map.of("TOKEN_FILE", token.toString()), Map.of(), null);
+
+      assertThat(outcome).isInstanceOf(TaskOutcome.Succeeded.class);
+      assertThat(Files.readString(token))
+          .as("the worker reads it")
+          .isEqualTo("service-account-token");
+      assertThat(rig.record("token-status").strip()).as("the agent does not").isEqualTo("refused");
+      assertThat(rig.record("agent-uid").strip()).isEqualTo("65534");
+      assertThat(rig.record("setup-uid").strip()).isEqualTo("65534");
+      assertThat(rig.record("teardown-uid").strip()).isEqualTo("65534");
+    }
+
+    @Test
+    void theDirectOverlayRunsAgentsUnderAnotherUidAndMountsTheTokenForTheWorkerOnly()
+        throws Exception {
+      String overlay = Files.readString(Path.of("manifests/overlays/direct/direct-backend.yaml"));
+
+      assertThat(overlay)
+          .contains("run_as_uid: 65534", "automountServiceAccountToken: false")
+          .contains("serviceAccountToken:", "defaultMode: 0400")
+          .contains("add: [\"SETUID\", \"SETGID\"", "runAsUser: 0");
+    }
   }
 
   /** Item 6: transport to Oz. */

@@ -45,6 +45,16 @@ final class AgentProcess {
 
   /** The command that runs the CLI under the wrapper. */
   static List<String> command(Path oz, List<String> ozArgs, RunFiles files) {
+    return command(List.of(), oz, ozArgs, files);
+  }
+
+  /**
+   * The command that runs the CLI under the wrapper, through {@code before} (commands that end by
+   * exec'ing their arguments, such as {@link McpConfigFiles#opener()} and {@link RunAs#prefix()}):
+   * the wrapper stays the worker's, so it can write the run's files, and only what it runs changes
+   * uid.
+   */
+  static List<String> command(List<String> before, Path oz, List<String> ozArgs, RunFiles files) {
     List<String> command = new ArrayList<>();
     command.addAll(
         List.of(
@@ -54,8 +64,9 @@ final class AgentProcess {
             "oz-agent",
             files.pid().toString(),
             files.exit().toString(),
-            files.output().toString(),
-            oz.toString()));
+            files.output().toString()));
+    command.addAll(before);
+    command.add(oz.toString());
     command.addAll(ozArgs);
     return command;
   }

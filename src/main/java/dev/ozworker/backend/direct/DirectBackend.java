@@ -6,6 +6,7 @@ import dev.ozworker.backend.Backend;
 import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskListener;
 import dev.ozworker.backend.TaskLog;
+import dev.ozworker.config.ApiKey;
 import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.ConfigException;
 import dev.ozworker.config.DirectBackendConfig;
@@ -16,9 +17,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -80,6 +83,15 @@ public final class DirectBackend implements Backend {
           "the worker is configured for the " + config.backend().kind() + " backend, not direct");
     }
     Path oz = OzCli.locate(direct.ozPath(), host);
+    if (direct.runAsUid().isPresent() && direct.targetDir().isPresent()) {
+      throw new ConfigException(
+          "backend.direct.run_as_uid needs a workspace per task, which it gives to that uid;"
+              + " with target_dir every task shares one directory: remove one of the two");
+    }
+    if (direct.runAsUid().isEmpty() && direct.runAsGid().isPresent()) {
+      throw new ConfigException(
+          "backend.direct.run_as_gid is set without run_as_uid: set run_as_uid too, or remove it");
+    }
     if (direct.targetDir().isPresent() && !Files.isDirectory(direct.targetDir().get())) {
       throw new ConfigException(
           "backend.direct.target_dir "
@@ -88,7 +100,13 @@ public final class DirectBackend implements Backend {
     }
     return new DirectBackend(
         new DirectSettings(
-            oz, direct, host, config.cleanup(), config.taskLogDir(), DirectSettings.DEFAULT_DRAIN));
+            oz,
+            direct,
+            host,
+            config.cleanup(),
+            config.taskLogDir(),
+            DirectSettings.DEFAULT_DRAIN,
+            Optional.ofNullable(config.apiKey()).map(ApiKey::value)));
   }
 
   @Override
@@ -125,6 +143,7 @@ public final class DirectBackend implements Backend {
     // Recorded in the run's files before anything is made, so a worker killed while it makes the
     // workspace leaves its successor a record of exactly what to remove.
     RunFiles.Workspace workspace = workspaces.prepare(runId, files);
+    giveToRun(workspace);
     cleanups.remove(runId);
     DirectRun run = follow(spec, files, workspace, listener);
     live.put(runId, run);
@@ -185,6 +204,28 @@ public final class DirectBackend implements Backend {
     }
   }
 
+  /** A workspace made for the run belongs to the uid the run takes, so that it can work there. */
+  private void giveToRun(RunFiles.Workspace workspace) throws TaskFailure {
+    Optional<RunAs> runAs = settings.runAs();
+    if (runAs.isEmpty() || !workspace.created()) {
+      return;
+    }
+    try {
+      runAs.get().own(workspace.path());
+    } catch (IOException e) {
+      throw new TaskFailure(
+          FailureReason.WORKSPACE_SETUP,
+          null,
+          "cannot give workspace "
+              + workspace.path()
+              + " to uid "
+              + runAs.get().uid()
+              + " (backend.direct.run_as_uid; the worker needs CAP_CHOWN): "
+              + e,
+          e);
+    }
+  }
+
   /**
    * The worker died while setup ran: that setup now runs for nobody, so its group is stopped before
    * the run is failed and torn down (teardown may well remove what setup is writing).
@@ -233,7 +274,9 @@ public final class DirectBackend implements Backend {
         ref.runId(),
         runId ->
             CompletableFuture.supplyAsync(
-                    () -> runCleanup.run(runId, redactors.getOrDefault(runId, Redactor.none())),
+                    () ->
+                        runCleanup.run(
+                            runId, redactors.getOrDefault(runId, baseRedactor(runId, Set.of()))),
                     executor)
                 .thenCompose(done -> done)
                 .exceptionally(
@@ -262,11 +305,25 @@ public final class DirectBackend implements Backend {
     executor.shutdown();
   }
 
+  /**
+   * What a run's output is masked with: the task's secrets, the worker's own, and what setup wrote
+   * for the agent (recorded in the run's files, so also after a restart).
+   */
+  private Redactor baseRedactor(String runId, Set<String> taskSecrets) {
+    Set<String> values = new LinkedHashSet<>(taskSecrets);
+    values.addAll(settings.ownSecretValues());
+    if (Workspaces.invalid(runId).isEmpty()) {
+      values.addAll(settings.files(runId).masksRecorded());
+    }
+    return new Redactor(values);
+  }
+
   private DirectRun follow(
       TaskSpec spec, RunFiles files, RunFiles.Workspace workspace, TaskListener listener) {
-    Redactor redactor = new Redactor(spec.env().secretValues());
-    redactors.put(spec.runId(), redactor);
-    TaskLog output = TaskLog.open(settings.taskLogDir(), spec.runId(), redactor);
+    String runId = spec.runId();
+    Redactor redactor = baseRedactor(runId, spec.env().secretValues());
+    redactors.put(runId, redactor);
+    TaskLog output = TaskLog.open(settings.taskLogDir(), runId, redactor);
     return new DirectRun(
         spec,
         files,
@@ -276,6 +333,7 @@ public final class DirectBackend implements Backend {
         listener,
         executor,
         spares,
+        values -> redactors.computeIfPresent(runId, (id, current) -> current.with(values)),
         run -> live.remove(run.runId(), run));
   }
 

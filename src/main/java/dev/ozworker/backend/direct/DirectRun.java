@@ -11,6 +11,9 @@ import dev.ozworker.task.TaskSpec;
 import java.io.File;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -43,6 +46,7 @@ final class DirectRun {
   private final TaskListener listener;
   private final Executor executor;
   private final SpareFifos spares;
+  private final Consumer<Collection<String>> alsoSecret;
   private final Consumer<DirectRun> onEnd;
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile boolean detached;
@@ -69,6 +73,7 @@ final class DirectRun {
       TaskListener listener,
       Executor executor,
       SpareFifos spares,
+      Consumer<Collection<String>> alsoSecret,
       Consumer<DirectRun> onEnd) {
     this.spec = spec;
     this.files = files;
@@ -78,10 +83,11 @@ final class DirectRun {
     this.listener = listener;
     this.executor = executor;
     this.spares = spares;
+    this.alsoSecret = alsoSecret;
     this.onEnd = onEnd;
     this.env =
         new AgentEnvironment(
-            settings.host(),
+            settings.hookHost(),
             spec.env(),
             settings.environment(),
             spec.harness(),
@@ -168,14 +174,40 @@ final class DirectRun {
             output,
             settings.drain(),
             executor,
+            settings.runAs(),
             this::useSetupGroup)
         .thenApply(
             fromSetup -> {
+              maskFromSetup(fromSetup);
               if (isCancelled()) {
                 throw new CancelledEarly();
               }
               return fromSetup;
             });
+  }
+
+  /**
+   * What setup wrote for the agent is as secret as the task's Secret (a token setup fetched, say):
+   * every value it adds or changes is masked from now on, in this log and in teardown's, and kept
+   * in the run's files so that a restarted worker masks it too.
+   */
+  private void maskFromSetup(Map<String, String> fromSetup) {
+    Map<String, String> before = env.agent(Map.of());
+    List<String> added =
+        fromSetup.entrySet().stream()
+            .filter(entry -> !entry.getValue().equals(before.get(entry.getKey())))
+            .map(Map.Entry::getValue)
+            .toList();
+    if (added.isEmpty()) {
+      return;
+    }
+    output.mask(added);
+    alsoSecret.accept(added);
+    try {
+      files.recordMasks(added);
+    } catch (IOException e) {
+      note("run {}: cannot keep setup's values to mask after a restart: {}", e.getMessage());
+    }
   }
 
   private CompletableFuture<Integer> runAgent(Map<String, String> fromSetup) {
@@ -187,9 +219,12 @@ final class DirectRun {
       spares.place(files.output());
       // read from before the spawn: an agent may print and exit before the next line runs
       readOutput();
+      McpConfigFiles mcp = McpConfigFiles.write(spec.ozArgs(), files, settings.runAs());
+      List<String> before = new ArrayList<>(mcp.opener());
+      settings.runAs().ifPresent(runAs -> before.addAll(runAs.prefix()));
       process =
           ProcessGroup.start(
-              AgentProcess.command(settings.oz(), spec.ozArgs(), files),
+              AgentProcess.command(before, settings.oz(), mcp.args(), files),
               workspace.path(),
               env.agent(fromSetup),
               NOWHERE);

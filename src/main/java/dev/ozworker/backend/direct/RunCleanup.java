@@ -78,8 +78,8 @@ final class RunCleanup {
           Teardown.run(
               settings.teardownCommand().get(),
               Files.isDirectory(workspace.path()) ? workspace.path() : settings.taskLogDir(),
-              AgentEnvironment.teardown(
-                  settings.host(), workspace.path(), files.gitConfigFor(workspace), runId),
+              AgentEnvironment.teardown(settings.hookHost(), workspace.path(), runId),
+              settings.runAs(),
               settings.teardownTimeout(),
               settings.drain(),
               output,

@@ -27,7 +27,9 @@ import java.util.Optional;
  *   <li>{@code output}: a FIFO the agent writes to and the worker reads (see {@link AgentProcess});
  *   <li>{@code gitconfig}: the run's global git config in {@code target_dir} mode;
  *   <li>{@code setup-pid}: the setup command's process group, to stop it after a restart;
- *   <li>{@code torn-down}: teardown ran, so a repeated cleanup does not run it again.
+ *   <li>{@code torn-down}: teardown ran, so a repeated cleanup does not run it again;
+ *   <li>{@code mcp-N.json}: the agent's MCP server configurations, off its command line;
+ *   <li>{@code masks}: values setup wrote for the agent, masked in the run's log.
  * </ul>
  */
 record RunFiles(Path dir) {
@@ -61,6 +63,40 @@ record RunFiles(Path dir) {
 
   Path output() {
     return dir.resolve("output");
+  }
+
+  /** The {@code n}th MCP server configuration the agent reads (see {@link McpConfigFiles}). */
+  Path mcpConfig(int n) {
+    return dir.resolve("mcp-" + n + ".json");
+  }
+
+  /** Values a setup command wrote for the agent, kept to mask the output after a restart. */
+  Path masks() {
+    return dir.resolve("masks");
+  }
+
+  /** Records {@code values} to mask, one per line in base64: the values may span lines. */
+  void recordMasks(java.util.Collection<String> values) throws IOException {
+    StringBuilder text = new StringBuilder();
+    values.forEach(
+        value ->
+            text.append(
+                    java.util.Base64.getEncoder()
+                        .encodeToString(value.getBytes(StandardCharsets.UTF_8)))
+                .append('\n'));
+    write(masks(), text.toString());
+  }
+
+  /** The values {@link #recordMasks} recorded; none when setup wrote none. */
+  List<String> masksRecorded() {
+    return read(masks()).stream()
+        .flatMap(text -> text.lines())
+        .filter(line -> !line.isBlank())
+        .map(
+            line ->
+                new String(
+                    java.util.Base64.getDecoder().decode(line.strip()), StandardCharsets.UTF_8))
+        .toList();
   }
 
   Path gitConfig() {

@@ -20,7 +20,9 @@ import java.util.function.Consumer;
  * Runs {@code setup_command} via {@code /bin/sh -c} in the workspace, in its own session, and reads
  * the dotenv file it wrote to {@code OZ_ENVIRONMENT_FILE} (a temporary file in the workspace,
  * removed afterwards). A non-zero exit, or a file that is not dotenv, fails the run with {@code
- * setup_command}.
+ * setup_command}. A {@code $NAME} in the file expands from what the agent gets anyway (its HOME,
+ * TMPDIR, PATH and the task's variables), so the file cannot copy a variable of the worker's into
+ * the agent's environment.
  */
 final class SetupCommand {
   private SetupCommand() {}
@@ -36,11 +38,15 @@ final class SetupCommand {
       TaskLog output,
       Duration drain,
       Executor executor,
+      Optional<RunAs> runAs,
       Consumer<ProcessGroup> started)
       throws TaskFailure {
     Path envFile;
     try {
       envFile = Files.createTempFile(workspace, "oz-env-", "");
+      if (runAs.isPresent()) {
+        runAs.get().own(envFile);
+      }
     } catch (IOException e) {
       throw new TaskFailure(
           FailureReason.WORKSPACE_SETUP, null, "failed to create environment file: " + e, e);
@@ -48,7 +54,10 @@ final class SetupCommand {
     Map<String, String> setupEnv = env.setup(envFile);
     Process process;
     try {
-      process = ProcessGroup.start(List.of("/bin/sh", "-c", command), workspace, setupEnv, null);
+      List<String> shell = List.of("/bin/sh", "-c", command);
+      process =
+          ProcessGroup.start(
+              runAs.map(as -> as.wrap(shell)).orElse(shell), workspace, setupEnv, null);
     } catch (IOException e) {
       throw new TaskFailure(
           FailureReason.SETUP_COMMAND, null, "setup command could not start: " + e, e);
@@ -59,11 +68,16 @@ final class SetupCommand {
     return process
         .onExit()
         .thenCompose(exited -> OutputPump.drained(pump, drain))
-        .thenApplyAsync(drained -> read(process.exitValue(), envFile, setupEnv, output), executor);
+        .thenApplyAsync(
+            drained -> read(process.exitValue(), envFile, env.agent(Map.of()), output), executor);
   }
 
+  /**
+   * @param agentEnv what {@code $NAME} in the file expands from: what the agent gets anyway, never
+   *     the worker's own environment
+   */
   private static Map<String, String> read(
-      int code, Path envFile, Map<String, String> setupEnv, TaskLog output) {
+      int code, Path envFile, Map<String, String> agentEnv, TaskLog output) {
     try {
       if (code != 0) {
         throw new CompletionException(
@@ -72,7 +86,7 @@ final class SetupCommand {
                 "setup command failed: exit status " + code + ExitStatus.signalNote(code)));
       }
       String text = Files.readString(envFile, StandardCharsets.UTF_8);
-      return DotEnv.parse(text, setupEnv::get);
+      return DotEnv.parse(text, agentEnv::get);
     } catch (IOException e) {
       throw new CompletionException(
           new TaskFailure(

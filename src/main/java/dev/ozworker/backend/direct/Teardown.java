@@ -30,13 +30,17 @@ final class Teardown {
       String command,
       Path directory,
       Map<String, String> environment,
+      Optional<RunAs> runAs,
       Duration timeout,
       Duration drain,
       TaskLog output,
       Executor executor) {
     Process process;
     try {
-      process = ProcessGroup.start(List.of("/bin/sh", "-c", command), directory, environment, null);
+      List<String> shell = List.of("/bin/sh", "-c", command);
+      process =
+          ProcessGroup.start(
+              runAs.map(as -> as.wrap(shell)).orElse(shell), directory, environment, null);
     } catch (IOException e) {
       return CompletableFuture.completedFuture(
           Optional.of(

@@ -2,11 +2,13 @@ package dev.ozworker.backend.direct;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ozworker.config.ConfigFixtures;
 import dev.ozworker.config.EnvVar;
 import dev.ozworker.task.TaskEnv;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class AgentEnvironmentTest {
@@ -63,12 +65,33 @@ class AgentEnvironmentTest {
         .containsEntry("GIT_CONFIG_GLOBAL", "/ws/t1/.gitconfig");
   }
 
+  /** The settings of a worker with {@link #HOST} that marks its AWS key secret. */
+  static DirectSettings settings() {
+    return new DirectSettings(
+        Path.of("/usr/bin/oz"),
+        ConfigFixtures.direct(Map.of("secret_env_names", List.of("AWS_SECRET_ACCESS_KEY"))),
+        HOST,
+        true,
+        Path.of("/logs"),
+        DirectSettings.DEFAULT_DRAIN,
+        Optional.of("flag-given-key"));
+  }
+
+  @Test
+  void hooksGetTheWorkersEnvironmentWithoutTheWorkersOwnSecrets() {
+    assertThat(settings().hookHost())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("HOME", "/home/worker", "TMPDIR", "/tmp", "PATH", "/usr/bin:/bin"));
+    assertThat(settings().ownSecretValues())
+        .containsExactlyInAnyOrder("worker-key", "worker-aws", "flag-given-key");
+  }
+
   @Test
   void setupGetsTheWorkersEnvironmentTheTaskEnvAndTheOzVariables() {
     Map<String, String> setup = env("").setup(WS.resolve("oz-env-1"));
 
     assertThat(setup)
-        .containsEntry("WARP_API_KEY", "worker-key")
+        .containsEntry("AWS_SECRET_ACCESS_KEY", "worker-aws")
         .containsEntry("GH_TOKEN", "task-token")
         .containsEntry("OZ_WORKSPACE_ROOT", "/ws/t1")
         .containsEntry("OZ_WORKER_BACKEND", "direct")
@@ -79,14 +102,29 @@ class AgentEnvironmentTest {
 
   @Test
   void teardownGetsTheWorkersEnvironmentAndTheOzVariablesButNotTheTaskEnv() {
-    Map<String, String> teardown = AgentEnvironment.teardown(HOST, WS, GIT, "t1");
+    Map<String, String> teardown = AgentEnvironment.teardown(HOST, WS, "t1");
 
     assertThat(teardown)
         .containsEntry("AWS_SECRET_ACCESS_KEY", "worker-aws")
         .containsEntry("OZ_RUN_ID", "t1")
         .containsEntry("OZ_WORKSPACE_ROOT", "/ws/t1")
-        .containsEntry("GIT_CONFIG_GLOBAL", "/ws/t1/.gitconfig")
         .doesNotContainKeys("GH_TOKEN", "TASK_ID", "OZ_ENVIRONMENT_FILE");
+  }
+
+  @Test
+  void teardownsGitReadsNoGlobalConfigTheAgentCouldHaveWritten() {
+    Map<String, String> host = new java.util.HashMap<>(HOST);
+    host.put("GIT_CONFIG_COUNT", "1");
+    host.put("GIT_CONFIG_KEY_0", "core.pager");
+
+    Map<String, String> teardown = AgentEnvironment.teardown(host, WS, "t1");
+
+    assertThat(teardown)
+        .containsEntry("GIT_CONFIG_GLOBAL", "/dev/null")
+        .containsEntry("GIT_CONFIG_COUNT", "3")
+        .containsEntry("GIT_CONFIG_KEY_0", "core.hooksPath")
+        .containsEntry("GIT_CONFIG_KEY_1", "core.fsmonitor")
+        .doesNotContainValue(GIT.toString());
   }
 
   @Test
