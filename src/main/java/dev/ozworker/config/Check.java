@@ -45,10 +45,17 @@ public enum Check {
   private static final String LABEL_FORMAT =
       "at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
 
-  /** Every problem of {@code value}, given at {@code where}; of a map, of each entry. */
+  /**
+   * Every problem of {@code value}, given at {@code where}; of a map, of each entry; of a list, of
+   * each element.
+   */
   List<String> problems(String where, Object value, Setting setting) {
     List<String> problems = new ArrayList<>();
-    if (value instanceof Map<?, ?> map) {
+    if (value instanceof List<?> list) {
+      for (int i = 0; i < list.size(); i++) {
+        problem(where + "[" + i + "]", list.get(i), setting).ifPresent(problems::add);
+      }
+    } else if (value instanceof Map<?, ?> map) {
       map.forEach(
           (name, element) ->
               entryProblem(where, (String) name, (String) element, setting)

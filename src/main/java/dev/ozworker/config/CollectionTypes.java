@@ -146,6 +146,33 @@ final class CollectionTypes {
         }
       };
 
+  /** Texts, such as image names; a key's checks apply to each. Given by the file only. */
+  static final ValueType<List<String>> TEXT_LIST =
+      new Structure<>("a list of strings") {
+        @Override
+        public Optional<List<String>> read(String where, JsonNode node, Reading reading) {
+          return elements(where, node, "a list of strings", reading)
+              .map(
+                  elements -> {
+                    List<String> texts = new ArrayList<>();
+                    elements.forEach(
+                        (at, element) ->
+                            scalar(at, element, reading).map(String::trim).ifPresent(texts::add));
+                    return texts;
+                  });
+        }
+
+        @Override
+        public Object show(List<String> value) {
+          return value;
+        }
+
+        @Override
+        public Optional<List<String>> whenAbsent() {
+          return Optional.of(List.of());
+        }
+      };
+
   /** Names to texts, such as harness names to images; a key's checks apply to each text. */
   static final ValueType<Map<String, String>> TEXT_MAP =
       new Structure<>("a mapping of names to values") {
