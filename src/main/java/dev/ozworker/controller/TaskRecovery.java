@@ -32,6 +32,7 @@ final class TaskRecovery {
 
   private final Map<BackendKind, Backend> backends;
   private final TaskResolver resolver;
+  private final EnvSecretRule secretRule;
   private final TaskStatuses statuses;
   private final StatusWriter writer;
   private final Optional<String> ownPod;
@@ -41,6 +42,7 @@ final class TaskRecovery {
   TaskRecovery(
       Map<BackendKind, Backend> backends,
       TaskResolver resolver,
+      EnvSecretRule secretRule,
       TaskStatuses statuses,
       StatusWriter writer,
       Optional<String> ownPod,
@@ -48,6 +50,7 @@ final class TaskRecovery {
       Clock clock) {
     this.backends = backends;
     this.resolver = resolver;
+    this.secretRule = secretRule;
     this.statuses = statuses;
     this.writer = writer;
     this.ownPod = ownPod;
@@ -148,7 +151,8 @@ final class TaskRecovery {
     TaskSpec spec = null;
     String problem = "";
     try {
-      EnvSecrets secrets = new EnvSecrets(context.client());
+      EnvSecrets secrets = new EnvSecrets(context.client(), secretRule);
+      // Read for the redaction of the run's output only: the run has its environment already.
       Optional<Secret> secret = secrets.read(task);
       // The earlier process may have stopped between starting the run and owning its Secret.
       secret.ifPresent(found -> secrets.own(task, found));
