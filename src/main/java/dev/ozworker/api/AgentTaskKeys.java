@@ -1,6 +1,6 @@
 package dev.ozworker.api;
 
-/** Every label, annotation and finalizer key the worker writes, in one place. */
+/** Every label, annotation and finalizer key the worker writes or reads, in one place. */
 public final class AgentTaskKeys {
   /** The worker replica that owns (reconciles and reports) the task. */
   public static final String WORKER_ID_LABEL = AgentTask.GROUP + "/worker-id";
@@ -18,6 +18,18 @@ public final class AgentTaskKeys {
    * once that pod is gone.
    */
   public static final String POD_ANNOTATION = AgentTask.GROUP + "/pod";
+
+  /**
+   * On an AgentTask or Secret the intake stored: the proof that it did (an HMAC only the worker can
+   * make). A task without a valid one is user-authored, whatever its spec says.
+   */
+  public static final String INTAKE_PROOF_ANNOTATION = AgentTask.GROUP + "/intake-proof";
+
+  /**
+   * Set to {@code "true"} by the namespace's owner on a Secret that user-authored AgentTasks may
+   * name in {@code spec.envFrom}; the worker never sets it.
+   */
+  public static final String USABLE_BY_TASKS_LABEL = AgentTask.GROUP + "/usable-by-tasks";
 
   /** Holds the task until its backend resources are released and teardown has run. */
   public static final String FINALIZER = AgentTask.GROUP + "/teardown";

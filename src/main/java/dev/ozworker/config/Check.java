@@ -25,6 +25,8 @@ public enum Check {
   TOKEN,
   /** Non-empty text. */
   NOT_EMPTY,
+  /** An environment variable name: not empty, no whitespace or {@code '='}. */
+  VARIABLE_NAME,
   /** A Kubernetes quantity, such as {@code 10Gi}. */
   QUANTITY,
   /** Of a map: Kubernetes labels, each key a label key and each value a label value or empty. */
@@ -45,10 +47,17 @@ public enum Check {
   private static final String LABEL_FORMAT =
       "at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
 
-  /** Every problem of {@code value}, given at {@code where}; of a map, of each entry. */
+  /**
+   * Every problem of {@code value}, given at {@code where}; of a map, of each entry; of a list, of
+   * each element.
+   */
   List<String> problems(String where, Object value, Setting setting) {
     List<String> problems = new ArrayList<>();
-    if (value instanceof Map<?, ?> map) {
+    if (value instanceof List<?> list) {
+      for (int i = 0; i < list.size(); i++) {
+        problem(where + "[" + i + "]", list.get(i), setting).ifPresent(problems::add);
+      }
+    } else if (value instanceof Map<?, ?> map) {
       map.forEach(
           (name, element) ->
               entryProblem(where, (String) name, (String) element, setting)
@@ -133,6 +142,14 @@ public enum Check {
                           .defaultText()
                           .map(text -> ": give a value such as " + text)
                           .orElse(""))
+              : Optional.empty();
+      case VARIABLE_NAME ->
+          ((String) value).isEmpty() || !EnvVar.isValidName((String) value)
+              ? Optional.of(
+                  where
+                      + " \""
+                      + value
+                      + "\" is not a variable name: no spaces, tabs or '=', not empty")
               : Optional.empty();
       case QUANTITY ->
           KubernetesNames.isQuantity((String) value)

@@ -146,22 +146,19 @@ final class CollectionTypes {
         }
       };
 
-  /** Environment variable names, such as the worker's own secret ones; file only. */
-  static final ValueType<List<String>> NAMES =
-      new Structure<>("a list of variable names") {
+  /** Texts, such as image names; a key's checks apply to each. Given by the file only. */
+  static final ValueType<List<String>> TEXT_LIST =
+      new Structure<>("a list of strings") {
         @Override
         public Optional<List<String>> read(String where, JsonNode node, Reading reading) {
-          return elements(where, node, "a list of variable names", reading)
+          return elements(where, node, "a list of strings", reading)
               .map(
                   elements -> {
-                    List<String> names = new ArrayList<>();
+                    List<String> texts = new ArrayList<>();
                     elements.forEach(
                         (at, element) ->
-                            scalar(at, element, reading)
-                                .map(String::trim)
-                                .filter(name -> validName(at, name, reading))
-                                .ifPresent(names::add));
-                    return names;
+                            scalar(at, element, reading).map(String::trim).ifPresent(texts::add));
+                    return texts;
                   });
         }
 

@@ -47,6 +47,7 @@ public record DirectBackendConfig(
         List<EnvVar> environment,
     @Key(
             value = "secret_env_names",
+            check = Check.VARIABLE_NAME,
             ours = true,
             help =
                 "the worker's own environment variables that are secret, besides `WARP_API_KEY`:"

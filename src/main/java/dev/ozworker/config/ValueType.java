@@ -77,7 +77,7 @@ interface ValueType<T> {
         return CollectionTypes.ENVIRONMENT;
       }
       if (raw == List.class && arguments[0] == String.class) {
-        return CollectionTypes.NAMES;
+        return CollectionTypes.TEXT_LIST;
       }
       if (raw == Map.class && arguments[0] == String.class && arguments[1] == String.class) {
         return CollectionTypes.TEXT_MAP;

@@ -183,6 +183,20 @@ public record WorkerConfig(
             help = "`text` lines or `json` objects, one per line, for log shippers")
         LogFormat logFormat,
     @Key(
+            value = "api_key_secret",
+            byDefault = "oz-worker-api-key",
+            check = Check.TOKEN,
+            ours = true,
+            help =
+                "the Secret that holds the API key in the worker's namespace; no AgentTask may"
+                    + " name it in `spec.envFrom`, nor any Secret holding the key's value")
+        String apiKeySecret,
+    @Key(
+            value = "user_tasks",
+            ours = true,
+            help = "what AgentTasks written by hand may do (docs/security.md)")
+        UserTasksConfig userTasks,
+    @Key(
             value = "backend",
             flag = "--backend",
             byDefault = "docker",

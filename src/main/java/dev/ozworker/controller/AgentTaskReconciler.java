@@ -9,9 +9,11 @@ import dev.ozworker.config.GoDuration;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.observe.Redactor;
 import dev.ozworker.observe.WorkerMetrics;
+import dev.ozworker.task.IntakeProof;
 import dev.ozworker.task.InvalidTaskException;
 import dev.ozworker.task.TaskResolver;
 import dev.ozworker.task.TaskSpec;
+import dev.ozworker.task.UserTaskImages;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -59,11 +61,19 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
    */
   static final Duration STALE_RECHECK = Duration.ofSeconds(1);
 
+  /** Why a task written by hand fails on a worker that runs only tasks from Oz. */
+  static final String USER_TASKS_OFF =
+      "this worker runs only tasks from Oz (user_tasks.enabled is false), and this one was not"
+          + " stored by its intake: run it on a worker that allows AgentTasks written by hand";
+
   private static final Logger log = LoggerFactory.getLogger(AgentTaskReconciler.class);
 
   private final WorkerConfig config;
   private final Map<BackendKind, Backend> backends;
   private final TaskResolver resolver;
+  private final IntakeProof proof;
+  private final EnvSecretRule secretRule;
+  private final UserTaskImages userImages;
   private final Clock clock;
   private final TaskOwnership ownership;
   private final TaskStatuses statuses;
@@ -103,6 +113,9 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     this.backends = new ConcurrentHashMap<>();
     backends.forEach(backend -> this.backends.put(backend.kind(), backend));
     this.resolver = new TaskResolver(config);
+    this.proof = IntakeProof.of(config.apiKey());
+    this.secretRule = new EnvSecretRule(config, proof);
+    this.userImages = new UserTaskImages(config);
     this.clock = clock;
     this.ownership = new TaskOwnership(config.workerId(), config.podName());
     this.statuses = new TaskStatuses(config.workerId(), config.podName(), config.nodeName(), clock);
@@ -118,6 +131,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
         new TaskRecovery(
             this.backends,
             resolver,
+            secretRule,
             statuses,
             writer,
             config.podName(),
@@ -330,7 +344,13 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
           context);
       return UpdateControl.noUpdate();
     }
-    EnvSecrets secrets = new EnvSecrets(context.client(), freshSecrets);
+    // Only the intake's proof makes a task one from Oz; whatever else it says, a task without it
+    // was written by hand, and gets none of the worker's powers (docs/security.md).
+    boolean fromOz = TaskOrigin.fromOz(proof, task);
+    if (!fromOz && !config.userTasks().enabled()) {
+      return refuse(task, USER_TASKS_OFF, context);
+    }
+    EnvSecrets secrets = new EnvSecrets(context.client(), secretRule, freshSecrets);
     Optional<String> secretName = EnvSecrets.secretName(task);
     Optional<Secret> secret = secrets.read(task);
     if (secretName.isPresent() && secret.isEmpty()) {
@@ -338,14 +358,20 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       writer.write(task, statuses.waitingForSecret(task, secretName.get()), context);
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(SECRET_RECHECK);
     }
+    Optional<String> refused = secret.flatMap(found -> secretRule.refusal(task, found));
+    if (refused.isPresent()) {
+      return refuse(task, refused.get(), context);
+    }
     Map<String, String> env = secret.map(EnvSecrets::entries).orElse(Map.of());
     TaskSpec spec;
     try {
       spec = resolver.resolve(TaskObjects.of(task), task.getSpec(), env);
     } catch (InvalidTaskException e) {
-      giveBack(id);
-      writer.write(task, statuses.invalid(task, e.getMessage()), context);
-      return UpdateControl.noUpdate();
+      return refuse(task, e.getMessage(), context);
+    }
+    List<String> notAllowed = fromOz ? List.of() : userImages.problems(spec);
+    if (!notAllowed.isEmpty()) {
+      return refuse(task, String.join("; ", notAllowed), context);
     }
     Backend backend = backends.get(spec.backend());
     if (backend == null) {
@@ -367,6 +393,14 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     TaskRun run = TaskRun.planned(id, backend, spec, wakeups::propagateEvent, clock);
     runs.put(id, run);
     return follow(task, run, context);
+  }
+
+  /** Fails a task that cannot run as written, before it reaches a backend or holds a slot. */
+  private UpdateControl<AgentTask> refuse(AgentTask task, String problem, TaskContext context) {
+    giveBack(ResourceID.fromResource(task));
+    log.warn("AgentTask {} not run: {}", task.getMetadata().getName(), problem);
+    writer.write(task, statuses.invalid(task, problem), context);
+    return UpdateControl.noUpdate();
   }
 
   private UpdateControl<AgentTask> follow(AgentTask task, TaskRun run, TaskContext context) {
@@ -453,7 +487,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
 
   /** Deletes a finished task once its TTL has passed, if it is no longer needed. */
   private UpdateControl<AgentTask> expireWhenDue(AgentTask task, TaskContext context) {
-    Optional<Instant> due = TaskExpiry.deleteAt(task, config, clock.instant());
+    Optional<Instant> due = TaskExpiry.deleteAt(task, config, proof, clock.instant());
     if (due.isEmpty()) {
       return UpdateControl.noUpdate();
     }
@@ -478,7 +512,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     ResourceID id = ResourceID.fromResource(task);
     Secret secret = unowned.get(id);
     if (secret != null) {
-      new EnvSecrets(context.client()).own(task, secret);
+      new EnvSecrets(context.client(), secretRule).own(task, secret);
       unowned.remove(id);
     }
   }

@@ -1,7 +1,6 @@
 package dev.ozworker.controller;
 
 import dev.ozworker.api.AgentTask;
-import dev.ozworker.api.AgentTaskKeys;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -22,21 +21,23 @@ import java.util.Optional;
 
 /**
  * The Secret named by an AgentTask's {@code spec.envFrom}: its entries, read only to hand them to
- * the resolver, and its owner reference. Only a Secret made for the task (labelled with the same Oz
- * task id, as the intake labels it) gets an owner reference, so deleting the task deletes it; a
- * Secret a user shares between tasks is never owned, and never garbage-collected with one of them.
+ * the resolver, and its owner reference. Only the Secret the intake made for the task ({@link
+ * EnvSecretRule#isTasksOwn}) gets an owner reference, so deleting the task deletes it; a Secret a
+ * user shares between tasks is never owned, and never garbage-collected with one of them.
  */
 final class EnvSecrets {
   private final KubernetesClient client;
+  private final EnvSecretRule rule;
   private final FreshSecrets fresh;
 
-  EnvSecrets(KubernetesClient client) {
-    this(client, new FreshSecrets(Clock.systemUTC()));
+  EnvSecrets(KubernetesClient client, EnvSecretRule rule) {
+    this(client, rule, new FreshSecrets(Clock.systemUTC()));
   }
 
   /** Takes a Secret the intake has just created from {@code fresh} rather than reading it. */
-  EnvSecrets(KubernetesClient client, FreshSecrets fresh) {
+  EnvSecrets(KubernetesClient client, EnvSecretRule rule, FreshSecrets fresh) {
     this.client = client;
+    this.rule = rule;
     this.fresh = fresh;
   }
 
@@ -92,10 +93,7 @@ final class EnvSecrets {
   }
 
   private void patchOwners(AgentTask task, Secret secret) {
-    String taskId = label(task.getMetadata().getLabels());
-    if (taskId == null
-        || !taskId.equals(label(secret.getMetadata().getLabels()))
-        || ownedBy(secret, task)) {
+    if (!rule.isTasksOwn(task, secret) || ownedBy(secret, task)) {
       return;
     }
     OwnerReference owner =
@@ -140,9 +138,5 @@ final class EnvSecrets {
     List<OwnerReference> owners = secret.getMetadata().getOwnerReferences();
     return owners != null
         && owners.stream().anyMatch(o -> Objects.equals(o.getUid(), task.getMetadata().getUid()));
-  }
-
-  private static String label(Map<String, String> labels) {
-    return labels == null ? null : labels.get(AgentTaskKeys.TASK_ID_LABEL);
   }
 }

@@ -36,6 +36,7 @@ final class TaskRecovery {
 
   private final Map<BackendKind, Backend> backends;
   private final TaskResolver resolver;
+  private final EnvSecretRule secretRule;
   private final TaskStatuses statuses;
   private final StatusWriter writer;
   private final Optional<String> ownPod;
@@ -45,6 +46,7 @@ final class TaskRecovery {
   TaskRecovery(
       Map<BackendKind, Backend> backends,
       TaskResolver resolver,
+      EnvSecretRule secretRule,
       TaskStatuses statuses,
       StatusWriter writer,
       Optional<String> ownPod,
@@ -52,6 +54,7 @@ final class TaskRecovery {
       Clock clock) {
     this.backends = backends;
     this.resolver = resolver;
+    this.secretRule = secretRule;
     this.statuses = statuses;
     this.writer = writer;
     this.ownPod = ownPod;
@@ -190,7 +193,7 @@ final class TaskRecovery {
     String problem = "";
     Optional<String> secretName = EnvSecrets.secretName(task);
     try {
-      EnvSecrets secrets = new EnvSecrets(context.client());
+      EnvSecrets secrets = new EnvSecrets(context.client(), secretRule);
       // A Secret that cannot be read (forbidden, API server away) throws: the reconcile fails and
       // is retried, and the run is left alone meanwhile, its output unread.
       Optional<Secret> secret = secrets.read(task);

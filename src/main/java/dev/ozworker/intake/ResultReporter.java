@@ -9,6 +9,7 @@ import dev.ozworker.oz.OzLink;
 import dev.ozworker.oz.TaskCompleted;
 import dev.ozworker.oz.TaskFailed;
 import dev.ozworker.oz.WorkerMessage;
+import dev.ozworker.task.IntakeProof;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -36,8 +37,8 @@ import org.slf4j.MDC;
  * change, a new connection, a worker start), and {@code reported} is written only after Oz has read
  * the frame (a ping sent behind it was answered): a frame merely written can still be lost when the
  * worker dies at once. A crash between the two sends the result again; Oz takes a repeated result
- * for a finished task as a no-op. Tasks without an Oz task id (written by users) are never
- * reported.
+ * for a finished task as a no-op. Only tasks the intake stored are reported, as their proof shows
+ * ({@link IntakeProof}): a task written by hand is never, whatever its {@code spec.taskId} says.
  */
 public final class ResultReporter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ResultReporter.class);
@@ -48,6 +49,7 @@ public final class ResultReporter implements AutoCloseable {
   static final int WRITES_AT_ONCE = 16;
 
   private final KubernetesClient client;
+  private final IntakeProof proof;
   private final ClaimOrder claims;
   private final WorkerMetrics metrics;
   private final SharedIndexInformer<AgentTask> tasks;
@@ -65,13 +67,15 @@ public final class ResultReporter implements AutoCloseable {
    * @param sender writes a frame on the live connection and completes once Oz has read it, failing
    *     when there is none ({@link OzLink#deliver})
    * @param metrics told when a result was delivered and recorded
+   * @param proof tells the tasks the intake stored, the only ones reported
    */
   public ResultReporter(
       KubernetesClient client,
       SharedIndexInformer<AgentTask> tasks,
       Function<WorkerMessage, CompletableFuture<Void>> sender,
-      WorkerMetrics metrics) {
-    this(client, tasks, sender, metrics, new ClaimOrder());
+      WorkerMetrics metrics,
+      IntakeProof proof) {
+    this(client, tasks, sender, metrics, proof, new ClaimOrder());
   }
 
   /**
@@ -82,7 +86,9 @@ public final class ResultReporter implements AutoCloseable {
       SharedIndexInformer<AgentTask> tasks,
       Function<WorkerMessage, CompletableFuture<Void>> sender,
       WorkerMetrics metrics,
+      IntakeProof proof,
       ClaimOrder claims) {
+    this.proof = proof;
     this.claims = claims;
     claims.onRelease(
         name ->
@@ -185,14 +191,14 @@ public final class ResultReporter implements AutoCloseable {
   }
 
   /** The frame to send for {@code task}, if it has an unreported Oz result. */
-  private static Optional<WorkerMessage> result(AgentTask task) {
+  private Optional<WorkerMessage> result(AgentTask task) {
     return isReported(task) ? Optional.empty() : ozResult(task);
   }
 
   /** The result frame of a finished task from Oz, reported or not; empty for a user's task. */
-  private static Optional<WorkerMessage> ozResult(AgentTask task) {
+  private Optional<WorkerMessage> ozResult(AgentTask task) {
     String taskId = task.getSpec() == null ? null : task.getSpec().getTaskId();
-    if (taskId == null || taskId.isEmpty()) {
+    if (taskId == null || taskId.isEmpty() || !TaskResources.storedByIntake(proof, task)) {
       return Optional.empty();
     }
     return ResultMessages.of(taskId, task.getStatus());

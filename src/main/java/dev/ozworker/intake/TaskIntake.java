@@ -15,6 +15,7 @@ import dev.ozworker.oz.TaskClaimed;
 import dev.ozworker.oz.TaskFailed;
 import dev.ozworker.oz.TaskRejected;
 import dev.ozworker.oz.WorkerMessage;
+import dev.ozworker.task.IntakeProof;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -56,6 +57,7 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
   static final String FAILED_PREFIX = "Failed to execute task: ";
 
   private final TaskStore store;
+  private final IntakeProof proof;
   private final ClaimOrder claims;
   private final String namespace;
   private final String workerId;
@@ -88,6 +90,7 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
    *     controller need not read it back
    * @param claims told while a task is being stored and claimed, so that its result cannot reach Oz
    *     before its claim
+   * @param proof signs what the intake stores, so that only its tasks are reported to Oz
    */
   public TaskIntake(
       KubernetesClient client,
@@ -100,9 +103,11 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
       Consumer<String> resendResult,
       WorkerMetrics metrics,
       Consumer<Secret> secretCreated,
-      ClaimOrder claims) {
+      ClaimOrder claims,
+      IntakeProof proof) {
     this.claims = claims;
-    this.store = new TaskStore(client, namespace, secretCreated);
+    this.proof = proof;
+    this.store = new TaskStore(client, namespace, secretCreated, proof);
     this.namespace = namespace;
     this.workerId = workerId;
     this.mapping = mapping;
@@ -185,6 +190,14 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
         replies.accept(new TaskRejected(taskId, SHUTTING_DOWN));
         return;
       }
+      if (reservation == WorkerTaskIndex.Reservation.KNOWN
+          && index
+              .stored(name)
+              .filter(task -> !TaskResources.storedByIntake(proof, task))
+              .isPresent()) {
+        foreign(taskId, "an AgentTask named " + name + " exists and was not stored by the intake");
+        return;
+      }
       switch (reservation) {
         case KNOWN -> {
           LOG.info(
@@ -239,19 +252,36 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
           LOG.info("task {} was stored before as AgentTask {}; claiming it again", taskId, name);
       case FOREIGN_SECRET -> {
         index.release(name);
-        LOG.error(
-            "cannot store task {}: a Secret named {} exists and was not made for this task"
-                + " (label {}); rejecting it",
+        foreign(
             taskId,
-            resources.envSecret().getMetadata().getName(),
-            AgentTaskKeys.TASK_ID_LABEL);
-        metrics.rejected(WorkerMetrics.STORE_FAILED);
-        replies.accept(new TaskRejected(taskId, STORE_FAILED));
+            "a Secret named "
+                + resources.envSecret().getMetadata().getName()
+                + " exists and was not made for this task by the intake");
+        return;
+      }
+      case FOREIGN_TASK -> {
+        index.release(name);
+        foreign(taskId, "an AgentTask named " + name + " exists and was not stored by the intake");
         return;
       }
     }
     replies.accept(new TaskClaimed(taskId, workerId));
     metrics.claimed(name);
+  }
+
+  /**
+   * Rejects a task whose resources' names are taken by resources someone else made: taking them
+   * would run the task with their environment, or not at all. Deleting them lets it be stored.
+   */
+  private void foreign(String taskId, String why) {
+    LOG.error(
+        "cannot store task {}: {} (annotation {}); rejecting it. Delete that resource so that the"
+            + " task can be stored",
+        taskId,
+        why,
+        AgentTaskKeys.INTAKE_PROOF_ANNOTATION);
+    metrics.rejected(WorkerMetrics.STORE_FAILED);
+    replies.accept(new TaskRejected(taskId, STORE_FAILED));
   }
 
   /** Answers an assignment the API server did not store, as its cause decides (ADR 0013). */

@@ -3,6 +3,7 @@ package dev.ozworker.intake;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.observe.ApiServerError;
+import dev.ozworker.task.IntakeProof;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -26,7 +27,9 @@ final class TaskStore {
     /** The AgentTask existed: an earlier assignment of the same execution stored it. */
     EXISTING,
     /** A Secret of that name exists and was not made for this task: nothing was stored. */
-    FOREIGN_SECRET
+    FOREIGN_SECRET,
+    /** An AgentTask of that name exists and the intake did not store it: nothing was stored. */
+    FOREIGN_TASK
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(TaskStore.class);
@@ -36,32 +39,48 @@ final class TaskStore {
   private final KubernetesClient client;
   private final String namespace;
   private final Consumer<Secret> secretCreated;
+  private final IntakeProof proof;
 
   /**
    * @param secretCreated told of each Secret created, before its AgentTask is (the controller takes
    *     it from there instead of reading it back)
+   * @param proof signs what is stored, and tells what an earlier assignment stored from what
+   *     someone else did
    */
-  TaskStore(KubernetesClient client, String namespace, Consumer<Secret> secretCreated) {
+  TaskStore(
+      KubernetesClient client,
+      String namespace,
+      Consumer<Secret> secretCreated,
+      IntakeProof proof) {
     this.client = client;
     this.namespace = namespace;
     this.secretCreated = secretCreated;
+    this.proof = proof;
   }
 
   /**
-   * Creates the Secret, then the AgentTask. When the AgentTask cannot be created, a Secret created
-   * here is deleted again, so a rejected task leaves nothing behind.
+   * Creates the Secret, then the AgentTask, each with its proof. When the AgentTask cannot be
+   * created, a Secret created here is deleted again, so a rejected task leaves nothing behind.
    */
-  Stored store(TaskResources resources) {
+  Stored store(TaskResources assigned) {
+    TaskResources resources = assigned.provenIn(namespace, proof);
     Optional<Secret> created = create(resources.envSecret());
-    if (created.isEmpty() && !isTasksOwn(resources.envSecret())) {
+    if (created.isEmpty() && !isTasksOwn(resources)) {
       return Stored.FOREIGN_SECRET;
     }
     // Told before the AgentTask exists, so the controller knows it whenever the task reaches it.
     created.ifPresent(secretCreated);
     try {
-      return create(withFinalizer(resources.agentTask())).isPresent()
-          ? Stored.NEW
-          : Stored.EXISTING;
+      if (create(withFinalizer(resources.agentTask())).isPresent()) {
+        return Stored.NEW;
+      }
+      if (isStoredByIntake(resources.agentTask())) {
+        return Stored.EXISTING;
+      }
+      if (created.isPresent()) {
+        deleteQuietly(resources.envSecret());
+      }
+      return Stored.FOREIGN_TASK;
     } catch (KubernetesClientException e) {
       if (created.isPresent()) {
         deleteQuietly(resources.envSecret());
@@ -134,19 +153,32 @@ final class TaskStore {
 
   /**
    * Whether the existing Secret of that name was stored for this task (by an earlier assignment):
-   * one made by someone else must never become the task's environment.
+   * one made by someone else must never become the task's environment, whatever its labels say.
    */
-  private boolean isTasksOwn(Secret wanted) {
-    Secret existing =
-        client.secrets().inNamespace(namespace).withName(wanted.getMetadata().getName()).get();
-    String label = AgentTaskKeys.TASK_ID_LABEL;
+  private boolean isTasksOwn(TaskResources wanted) {
+    String name = wanted.envSecret().getMetadata().getName();
+    Secret existing = client.secrets().inNamespace(namespace).withName(name).get();
     return existing != null
-        && existing.getMetadata().getLabels() != null
-        && wanted
-            .getMetadata()
-            .getLabels()
-            .get(label)
-            .equals(existing.getMetadata().getLabels().get(label));
+        && proof.madeFor(
+            namespace,
+            name,
+            existing.getMetadata().getAnnotations(),
+            wanted.agentTask().getMetadata().getName(),
+            wanted.agentTask().getSpec());
+  }
+
+  /**
+   * Whether the existing AgentTask of that name was stored by an earlier assignment: one written by
+   * someone else under the name would otherwise be taken for the task, and never run it.
+   */
+  private boolean isStoredByIntake(AgentTask wanted) {
+    AgentTask existing =
+        client
+            .resources(AgentTask.class)
+            .inNamespace(namespace)
+            .withName(wanted.getMetadata().getName())
+            .get();
+    return existing != null && TaskResources.storedByIntake(proof, existing);
   }
 
   /**

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -88,6 +89,11 @@ public final class WorkerTaskIndex {
   public boolean isFinished(String name) {
     AgentTask task = informer.getStore().getByKey(namespace + "/" + name);
     return task != null && hasFinished(task);
+  }
+
+  /** This worker's AgentTask {@code name}, as stored; empty when not stored (or not seen yet). */
+  public Optional<AgentTask> stored(String name) {
+    return Optional.ofNullable(informer.getStore().getByKey(namespace + "/" + name));
   }
 
   /** Gives back the slot of a task that could not be stored. */

@@ -16,6 +16,7 @@ import dev.ozworker.observe.WorkerHttpServer;
 import dev.ozworker.observe.WorkerMetrics;
 import dev.ozworker.oz.LinkTimings;
 import dev.ozworker.oz.OzLink;
+import dev.ozworker.task.IntakeProof;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -111,7 +112,9 @@ public final class WorkerRuntime implements AutoCloseable {
             RandomGenerator.getDefault(),
             metrics);
     ClaimOrder claims = new ClaimOrder();
-    ResultReporter reporter = new ResultReporter(client, tasks, link::deliver, metrics, claims);
+    IntakeProof proof = IntakeProof.of(config.apiKey());
+    ResultReporter reporter =
+        new ResultReporter(client, tasks, link::deliver, metrics, proof, claims);
     TaskIntake intake =
         new TaskIntake(
             client,
@@ -124,7 +127,8 @@ public final class WorkerRuntime implements AutoCloseable {
             name -> reporter.resend(namespace, name),
             metrics,
             controller::secretCreated,
-            claims);
+            claims,
+            proof);
     try {
       tasks.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {

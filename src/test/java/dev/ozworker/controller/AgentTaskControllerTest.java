@@ -15,12 +15,14 @@ import dev.ozworker.backend.Backend;
 import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskOutcome;
 import dev.ozworker.cli.WorkerConfigs;
+import dev.ozworker.config.ApiKey;
 import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.intake.AssignmentMapping;
 import dev.ozworker.intake.TaskResources;
 import dev.ozworker.observe.Redactor;
 import dev.ozworker.oz.OzFrames;
+import dev.ozworker.task.IntakeProof;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -312,7 +314,11 @@ class AgentTaskControllerTest {
         .atMost(WAIT)
         .untilAsserted(
             () -> assertThat(eventReasons("needs-env")).containsOnlyOnce("SecretNotFound"));
-    client.secrets().inNamespace(namespace()).resource(secret("late-env", "TOKEN", "t")).create();
+    client
+        .secrets()
+        .inNamespace(namespace())
+        .resource(sharedSecret("late-env", "TOKEN", "t"))
+        .create();
 
     awaitPhase("needs-env", AgentTaskPhase.Running);
     assertThat(backend.spec("needs-env").env().asMap()).containsEntry("TOKEN", "t");
@@ -447,7 +453,9 @@ class AgentTaskControllerTest {
   @Test
   void aWorkerStoppedBeforeItsTaskOwnedTheSecretLeavesTheOwningToItsSuccessor() throws Exception {
     TaskResources resources =
-        new AssignmentMapping("w1", BackendKind.DIRECT).toResources(OzFrames.referenceAssignment());
+        new AssignmentMapping("w1", BackendKind.DIRECT)
+            .toResources(OzFrames.referenceAssignment())
+            .provenIn(namespace(), IntakeProof.of(new ApiKey("wk_worker")));
     String runId = resources.agentTask().getSpec().getTaskId();
     String secretName = resources.envSecret().getMetadata().getName();
     AutoCloseable first = controller("worker_id: w1");
@@ -664,7 +672,9 @@ class AgentTaskControllerTest {
   @Test
   void secretValuesNeverReachTheAgentTaskOrItsEvents() throws Exception {
     TaskResources resources =
-        new AssignmentMapping("w1", BackendKind.DIRECT).toResources(OzFrames.referenceAssignment());
+        new AssignmentMapping("w1", BackendKind.DIRECT)
+            .toResources(OzFrames.referenceAssignment())
+            .provenIn(namespace(), IntakeProof.of(new ApiKey("wk_worker")));
     String runId = resources.agentTask().getSpec().getTaskId();
     List<String> secrets = List.of("ghs_secret", "wk_secret");
     backend.ends(
@@ -780,10 +790,12 @@ class AgentTaskControllerTest {
     return task;
   }
 
-  static Secret secret(String name, String key, String value) {
+  /** A Secret the namespace's owner shares with AgentTasks: labelled as usable by tasks. */
+  static Secret sharedSecret(String name, String key, String value) {
     return new SecretBuilder()
         .withNewMetadata()
         .withName(name)
+        .addToLabels(AgentTaskKeys.USABLE_BY_TASKS_LABEL, "true")
         .endMetadata()
         .addToStringData(key, value)
         .build();

@@ -3,10 +3,16 @@ package dev.ozworker.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskKeys;
+import dev.ozworker.cli.WorkerConfigs;
+import dev.ozworker.config.ApiKey;
 import dev.ozworker.config.BackendKind;
+import dev.ozworker.config.ConfigException;
+import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.intake.AssignmentMapping;
 import dev.ozworker.intake.TaskResources;
 import dev.ozworker.oz.OzFrames;
+import dev.ozworker.task.IntakeProof;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -18,6 +24,25 @@ import org.junit.jupiter.api.Test;
 class EnvSecretsTest {
   final MockApi api = MockApi.start();
   final KubernetesClient client = api.client();
+  final IntakeProof proof = IntakeProof.of(new ApiKey("wk_worker"));
+  final EnvSecretRule rule = rule();
+
+  static EnvSecretRule rule() {
+    try {
+      WorkerConfig config =
+          WorkerConfigs.resolve("worker_id: w1\n", Map.of("WARP_API_KEY", "wk_worker"));
+      return new EnvSecretRule(config, IntakeProof.of(config.apiKey()));
+    } catch (ConfigException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The reference assignment's resources, as the intake stores them in the client's namespace. */
+  TaskResources referenceResources() throws Exception {
+    return new AssignmentMapping("w1", BackendKind.DIRECT)
+        .toResources(OzFrames.referenceAssignment())
+        .provenIn(client.getNamespace(), proof);
+  }
 
   @AfterEach
   void stop() {
@@ -28,8 +53,7 @@ class EnvSecretsTest {
   record Stored(Secret secret, AgentTask task) {}
 
   Stored storeReferenceTask() throws Exception {
-    TaskResources resources =
-        new AssignmentMapping("w1", BackendKind.DIRECT).toResources(OzFrames.referenceAssignment());
+    TaskResources resources = referenceResources();
     Secret secret = client.resource(resources.envSecret()).create();
     return new Stored(secret, client.resource(resources.agentTask()).create());
   }
@@ -46,7 +70,7 @@ class EnvSecretsTest {
             s ->
                 new SecretBuilder(s).editMetadata().addToLabels("team", "a").endMetadata().build());
 
-    new EnvSecrets(client).own(task, read);
+    new EnvSecrets(client, rule).own(task, read);
 
     Secret now = client.secrets().withName(read.getMetadata().getName()).get();
     assertThat(now.getMetadata().getOwnerReferences())
@@ -62,7 +86,7 @@ class EnvSecretsTest {
     AgentTask task = stored.task();
     int before = api.requestCount();
 
-    new EnvSecrets(client).own(task, read);
+    new EnvSecrets(client, rule).own(task, read);
 
     assertThat(api.requestCount() - before).isEqualTo(1);
     assertThat(
@@ -77,26 +101,28 @@ class EnvSecretsTest {
   }
 
   @Test
-  void aSecretNotMadeForTheTaskIsNeverOwned() throws Exception {
-    TaskResources resources =
-        new AssignmentMapping("w1", BackendKind.DIRECT).toResources(OzFrames.referenceAssignment());
+  void aSecretNotMadeForTheTaskIsNeverOwnedWhateverItsLabels() throws Exception {
+    TaskResources resources = referenceResources();
     AgentTask task = client.resource(resources.agentTask()).create();
-    Secret shared =
+    Secret lookalike =
         client
             .resource(
                 new SecretBuilder(resources.envSecret())
                     .editMetadata()
-                    .withLabels(Map.of())
+                    .withAnnotations(Map.of())
                     .endMetadata()
                     .build())
             .create();
 
-    new EnvSecrets(client).own(task, shared);
+    new EnvSecrets(client, rule).own(task, lookalike);
 
+    assertThat(lookalike.getMetadata().getLabels())
+        .as("labelled as the intake labels it")
+        .containsKey(AgentTaskKeys.TASK_ID_LABEL);
     assertThat(
             client
                 .secrets()
-                .withName(shared.getMetadata().getName())
+                .withName(lookalike.getMetadata().getName())
                 .get()
                 .getMetadata()
                 .getOwnerReferences())

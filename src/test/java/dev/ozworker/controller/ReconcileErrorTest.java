@@ -2,7 +2,7 @@ package dev.ozworker.controller;
 
 import static dev.ozworker.controller.AgentTaskControllerTest.assignedTo;
 import static dev.ozworker.controller.AgentTaskControllerTest.conditions;
-import static dev.ozworker.controller.AgentTaskControllerTest.secret;
+import static dev.ozworker.controller.AgentTaskControllerTest.sharedSecret;
 import static dev.ozworker.controller.AgentTaskControllerTest.userTask;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -109,7 +109,7 @@ class ReconcileErrorTest {
     rig.client
         .secrets()
         .inNamespace(rig.namespace())
-        .resource(secret("env", "TOKEN", "tok-3f9a8c7e"))
+        .resource(sharedSecret("env", "TOKEN", "tok-3f9a8c7e"))
         .create();
     rig.create(userTask("private", spec -> spec.setEnvFrom(new EnvSource("env"))));
     rig.settle();

@@ -2,7 +2,7 @@ package dev.ozworker.controller;
 
 import static dev.ozworker.controller.AgentTaskControllerTest.assignedTo;
 import static dev.ozworker.controller.AgentTaskControllerTest.conditions;
-import static dev.ozworker.controller.AgentTaskControllerTest.secret;
+import static dev.ozworker.controller.AgentTaskControllerTest.sharedSecret;
 import static dev.ozworker.controller.AgentTaskControllerTest.userTask;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -189,7 +189,7 @@ class ReconcileRulesTest {
     rig.client
         .secrets()
         .inNamespace(rig.namespace())
-        .resource(secret("team-env", "TOKEN", "t"))
+        .resource(sharedSecret("team-env", "TOKEN", "t"))
         .create();
     rig.create(
         assignedTo("w1", userTask("uses-shared", s -> s.setEnvFrom(new EnvSource("team-env")))));

@@ -2,7 +2,7 @@ package dev.ozworker.controller;
 
 import static dev.ozworker.controller.AgentTaskControllerTest.assignedTo;
 import static dev.ozworker.controller.AgentTaskControllerTest.conditions;
-import static dev.ozworker.controller.AgentTaskControllerTest.secret;
+import static dev.ozworker.controller.AgentTaskControllerTest.sharedSecret;
 import static dev.ozworker.controller.AgentTaskControllerTest.userTask;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -94,7 +94,7 @@ class ReconcileTimingTest {
   void aTaskFromOzOutlivesItsTtlUntilItsResultIsReported() {
     rig = new ReconcilerRig("worker_id: w1\nfinished_task_ttl: 1m");
     rig.backend.ends("from-oz", new TaskOutcome.Succeeded(""));
-    rig.create(userTask("from-oz", spec -> spec.setTaskId("from-oz")));
+    rig.create(rig.fromOz(userTask("from-oz", spec -> spec.setTaskId("from-oz"))));
     rig.settle();
 
     rig.advance(Duration.ofHours(2));
@@ -134,7 +134,7 @@ class ReconcileTimingTest {
     rig.client
         .secrets()
         .inNamespace(rig.namespace())
-        .resource(secret("late-env", "TOKEN", "t"))
+        .resource(sharedSecret("late-env", "TOKEN", "t"))
         .create();
     rig.advance(AgentTaskReconciler.SECRET_RECHECK.minusMillis(1));
     assertThat(rig.backend.count("start")).as("before the next look").isZero();

@@ -7,6 +7,7 @@ import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.cli.WorkerConfigs;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.observe.TestMetrics;
+import dev.ozworker.task.IntakeProof;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.BaseControl;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
@@ -103,6 +104,23 @@ final class ReconcilerRig implements AutoCloseable {
   AgentTask create(AgentTask task) {
     task.getMetadata().setFinalizers(new ArrayList<>(List.of(AgentTaskKeys.FINALIZER)));
     return client.resources(AgentTask.class).inNamespace(namespace()).resource(task).create();
+  }
+
+  /**
+   * The task with the proof the intake gives the tasks it stores (namespace and name as this rig
+   * stores them), as if it came from Oz.
+   */
+  AgentTask fromOz(AgentTask task) {
+    String proof =
+        IntakeProof.of(config.apiKey())
+            .ofTask(namespace(), task.getMetadata().getName(), task.getSpec());
+    Map<String, String> annotations = new HashMap<>();
+    if (task.getMetadata().getAnnotations() != null) {
+      annotations.putAll(task.getMetadata().getAnnotations());
+    }
+    annotations.put(AgentTaskKeys.INTAKE_PROOF_ANNOTATION, proof);
+    task.getMetadata().setAnnotations(annotations);
+    return task;
   }
 
   /** One reconcile of the task as stored now. */

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ozworker.Command;
 import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.api.EnvSource;
 import dev.ozworker.backend.direct.DirectBackend;
@@ -292,6 +293,8 @@ class ManifestsApiServerIT {
             new SecretBuilder()
                 .withNewMetadata()
                 .withName("hello-env")
+                // Shared with hand-written tasks by the namespace's owner (docs/security.md).
+                .addToLabels(AgentTaskKeys.USABLE_BY_TASKS_LABEL, "true")
                 .endMetadata()
                 .withStringData(
                     Map.of(

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.AgentTaskPhase;
+import dev.ozworker.api.AgentTaskSpec;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskOutcome;
@@ -273,13 +274,74 @@ class OzLinkEndToEndTest {
   }
 
   @Test
+  void aSecretLabelledAsTheIntakeLabelsButNotMadeByItIsNeverUsed() {
+    worker("worker_id: w1");
+    client
+        .secrets()
+        .inNamespace(namespace)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("lookalike-env")
+                .addToLabels(AgentTaskKeys.TASK_ID_LABEL, "lookalike")
+                .endMetadata()
+                .addToStringData("HTTPS_PROXY", "http://someone-else:3128")
+                .build())
+        .create();
+
+    oz.assign("w1", assignment("lookalike", Map.of("GITHUB_ACCESS_TOKEN", SECRET)));
+
+    await().atMost(WAIT).until(() -> oz.framesAbout("lookalike", "task_rejected").size() == 1);
+    assertThat(agentTask("lookalike")).isNull();
+    assertThat(backend.count("start", "lookalike")).isZero();
+  }
+
+  @Test
+  void anAgentTaskWrittenByHandUnderTheIntakesNameIsNotTakenForTheTask() {
+    worker("worker_id: w1");
+    AgentTask squatter = new AgentTask();
+    squatter.getMetadata().setName("squat");
+    squatter.setSpec(new AgentTaskSpec());
+    squatter.getSpec().setTaskId("squat");
+    squatter.getSpec().setPrompt("not what Oz asked");
+    client.resources(AgentTask.class).inNamespace(namespace).resource(squatter).create();
+
+    oz.assign("w1", assignment("squat", Map.of("GITHUB_ACCESS_TOKEN", SECRET)));
+
+    await().atMost(WAIT).until(() -> oz.framesAbout("squat", "task_rejected").size() == 1);
+    assertThat(oz.framesAbout("squat", "task_claimed")).isEmpty();
+    assertThat(secret("squat")).as("the Secret made first is deleted again").isNull();
+  }
+
+  @Test
+  void aTaskWrittenByHandWithAnOzTaskIdIsNeverReported() {
+    backend.ends("victim", new TaskOutcome.Succeeded(""));
+    backend.ends("from-oz", new TaskOutcome.Succeeded(""));
+    worker("worker_id: w1");
+    AgentTask forged = new AgentTask();
+    forged.getMetadata().setName("forged");
+    forged.setSpec(new AgentTaskSpec());
+    forged.getSpec().setTaskId("victim");
+    forged.getSpec().setPrompt("Say hello");
+    client.resources(AgentTask.class).inNamespace(namespace).resource(forged).create();
+    await().atMost(WAIT).until(() -> phase("forged") == AgentTaskPhase.Succeeded);
+
+    oz.assign("w1", assignment("from-oz"));
+    await().atMost(WAIT).until(() -> oz.framesAbout("from-oz", "task_completed").size() == 1);
+
+    assertThat(oz.framesAbout("victim", "task_completed")).isEmpty();
+    assertThat(oz.framesAbout("victim", "task_failed")).isEmpty();
+    assertThat(agentTask("forged").getStatus().getReported()).isNotEqualTo(Boolean.TRUE);
+  }
+
+  @Test
   void aTaskAppliedByAUserRunsButIsNeverReported() {
     backend.ends("by-hand", new TaskOutcome.Succeeded(""));
     backend.ends("from-oz", new TaskOutcome.Succeeded(""));
     worker("worker_id: w1");
     AgentTask byHand = new AgentTask();
     byHand.getMetadata().setName("by-hand");
-    byHand.setSpec(new dev.ozworker.api.AgentTaskSpec());
+    byHand.setSpec(new AgentTaskSpec());
     byHand.getSpec().setTitle("written with kubectl");
     byHand.getSpec().setPrompt("Say hello");
     client.resources(AgentTask.class).inNamespace(namespace).resource(byHand).create();
