@@ -146,6 +146,51 @@ final class CollectionTypes {
         }
       };
 
+  /**
+   * Texts, such as capability names; a key's checks apply to each. As text (a default, a flag) the
+   * list is written as in the file, in flow YAML: {@code [A, B]}.
+   */
+  static final ValueType<List<String>> TEXT_LIST =
+      new ValueType<>() {
+        @Override
+        public Optional<List<String>> read(String where, JsonNode node, Reading reading) {
+          return elements(where, node, "a list of strings", reading)
+              .map(
+                  elements -> {
+                    List<String> texts = new ArrayList<>();
+                    elements.forEach(
+                        (at, element) ->
+                            scalar(at, element, reading).map(String::trim).ifPresent(texts::add));
+                    return texts;
+                  });
+        }
+
+        @Override
+        public Optional<List<String>> parse(String where, List<String> texts, Reading reading) {
+          try {
+            return read(where, YAML.readTree(texts.getLast()), reading);
+          } catch (JsonProcessingException e) {
+            return Scalars.problem(
+                reading, where + " is not a YAML list, e.g. [A, B]: " + e.getOriginalMessage());
+          }
+        }
+
+        @Override
+        public Object show(List<String> value) {
+          return value;
+        }
+
+        @Override
+        public String label() {
+          return "[TEXT, ...]";
+        }
+
+        @Override
+        public Optional<List<String>> whenAbsent() {
+          return Optional.of(List.of());
+        }
+      };
+
   /** Names to texts, such as harness names to images; a key's checks apply to each text. */
   static final ValueType<Map<String, String>> TEXT_MAP =
       new Structure<>("a mapping of names to values") {

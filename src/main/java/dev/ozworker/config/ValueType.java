@@ -76,6 +76,9 @@ interface ValueType<T> {
       if (raw == List.class && arguments[0] == EnvVar.class) {
         return CollectionTypes.ENVIRONMENT;
       }
+      if (raw == List.class && arguments[0] == String.class) {
+        return CollectionTypes.TEXT_LIST;
+      }
       if (raw == Map.class && arguments[0] == String.class && arguments[1] == String.class) {
         return CollectionTypes.TEXT_MAP;
       }
