@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** Checks a key's value must pass beyond its type, declared with {@link Key#check()}. */
 public enum Check {
@@ -29,6 +30,8 @@ public enum Check {
   VARIABLE_NAME,
   /** A Kubernetes quantity, such as {@code 10Gi}. */
   QUANTITY,
+  /** A Linux capability as Docker names it, such as {@code NET_RAW} or {@code CAP_NET_RAW}. */
+  CAPABILITY,
   /** Of a map: Kubernetes labels, each key a label key and each value a label value or empty. */
   LABELS,
   /** Of a map: Kubernetes annotations, each key a label key; the values are free text. */
@@ -40,6 +43,8 @@ public enum Check {
 
   /** The fields of a Pod around its spec, which a PodSpec never has. */
   private static final Set<String> POD_FIELDS = Set.of("apiVersion", "kind", "metadata", "spec");
+
+  private static final Pattern CAPABILITY_NAME = Pattern.compile("[A-Z][A-Z0-9_]*");
 
   private static final String QUANTITY_FORMAT =
       "write a number with an optional suffix, e.g. 100m, 64Mi or 10Gi";
@@ -156,6 +161,15 @@ public enum Check {
               ? Optional.empty()
               : Optional.of(
                   where + " \"" + value + "\" is not a Kubernetes quantity: " + QUANTITY_FORMAT);
+      case CAPABILITY ->
+          CAPABILITY_NAME.matcher((String) value).matches()
+              ? Optional.empty()
+              : Optional.of(
+                  where
+                      + " \""
+                      + value
+                      + "\" is not a capability name: write it as Docker does, in capitals,"
+                      + " e.g. NET_RAW or CAP_NET_RAW, or ALL");
       case POD_SPEC -> podSpecProblem(where, (JsonNode) value);
       case LABELS, ANNOTATIONS, RESOURCES ->
           throw new IllegalStateException(where + ": " + this + " checks another type of value");

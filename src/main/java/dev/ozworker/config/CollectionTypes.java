@@ -146,9 +146,12 @@ final class CollectionTypes {
         }
       };
 
-  /** Texts, such as image names; a key's checks apply to each. Given by the file only. */
+  /**
+   * Texts, such as capability names; a key's checks apply to each. As text (a default, a flag) the
+   * list is written as in the file, in flow YAML: {@code [A, B]}.
+   */
   static final ValueType<List<String>> TEXT_LIST =
-      new Structure<>("a list of strings") {
+      new ValueType<>() {
         @Override
         public Optional<List<String>> read(String where, JsonNode node, Reading reading) {
           return elements(where, node, "a list of strings", reading)
@@ -163,8 +166,23 @@ final class CollectionTypes {
         }
 
         @Override
+        public Optional<List<String>> parse(String where, List<String> texts, Reading reading) {
+          try {
+            return read(where, YAML.readTree(texts.getLast()), reading);
+          } catch (JsonProcessingException e) {
+            return Scalars.problem(
+                reading, where + " is not a YAML list, e.g. [A, B]: " + e.getOriginalMessage());
+          }
+        }
+
+        @Override
         public Object show(List<String> value) {
           return value;
+        }
+
+        @Override
+        public String label() {
+          return "[TEXT, ...]";
         }
 
         @Override

@@ -59,10 +59,54 @@ public record DockerBackendConfig(
             byDefault = "168h",
             ours = true,
             help = "sidecar volumes no running task uses are removed once this old")
-        Duration sidecarVolumeMaxAge)
+        Duration sidecarVolumeMaxAge,
+    @Key(
+            value = "no_new_privileges",
+            byDefault = "true",
+            ours = true,
+            help =
+                "task containers run with `no-new-privileges`: no setuid binary or file capability"
+                    + " raises what a process may do")
+        boolean noNewPrivileges,
+    @Key(
+            value = "pids_limit",
+            byDefault = "4096",
+            zero = "no limit",
+            ours = true,
+            help =
+                "most processes and threads a task container may have at once (a fork bomb stops)")
+        long pidsLimit,
+    @Key(
+            value = "cap_drop",
+            byDefault = "[NET_RAW, MKNOD, AUDIT_WRITE, SYS_CHROOT]",
+            check = Check.CAPABILITY,
+            ours = true,
+            help =
+                "capabilities task containers do without, of those the engine grants by default;"
+                    + " `[]` keeps them all")
+        List<String> capDrop,
+    @Key(
+            value = "default_memory",
+            check = Check.QUANTITY,
+            none = "no limit",
+            ours = true,
+            help =
+                "memory limit (swap included) of a task whose instance shape sets none, as a"
+                    + " quantity, e.g. `8Gi`")
+        Optional<String> defaultMemory,
+    @Key(
+            value = "default_cpus",
+            check = Check.QUANTITY,
+            none = "no limit",
+            ours = true,
+            help =
+                "CPU limit of a task whose instance shape sets none, as a quantity, e.g. `2` or"
+                    + " `1500m`")
+        Optional<String> defaultCpus)
     implements BackendConfig, TaskImages {
 
   public DockerBackendConfig {
+    capDrop = List.copyOf(capDrop);
     volumes = List.copyOf(volumes);
     environment = List.copyOf(environment);
     codingCliSidecars = Map.copyOf(codingCliSidecars);

@@ -178,9 +178,14 @@ final class Scalars {
             // reported below, with the accepted schemes
           }
           return problem(
-              reading, where + " \"" + text + "\" is not an absolute URL with scheme " + accepted);
+              reading,
+              where
+                  + " \""
+                  + PrintableUrl.strip(text)
+                  + "\" is not an absolute URL with scheme "
+                  + accepted);
         },
-        URI::toString);
+        PrintableUrl::of);
   }
 
   /** One of {@code values}, spelled by {@code spelling}; {@code mustBe} words the problem. */

@@ -41,8 +41,19 @@ public record WorkerConfig(
             flag = "--web-socket-url",
             schemes = {"ws", "wss"},
             byDefault = "wss://oz.warp.dev/api/v1/selfhosted/worker/ws",
-            help = "the Oz worker endpoint")
+            help =
+                "the Oz worker endpoint; `ws://` (unencrypted) only to this machine's loopback"
+                    + " unless `allow_insecure_websocket` is set")
         URI webSocketUrl,
+    @Key(
+            value = "allow_insecure_websocket",
+            flag = "--allow-insecure-websocket",
+            byDefault = "false",
+            ours = true,
+            help =
+                "allow a `ws://` `web_socket_url` to a host other than loopback: the API key and"
+                    + " task secrets then travel unencrypted, so only behind a protected path")
+        boolean allowInsecureWebsocket,
     @Key(
             value = "server_root_url",
             inFile = false,

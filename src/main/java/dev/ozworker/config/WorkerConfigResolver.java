@@ -1,8 +1,10 @@
 package dev.ozworker.config;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Builds the {@link WorkerConfig} from the declared keys: a flag wins over the config file, which
@@ -32,9 +34,14 @@ public final class WorkerConfigResolver {
     WorkerConfig config =
         (WorkerConfig)
             resolution.resolve().orElseThrow(() -> new ConfigException(resolution.problems()));
-    Optional<String> conflict = namespaceConflict(config);
-    if (conflict.isPresent()) {
-      throw new ConfigException(conflict.get());
+    List<String> conflicts =
+        Stream.of(
+                namespaceConflict(config),
+                WebSocketTransport.problem(config.webSocketUrl(), config.allowInsecureWebsocket()))
+            .flatMap(Optional::stream)
+            .toList();
+    if (!conflicts.isEmpty()) {
+      throw new ConfigException(conflicts);
     }
     return config;
   }

@@ -1,6 +1,7 @@
 package dev.ozworker.oz;
 
 import dev.ozworker.config.ApiKey;
+import dev.ozworker.config.PrintableUrl;
 import dev.ozworker.observe.WorkerMetrics;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -235,7 +236,7 @@ public final class OzLink implements AutoCloseable {
     LOG.warn(
         "lost the connection to Oz after {}s: {}; reconnecting in {} ms",
         connection.uptime().toSeconds(),
-        why,
+        PrintableUrl.strip(why),
         wait.toMillis());
     return wait;
   }
@@ -270,7 +271,7 @@ public final class OzLink implements AutoCloseable {
         url.printable(),
         cause instanceof TimeoutException
             ? "the handshake timed out"
-            : OzConnection.rootMessage(cause),
+            : PrintableUrl.strip(OzConnection.rootMessage(cause)),
         wait.toMillis());
     return wait;
   }

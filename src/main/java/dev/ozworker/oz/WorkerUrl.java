@@ -1,5 +1,6 @@
 package dev.ozworker.oz;
 
+import dev.ozworker.config.PrintableUrl;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -26,9 +27,12 @@ record WorkerUrl(URI uri) {
     return new WorkerUrl(URI.create(base + "?" + (kept.isEmpty() ? param : kept + "&" + param)));
   }
 
-  /** For logs: without the query, which holds only the worker id (logged on its own). */
+  /**
+   * For logs: without the query, which holds only the worker id (logged on its own), and without
+   * user information, which would be a credential.
+   */
   String printable() {
-    return withoutQuery(uri.toString());
+    return withoutQuery(PrintableUrl.of(uri));
   }
 
   private static String withoutQuery(String url) {

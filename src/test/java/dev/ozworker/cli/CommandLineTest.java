@@ -92,6 +92,8 @@ class CommandLineTest {
             file.toString(),
             "-e",
             "PASSED",
+            "--web-socket-url",
+            "wss://pool:URLSECRET@oz.example/ws",
             "check-config");
 
     assertThat(check.status()).as(check.err()).isZero();
@@ -104,8 +106,9 @@ class CommandLineTest {
             "name: GITHUB_TOKEN",
             "name: PASSED",
             "task_timeout: 24h",
-            "task_log_dir: /var/lib/oz/logs")
-        .doesNotContain(SECRET, "ghp_FILESECRET", "ENVSECRET");
+            "task_log_dir: /var/lib/oz/logs",
+            "web_socket_url: wss://oz.example/ws")
+        .doesNotContain(SECRET, "ghp_FILESECRET", "ENVSECRET", "URLSECRET");
   }
 
   @Test

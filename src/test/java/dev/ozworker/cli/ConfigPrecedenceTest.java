@@ -173,6 +173,30 @@ class ConfigPrecedenceTest {
   }
 
   @Test
+  void anUnencryptedWebSocketToAnotherHostIsAConfigErrorUnlessAllowed() throws ConfigException {
+    assertThatThrownBy(() -> resolve("", "--worker-id=w1", "--web-socket-url=ws://oz.example/ws"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--web-socket-url ws://oz.example/ws is unencrypted")
+        .hasMessageContaining("--allow-insecure-websocket");
+
+    WorkerConfig allowed =
+        resolve(
+            "allow_insecure_websocket: true\n",
+            "--worker-id=w1",
+            "--web-socket-url=ws://oz.example/ws");
+    WorkerConfig flagged =
+        resolve(
+            "",
+            "--worker-id=w1",
+            "--web-socket-url=ws://oz.example/ws",
+            "--allow-insecure-websocket");
+
+    assertThat(allowed.webSocketUrl()).isEqualTo(URI.create("ws://oz.example/ws"));
+    assertThat(flagged.allowInsecureWebsocket()).isTrue();
+    assertThat(resolve("", "--worker-id=w1").allowInsecureWebsocket()).isFalse();
+  }
+
+  @Test
   void anEmptyServerRootUrlLeavesTheAgentOnItsDefault() throws ConfigException {
     WorkerConfig config = resolve("", "--worker-id=w1", "--server-root-url=");
 

@@ -82,6 +82,11 @@ class ConfigFileTest {
                 image_pull_policy: Never
                 network_mode: none
                 sidecar_volume_max_age: 36h
+                no_new_privileges: false
+                pids_limit: 0
+                cap_drop: [NET_RAW, CAP_SYS_PTRACE]
+                default_memory: 8Gi
+                default_cpus: 1500m
             """)
                 .backend();
 
@@ -92,6 +97,26 @@ class ConfigFileTest {
     assertThat(docker.imagePullPolicy()).isEqualTo(ImagePullPolicy.Never);
     assertThat(docker.networkMode()).contains("none");
     assertThat(docker.sidecarVolumeMaxAge()).isEqualTo(Duration.ofHours(36));
+    assertThat(docker.noNewPrivileges()).isFalse();
+    assertThat(docker.pidsLimit()).isZero();
+    assertThat(docker.capDrop()).containsExactly("NET_RAW", "CAP_SYS_PTRACE");
+    assertThat(docker.defaultMemory()).contains("8Gi");
+    assertThat(docker.defaultCpus()).contains("1500m");
+  }
+
+  @Test
+  void dockerTaskContainersAreHardenedByDefaultWithoutLimitsOzDidNotAskFor()
+      throws ConfigException {
+    DockerBackendConfig docker = DockerBackendConfig.defaults();
+    DockerBackendConfig keepingEveryCapability =
+        (DockerBackendConfig) read("backend:\n  docker:\n    cap_drop: []\n").backend();
+
+    assertThat(docker.noNewPrivileges()).isTrue();
+    assertThat(docker.pidsLimit()).isEqualTo(4096);
+    assertThat(docker.capDrop()).containsExactly("NET_RAW", "MKNOD", "AUDIT_WRITE", "SYS_CHROOT");
+    assertThat(docker.defaultMemory()).isEmpty();
+    assertThat(docker.defaultCpus()).isEmpty();
+    assertThat(keepingEveryCapability.capDrop()).isEmpty();
   }
 
   @Test
@@ -240,6 +265,21 @@ class ConfigFileTest {
             "backend:\n  docker:\n    coding_cli_sidecars: {claude: \"\"}\n",
             List.of("backend.docker.coding_cli_sidecars.claude")),
         arguments("backend:\n  docker: [a]\n", List.of("backend.docker must be a mapping")),
+        arguments(
+            "backend:\n  docker:\n    cap_drop: [NET_RAW, net admin]\n",
+            List.of(
+                "backend.docker.cap_drop[1] \"net admin\" is not a capability name",
+                "e.g. NET_RAW or CAP_NET_RAW")),
+        arguments(
+            "backend:\n  docker:\n    cap_drop: NET_RAW\n",
+            List.of("backend.docker.cap_drop must be a list of strings")),
+        arguments(
+            "backend:\n  docker:\n    pids_limit: -1\n",
+            List.of(
+                "backend.docker.pids_limit must be a whole number of 0 or more (0 = no limit)")),
+        arguments(
+            "backend:\n  docker:\n    default_memory: 8 GB\n",
+            List.of("backend.docker.default_memory \"8 GB\" is not a Kubernetes quantity")),
         arguments("worker_id: {a: b}\n", List.of("worker_id must be a single value")),
         arguments(
             "- worker_id: w\n",

@@ -23,9 +23,10 @@ class WorkerUrlTest {
   @ParameterizedTest
   @CsvSource({
     "ws://127.0.0.1:9/ws?worker_id=w, ws://127.0.0.1:9/ws",
-    "wss://oz.example/api/ws, wss://oz.example/api/ws"
+    "wss://oz.example/api/ws, wss://oz.example/api/ws",
+    "wss://user:s3cret@oz.example/api/ws?worker_id=w, wss://oz.example/api/ws"
   })
-  void printsWithoutTheQuery(String url, String printed) {
+  void printsWithoutTheQueryOrUserInformation(String url, String printed) {
     assertThat(WorkerUrl.of(URI.create(url), "w").printable()).isEqualTo(printed);
   }
 }

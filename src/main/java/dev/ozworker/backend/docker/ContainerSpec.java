@@ -15,9 +15,11 @@ import java.util.OptionalLong;
  * @param env {@code NAME=value}: the task's env, then the operator's
  * @param workingDir always {@code /workspace}
  * @param binds sidecar volumes, then the operator's volumes ({@code HOST:CONTAINER[:MODE]})
- * @param memoryBytes memory limit, also used as the memory-plus-swap limit
- * @param nanoCpus CPU limit
+ * @param memoryBytes memory limit, also used as the memory-plus-swap limit: the instance shape's,
+ *     else the configured default
+ * @param nanoCpus CPU limit: the instance shape's, else the configured default
  * @param networkMode the container's network; the engine's default when empty
+ * @param hardening privileges, process count and capabilities the container is confined to
  */
 public record ContainerSpec(
     String name,
@@ -29,7 +31,8 @@ public record ContainerSpec(
     List<String> binds,
     OptionalLong memoryBytes,
     OptionalLong nanoCpus,
-    Optional<String> networkMode) {
+    Optional<String> networkMode,
+    ContainerHardening hardening) {
 
   public ContainerSpec {
     labels = Map.copyOf(labels);

@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.regex.Pattern;
 
 /** Turns a resolved task into its container's parameters. Pure. */
@@ -41,6 +42,7 @@ final class ContainerSpecs {
     }
     List<String> binds = new ArrayList<>(sidecarBinds);
     config.volumes().stream().map(VolumeMount::toBind).forEach(binds::add);
+    ContainerHardening hardening = ContainerHardening.of(config);
     return new ContainerSpec(
         containerName(task.runId()),
         task.image(),
@@ -49,9 +51,15 @@ final class ContainerSpecs {
         env,
         WORKING_DIR,
         binds,
-        task.limits().memoryBytes(),
-        task.limits().nanoCpus(),
-        config.networkMode().filter(mode -> !mode.isBlank()));
+        or(task.limits().memoryBytes(), hardening.defaultMemoryBytes()),
+        or(task.limits().nanoCpus(), hardening.defaultNanoCpus()),
+        config.networkMode().filter(mode -> !mode.isBlank()),
+        hardening);
+  }
+
+  /** The instance shape's limit, else the configured default: each axis on its own. */
+  private static OptionalLong or(OptionalLong fromShape, OptionalLong byDefault) {
+    return fromShape.isPresent() ? fromShape : byDefault;
   }
 
   static Map<String, String> labels(TaskSpec task, String workerId) {

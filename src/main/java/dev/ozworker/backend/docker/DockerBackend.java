@@ -78,6 +78,8 @@ public final class DockerBackend implements Backend {
     if (!(config.backend() instanceof DockerBackendConfig dockerConfig)) {
       throw new IllegalArgumentException("the worker is configured for the Docker backend");
     }
+    // a default limit or capability the engine would refuse fails the start, not every task
+    ContainerHardening.of(dockerConfig);
     this.config = config;
     this.docker = dockerConfig;
     this.engine = engine;
@@ -171,7 +173,16 @@ public final class DockerBackend implements Backend {
 
   @Override
   public CompletionStage<Optional<TaskFailure>> cleanup(BackendRef ref) {
-    return CompletableFuture.supplyAsync(() -> removeContainer(ref), executor)
+    // the run's own sidecar copies once its container no longer mounts them
+    return CompletableFuture.supplyAsync(
+            () ->
+                removeContainer(ref)
+                    .or(
+                        () ->
+                            config.cleanup()
+                                ? sidecars.removeRunCopies(ref.runId())
+                                : Optional.empty()),
+            executor)
         .exceptionally(
             error ->
                 Optional.of(

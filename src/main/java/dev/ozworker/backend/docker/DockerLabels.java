@@ -19,6 +19,16 @@ final class DockerLabels {
   /** On a sidecar volume: the image its content was copied from. */
   static final String SIDECAR_IMAGE = "ozworker.dev/sidecar-image";
 
+  /**
+   * On a shared sidecar volume: the digest of the image its content was copied from. Only a volume
+   * with this label and the image's digest is mounted as it is; any other of its name is filled
+   * again (see {@code SidecarVolumes}).
+   */
+  static final String SIDECAR_DIGEST = "ozworker.dev/sidecar-digest";
+
+  /** On a run's own copy of a sidecar image (a read-write sidecar): the run id. */
+  static final String SIDECAR_RUN = "ozworker.dev/sidecar-run";
+
   /** On a sidecar volume: when it was filled, as an ISO-8601 instant. */
   static final String CREATED = "ozworker.dev/created";
 

@@ -5,15 +5,10 @@ import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.command.InspectVolumeResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.HostConfig;
-import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.config.ImagePullPolicy;
 import dev.ozworker.task.Sidecar;
 import java.io.Closeable;
-import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +16,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -30,9 +26,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sidecar images as named volumes: each image's filesystem is copied once into a volume named after
- * its repository and the first 12 hex digits of its digest, then mounted into every task that uses
- * that image. Volumes this worker filled and that no running container uses are removed once older
- * than a maximum age.
+ * its repository and the first 12 hex digits of its digest, then mounted read-only into every task
+ * that uses that image. A sidecar the task asks to write to gets a copy of its own instead, removed
+ * with the run: a shared volume holds {@code /agent/entrypoint.sh} for every later task, so no task
+ * may ever write to one. Volumes this worker filled and that no running container uses are removed
+ * once older than a maximum age.
  */
 final class SidecarVolumes {
 
@@ -42,34 +40,53 @@ final class SidecarVolumes {
   private final ImagePuller puller;
   private final Clock clock;
   private final Duration maxAge;
+  private final VolumeFill fill;
+  private final RunSidecarCopies copies;
   private final Map<String, ReentrantLock> filling = new ConcurrentHashMap<>();
   private final Map<String, Set<String>> usedByRun = new ConcurrentHashMap<>();
   private final Map<String, Instant> lastUsed = new ConcurrentHashMap<>();
 
   SidecarVolumes(DockerClient docker, ImagePuller puller, Clock clock, Duration maxAge) {
     this.docker = docker;
+    this.fill = new VolumeFill(docker);
+    this.copies = new RunSidecarCopies(docker, fill, clock);
     this.puller = puller;
     this.clock = clock;
     this.maxAge = maxAge;
   }
 
   /**
-   * The binds ({@code volume:path[:ro]}) of the run's sidecars, in order, each volume filled. The
-   * volumes count as used by the run until {@link #release}.
+   * The binds ({@code volume:path[:ro]}) of the run's sidecars, in order, each volume filled: the
+   * shared volume, read-only; for a read-write sidecar, the run's own copy. The shared volumes
+   * count as used by the run until {@link #release}.
    */
   List<String> prepare(
       String runId, List<Sidecar> sidecars, ImagePullPolicy policy, Consumer<Closeable> onStream)
       throws TaskFailure {
     List<String> binds = new ArrayList<>();
-    for (Sidecar sidecar : sidecars) {
+    for (int i = 0; i < sidecars.size(); i++) {
+      Sidecar sidecar = sidecars.get(i);
       InspectImageResponse image = puller.ensure(sidecar.image(), policy, onStream);
-      String volume = volumeName(sidecar.image(), digestOf(image));
+      String digest = digestOf(image);
+      if (sidecar.readWrite()) {
+        binds.add(copies.copy(runId, i, sidecar.image()) + ":" + sidecar.mountPath());
+        continue;
+      }
+      String volume = volumeName(sidecar.image(), digest);
       usedByRun.computeIfAbsent(runId, id -> ConcurrentHashMap.newKeySet()).add(volume);
       lastUsed.put(volume, clock.instant());
-      fillOnce(volume, sidecar.image());
-      binds.add(volume + ":" + sidecar.mountPath() + (sidecar.readWrite() ? "" : ":ro"));
+      String mounted =
+          fillOnce(volume, sidecar.image(), digest)
+              ? volume
+              : copies.copy(runId, i, sidecar.image());
+      binds.add(mounted + ":" + sidecar.mountPath() + ":ro");
     }
     return binds;
+  }
+
+  /** Removes the run's own sidecar copies; see {@link RunSidecarCopies#remove}. */
+  Optional<TaskFailure> removeRunCopies(String runId) {
+    return copies.remove(runId);
   }
 
   /** The run no longer needs its volumes (its container exists and mounts them, or never will). */
@@ -92,14 +109,11 @@ final class SidecarVolumes {
     Set<String> preparing = ConcurrentHashMap.newKeySet();
     usedByRun.values().forEach(preparing::addAll);
     List<String> removed = new ArrayList<>();
+    // a run's own copies too: the run's cleanup removes them, unless it never came
     List<InspectVolumeResponse> volumes =
-        docker
-            .listVolumesCmd()
-            .withFilter("label", List.of(DockerLabels.SIDECAR_IMAGE))
-            .exec()
-            .getVolumes();
-    for (InspectVolumeResponse volume :
-        volumes == null ? List.<InspectVolumeResponse>of() : volumes) {
+        new ArrayList<>(volumesLabelled(DockerLabels.SIDECAR_IMAGE));
+    volumes.addAll(volumesLabelled(DockerLabels.SIDECAR_RUN));
+    for (InspectVolumeResponse volume : volumes) {
       String name = volume.getName();
       Instant since = created(volume);
       Instant used = lastUsed.get(name);
@@ -158,108 +172,64 @@ final class SidecarVolumes {
     }
   }
 
-  private void fillOnce(String volume, String image) throws TaskFailure {
+  /**
+   * Makes sure the shared {@code volume} holds {@code image}, filling it unless it is trusted: this
+   * worker filled it (its labels say so, with this digest) and the copy finished.
+   *
+   * <p>A volume of the expected name that this worker did not fill (the reference worker's, an
+   * older version's, or one made to be mounted by later tasks) is removed and filled again rather
+   * than refused: its content comes from the image alone, so replacing it loses nothing and the
+   * task runs. When a container still mounts it, it cannot be removed; the task then gets a copy of
+   * its own.
+   *
+   * @return whether the task may mount {@code volume}; false when it needs a copy of its own
+   */
+  private boolean fillOnce(String volume, String image, String digest) throws TaskFailure {
     ReentrantLock lock = filling.computeIfAbsent(volume, name -> new ReentrantLock());
     lock.lock();
     try {
-      List<Container> unfinished = fillContainers(volume);
-      boolean exists = exists(volume);
-      if (exists && unfinished.isEmpty()) {
-        return;
+      boolean unfinished = fill.clearUnfinished(volume);
+      Optional<Map<String, String>> labels = fill.labels(volume);
+      if (labels.isPresent() && !unfinished && trusted(labels.get(), digest)) {
+        return true;
       }
-      // a fill container outlives its fill only when the worker died mid-copy: start over
-      unfinished.forEach(c -> docker.removeContainerCmd(c.getId()).withForce(true).exec());
-      if (exists) {
-        docker.removeVolumeCmd(volume).exec();
+      if (labels.isPresent()) {
+        try {
+          docker.removeVolumeCmd(volume).exec();
+        } catch (ConflictException inUse) {
+          LOG.warn(
+              "volume {} was not filled by this worker and a container mounts it; the task gets a"
+                  + " copy of its own",
+              volume);
+          return false;
+        }
       }
-      fill(volume, image);
+      fill.fill(volume, image, sharedLabels(image, digest));
+      return true;
     } catch (RuntimeException e) {
-      throw new TaskFailure(
-          FailureReason.SIDECAR_PREP,
-          null,
-          "cannot copy sidecar image " + image + " into volume " + volume + ": " + e.getMessage(),
-          e);
+      throw VolumeFill.failed(image, volume, e);
     } finally {
       lock.unlock();
     }
   }
 
-  private void fill(String volume, String image) {
-    LOG.info("copying sidecar image {} into volume {}", image, volume);
-    docker
-        .createVolumeCmd()
-        .withName(volume)
-        .withLabels(
-            Map.of(
-                DockerLabels.SIDECAR_IMAGE,
-                image,
-                DockerLabels.CREATED,
-                clock.instant().toString()))
-        .exec();
-    String source = null;
-    String target = null;
-    try {
-      // Neither container runs: the engine exports one's filesystem and unpacks into the other's
-      // volume, so the sidecar image needs no shell or tar of its own.
-      source = docker.createContainerCmd(image).withCmd("true").exec().getId();
-      target =
-          docker
-              .createContainerCmd(image)
-              .withCmd("true")
-              .withLabels(Map.of(DockerLabels.SIDECAR_FILL, volume))
-              .withHostConfig(
-                  HostConfig.newHostConfig().withBinds(Bind.parse(volume + ":/ozworker-fill")))
-              .exec()
-              .getId();
-      try (InputStream tar = docker.copyArchiveFromContainerCmd(source, "/").exec()) {
-        docker
-            .copyArchiveToContainerCmd(target)
-            .withRemotePath("/ozworker-fill")
-            .withCopyUIDGID(true)
-            .withTarInputStream(tar)
-            .exec();
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException("the copy stream broke: " + e.getMessage(), e);
-      }
-    } catch (RuntimeException e) {
-      removeQuietly(target);
-      target = null;
-      try {
-        docker.removeVolumeCmd(volume).exec();
-      } catch (RuntimeException ignored) {
-        // left behind, it is refilled next time: its fill container marks it unfinished
-      }
-      throw e;
-    } finally {
-      removeQuietly(source);
-      removeQuietly(target);
-    }
+  /** Whether this worker filled the volume from the image of {@code digest}. */
+  static boolean trusted(Map<String, String> labels, String digest) {
+    return labels.containsKey(DockerLabels.SIDECAR_IMAGE)
+        && digest.equals(labels.get(DockerLabels.SIDECAR_DIGEST));
   }
 
-  private List<Container> fillContainers(String volume) {
-    return docker
-        .listContainersCmd()
-        .withShowAll(true)
-        .withLabelFilter(Map.of(DockerLabels.SIDECAR_FILL, volume))
-        .exec();
+  private Map<String, String> sharedLabels(String image, String digest) {
+    return Map.of(
+        DockerLabels.SIDECAR_IMAGE,
+        image,
+        DockerLabels.SIDECAR_DIGEST,
+        digest,
+        DockerLabels.CREATED,
+        clock.instant().toString());
   }
 
-  private boolean exists(String volume) {
-    try {
-      docker.inspectVolumeCmd(volume).exec();
-      return true;
-    } catch (NotFoundException absent) {
-      return false;
-    }
-  }
-
-  private void removeQuietly(String container) {
-    if (container != null) {
-      try {
-        docker.removeContainerCmd(container).withForce(true).exec();
-      } catch (RuntimeException e) {
-        LOG.warn("cannot remove sidecar copy container {}: {}", container, e.getMessage());
-      }
-    }
+  private List<InspectVolumeResponse> volumesLabelled(String label) {
+    return fill.volumesLabelled(label);
   }
 }

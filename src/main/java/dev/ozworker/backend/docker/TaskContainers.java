@@ -5,6 +5,7 @@ import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.HostConfig;
 import dev.ozworker.api.BackendRef;
@@ -50,6 +51,12 @@ final class TaskContainers {
     spec.memoryBytes().ifPresent(bytes -> host.withMemory(bytes).withMemorySwap(bytes));
     spec.nanoCpus().ifPresent(host::withNanoCPUs);
     spec.networkMode().ifPresent(host::withNetworkMode);
+    ContainerHardening hardening = spec.hardening();
+    host.withSecurityOpts(hardening.securityOpts());
+    hardening.pidsLimit().ifPresent(host::withPidsLimit);
+    if (!hardening.capDrop().isEmpty()) {
+      host.withCapDrop(hardening.capDrop().toArray(Capability[]::new));
+    }
     CreateContainerCmd create =
         docker
             .createContainerCmd(spec.image())

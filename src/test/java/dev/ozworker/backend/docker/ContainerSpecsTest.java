@@ -1,7 +1,9 @@
 package dev.ozworker.backend.docker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.github.dockerjava.api.model.Capability;
 import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.ConfigFixtures;
 import dev.ozworker.config.DockerBackendConfig;
@@ -111,6 +113,83 @@ class ContainerSpecsTest {
     assertThat(spec.networkMode()).isEmpty();
     assertThat(spec.binds()).isEmpty();
     assertThat(spec.env()).containsExactly("TASK_ID=t-1", "TOKEN=s3cret");
+  }
+
+  @Test
+  void confinesEveryContainerByDefault() {
+    ContainerSpec spec =
+        ContainerSpecs.of(
+            task(Optional.empty(), Optional.empty(), ResourceLimits.NONE),
+            "w",
+            DockerBackendConfig.defaults(),
+            List.of());
+
+    assertThat(spec.hardening().securityOpts()).containsExactly("no-new-privileges");
+    assertThat(spec.hardening().pidsLimit()).hasValue(4096);
+    assertThat(spec.hardening().capDrop())
+        .containsExactly(
+            Capability.NET_RAW, Capability.MKNOD, Capability.AUDIT_WRITE, Capability.SYS_CHROOT);
+  }
+
+  @Test
+  void confinementCanBeLoosenedKeyByKey() {
+    ContainerSpec spec =
+        ContainerSpecs.of(
+            task(Optional.empty(), Optional.empty(), ResourceLimits.NONE),
+            "w",
+            ConfigFixtures.docker(
+                Map.of(
+                    "no_new_privileges",
+                    false,
+                    "pids_limit",
+                    0,
+                    "cap_drop",
+                    List.of("CAP_NET_RAW"))),
+            List.of());
+
+    assertThat(spec.hardening().securityOpts()).isEmpty();
+    assertThat(spec.hardening().pidsLimit()).isEmpty();
+    assertThat(spec.hardening().capDrop()).containsExactly(Capability.NET_RAW);
+  }
+
+  @Test
+  void theConfiguredDefaultLimitsApplyOnlyToAxesTheInstanceShapeLeavesUnset() {
+    DockerBackendConfig config =
+        ConfigFixtures.docker(Map.of("default_memory", "2Gi", "default_cpus", "1500m"));
+    ContainerSpec noShape =
+        ContainerSpecs.of(
+            task(Optional.empty(), Optional.empty(), ResourceLimits.NONE), "w", config, List.of());
+    ContainerSpec memoryOnly =
+        ContainerSpecs.of(
+            task(
+                Optional.empty(),
+                Optional.empty(),
+                new ResourceLimits(OptionalLong.empty(), OptionalLong.of(16L << 30))),
+            "w",
+            config,
+            List.of());
+
+    assertThat(noShape.memoryBytes()).hasValue(2L << 30);
+    assertThat(noShape.nanoCpus()).hasValue(1_500_000_000L);
+    assertThat(memoryOnly.memoryBytes()).as("Oz's shape wins").hasValue(16L << 30);
+    assertThat(memoryOnly.nanoCpus()).hasValue(1_500_000_000L);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "default_memory | 1Mi | backend.docker.default_memory 1Mi is below the 6Mi",
+        "default_cpus | 0 | backend.docker.default_cpus 0 is below the 1m",
+        "cap_drop | NOT_A_CAP | backend.docker.cap_drop names \"NOT_A_CAP\", which is not"
+      })
+  void aSettingTheEngineWouldRefuseFailsAtOnceNamingItsKey(String key, String value, String says) {
+    DockerBackendConfig config =
+        ConfigFixtures.docker(Map.of(key, key.equals("cap_drop") ? List.of(value) : value));
+
+    assertThatThrownBy(() -> ContainerHardening.of(config))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(says);
   }
 
   @ParameterizedTest

@@ -64,7 +64,8 @@ class DockerBackendTest {
     assertThat(rig.backend.cleanup(ref).toCompletableFuture().get()).isEmpty();
     assertThat(rig.commands())
         .containsSubsequence("inspectImage", "pull", "inspectImage", "create", "start", "logs")
-        .endsWith("remove")
+        .as("the run's own sidecar copies are looked for once its container is gone")
+        .endsWith("remove", "listVolumes")
         .doesNotContain("stop");
     assertThat(rig.engine.container("oz-run-1")).isEmpty();
   }
@@ -230,6 +231,8 @@ class DockerBackendTest {
     assertThat(volume).startsWith("example.com-agent-sidecar-");
     assertThat(rig.engine.volumes.all().get(volume))
         .containsEntry(DockerLabels.SIDECAR_IMAGE, sidecar)
+        .containsEntry(
+            DockerLabels.SIDECAR_DIGEST, "sha256:" + EngineJson.hex("registry " + sidecar))
         .containsEntry(DockerLabels.CREATED, "2026-12-05T10:00:00Z");
     assertThat(rig.engine.volumes.contents(volume))
         .hasValue(("filesystem of " + sidecar).getBytes());

@@ -56,13 +56,16 @@ final class FakeVolumes {
     }
   }
 
+  /** The volumes with {@code label}: a key, or {@code key=value}, as the engine filters. */
   String list(String label) {
     synchronized (engine) {
       engine.record("listVolumes", label);
+      String[] keyValue = label.split("=", 2);
       List<Object> found = new ArrayList<>();
       labels.forEach(
           (name, its) -> {
-            if (its.containsKey(label)) {
+            if (its.containsKey(keyValue[0])
+                && (keyValue.length == 1 || keyValue[1].equals(its.get(keyValue[0])))) {
               found.add(EngineJson.read(describe(name), Map.class));
             }
           });

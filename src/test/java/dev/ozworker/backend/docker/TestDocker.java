@@ -167,6 +167,12 @@ public final class TestDocker implements AutoCloseable {
     return SIDECAR_REPOSITORY + ":" + tag;
   }
 
+  /** The shared volume the Docker backend copies the sidecar {@code image} (on the engine) into. */
+  public String sidecarVolumeOf(String image) {
+    return SidecarVolumes.volumeName(
+        image, SidecarVolumes.digestOf(client.inspectImageCmd(image).exec()));
+  }
+
   /** Removes the sidecar volumes the Docker backend filled from {@code image}, found by label. */
   public void removeSidecarVolumes(String image) {
     List<InspectVolumeResponse> volumes =
