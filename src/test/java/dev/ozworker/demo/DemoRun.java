@@ -3,7 +3,10 @@ package dev.ozworker.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ozworker.Main;
+import dev.ozworker.config.LogFormat;
+import dev.ozworker.config.LogLevel;
 import dev.ozworker.observe.LogCapture;
+import dev.ozworker.observe.LogSetup;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -44,6 +47,10 @@ record DemoRun(int status, String out, String err, String logs) {
               new PrintWriter(out, true),
               new PrintWriter(err, true));
       return new DemoRun(status, out.toString(), err.toString(), capture.text());
+    } finally {
+      // The command set the process's log level (the demo's default is warn): the tests that run
+      // after it in this JVM read INFO lines, so the level logback starts with comes back
+      LogSetup.apply(LogLevel.info, LogFormat.text);
     }
   }
 

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * A valid task whose every free-text field carries shell syntax that would create a marker file if
@@ -103,8 +104,15 @@ final class FaultShellTask {
     if (Collections.indexOfSubList(argv, List.of(shell, "--flag=" + shell)) < 0) {
       problems.add("additional_oz_args are not passed verbatim: " + argv);
     }
-    if (argv.stream().noneMatch(arg -> arg.startsWith("{") && arg.contains("touch"))) {
-      problems.add("--mcp does not carry the servers as one JSON argument: " + argv);
+    // The Direct backend passes --mcp as a file the CLI reads (off /proc/<pid>/cmdline); the
+    // stand-in records what it read there
+    Path mcpFiles = records.resolve("mcp");
+    List<String> mcp =
+        Files.exists(mcpFiles) ? FaultHostileFramesIT.nulSeparated(mcpFiles) : List.of();
+    if (Stream.concat(argv.stream(), mcp.stream())
+        .noneMatch(arg -> arg.strip().startsWith("{") && arg.contains("touch"))) {
+      problems.add(
+          "--mcp does not carry the servers as one JSON value, inline or in its file: " + argv);
     }
     if (!environ.contains("SHELL_VAR=" + shell) || !environ.contains("TASK_ID=" + ID)) {
       problems.add("the environment does not carry the strings verbatim");

@@ -14,8 +14,11 @@ import dev.ozworker.backend.TaskOutcome;
 import dev.ozworker.backend.docker.DockerBackend;
 import dev.ozworker.cli.WorkerConfigs;
 import dev.ozworker.config.ConfigException;
+import dev.ozworker.config.LogFormat;
+import dev.ozworker.config.LogLevel;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.observe.LogCapture;
+import dev.ozworker.observe.LogSetup;
 import dev.ozworker.observe.Redactor;
 import dev.ozworker.oz.OzLink;
 import dev.ozworker.oz.fake.FakeOzServer;
@@ -538,6 +541,9 @@ class SecurityIT {
                   + plain.getRawAuthority()
                   + plain.getRawPath());
       boolean serverClosed = false;
+      // the lines this test reads are INFO and WARN ones; whatever ran before in this JVM may
+      // have set another level
+      LogSetup.apply(LogLevel.info, LogFormat.text);
       try (LogCapture logs = LogCapture.start();
           OzLink link = TransportLink.open(withUserInfo, "w-transport")) {
         await().atMost(DEADLINE).until(() -> logs.text().contains("connected to Oz at"));

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Stand-in for the oz CLI in the Direct backend's tests. It records how it was started, then does
 # what its environment tells it (the tests set these through the task's env):
-#   STANDIN_RECORDS     directory for the records: argv (NUL-separated), environ (from /proc), cwd
+#   STANDIN_RECORDS     directory for the records: argv (NUL-separated), environ (from /proc), cwd,
+#                       and mcp: the content of each file given as --mcp PATH (NUL-separated)
 #   STANDIN_SAY         a line to print on stdout (e.g. a secret, to see it masked)
 #   STANDIN_GRANDCHILD  start a grandchild that ignores SIGTERM and writes its pid to records/grandchild
 #   STANDIN_IGNORE_TERM ignore SIGTERM, so only SIGKILL stops it
@@ -17,9 +18,17 @@ publish() {
   mv "$records/.$1" "$records/$1"
 }
 
+previous=""
 for arg in "$@"; do
   printf '%s\0' "$arg"
+  if [ "$previous" = "--mcp" ] && [ -r "$arg" ]; then
+    { cat "$arg"; printf '\0'; } >>"$records/.mcp"
+  fi
+  previous="$arg"
 done >"$records/.argv"
+if [ -e "$records/.mcp" ]; then
+  publish mcp
+fi
 cat "/proc/$$/environ" >"$records/.environ"
 pwd -P >"$records/.cwd"
 publish environ
