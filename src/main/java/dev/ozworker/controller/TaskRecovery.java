@@ -119,15 +119,7 @@ final class TaskRecovery {
     AgentTaskStatus status = task.getStatus();
     String name = task.getMetadata().getName();
     Instant handedOver = KubernetesTime.parse(status.getStartedAt()).orElse(clock.instant());
-    TaskRun run =
-        TaskRun.earlier(
-            ResourceID.fromResource(task),
-            backend,
-            null,
-            status.getBackendRef(),
-            handedOver,
-            wake,
-            clock);
+    TaskRun run = earlierRun(task, backend, null, handedOver);
     String was = status.getPhase() == AgentTaskPhase.Running ? "running" : "being prepared";
     log.info("AgentTask {} was {} in pod {}, which is gone: its run was lost", name, was, pod);
     run.finished(
@@ -150,6 +142,21 @@ final class TaskRecovery {
   }
 
   /**
+   * The run an earlier process handed over, known by its task's stored backend reference; {@code
+   * spec} is null when the run is only to be ended.
+   */
+  private TaskRun earlierRun(AgentTask task, Backend backend, TaskSpec spec, Instant handedOver) {
+    return TaskRun.earlier(
+        ResourceID.fromResource(task),
+        backend,
+        spec,
+        task.getStatus().getBackendRef(),
+        handedOver,
+        wake,
+        clock);
+  }
+
+  /**
    * The task names a Secret that is gone: without its values the run's output could only be read
    * unmasked, so it is not read at all. The run is stopped and fails, saying why; its cleanup
    * follows as for any failed run.
@@ -158,15 +165,7 @@ final class TaskRecovery {
       AgentTask task, Backend backend, String secretName, Instant handedOver) {
     AgentTaskStatus status = task.getStatus();
     String name = task.getMetadata().getName();
-    TaskRun run =
-        TaskRun.earlier(
-            ResourceID.fromResource(task),
-            backend,
-            null,
-            status.getBackendRef(),
-            handedOver,
-            wake,
-            clock);
+    TaskRun run = earlierRun(task, backend, null, handedOver);
     log.warn(
         "AgentTask {}: its Secret {} is gone, so its run's output cannot be masked: stopping the"
             + " run instead of reattaching to it",
@@ -207,15 +206,7 @@ final class TaskRecovery {
     } catch (InvalidTaskException e) {
       problem = e.getMessage();
     }
-    TaskRun run =
-        TaskRun.earlier(
-            ResourceID.fromResource(task),
-            backend,
-            spec,
-            status.getBackendRef(),
-            handedOver,
-            wake,
-            clock);
+    TaskRun run = earlierRun(task, backend, spec, handedOver);
     log.info(
         "reattaching AgentTask {}, left by an earlier worker process or replica",
         task.getMetadata().getName());
