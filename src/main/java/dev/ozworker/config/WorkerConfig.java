@@ -159,6 +159,16 @@ public record WorkerConfig(
                     + " rotation); an absolute path")
         Path taskLogDir,
     @Key(
+            value = "agent_output_to_worker_log",
+            flag = "--agent-output-to-log",
+            byDefault = "false",
+            ours = true,
+            help =
+                "also write each Docker or Direct task's output, secret values masked, to the"
+                    + " worker's own log (what `kubectl logs` of the worker shows), as the"
+                    + " reference worker does")
+        boolean agentOutputToWorkerLog,
+    @Key(
             value = "shutdown_grace_period",
             flag = "--shutdown-grace-period",
             byDefault = "30s",

@@ -144,4 +144,17 @@ class ReferenceCommandLineTest {
     assertThat(args.subList(args.indexOf("--idle-on-complete"), args.size()))
         .containsExactly("--idle-on-complete", given);
   }
+
+  @Test
+  void agentOutputGoesToTheWorkersLogOnlyWhenAsked() throws Exception {
+    assertThat(WorkerConfigs.resolve("", KEY, "--worker-id=w").agentOutputToWorkerLog()).isFalse();
+    assertThat(
+            WorkerConfigs.resolve("", KEY, "--worker-id=w", "--agent-output-to-log")
+                .agentOutputToWorkerLog())
+        .isTrue();
+    assertThat(
+            WorkerConfigs.resolve("agent_output_to_worker_log: true\n", KEY, "--worker-id=w")
+                .agentOutputToWorkerLog())
+        .isTrue();
+  }
 }
