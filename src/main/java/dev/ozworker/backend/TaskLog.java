@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * One run's output: masked, written to {@code <dir>/<runId>.log} and kept as a short tail for the
@@ -59,7 +60,14 @@ public final class TaskLog implements Closeable {
   private boolean diskFailed;
   private boolean closed;
 
-  private TaskLog(Path file, Redactor redactor, long maxFileBytes) {
+  /** Where output goes in the worker's own log when asked: a logger of its own, to filter by. */
+  private static final Logger AGENT_OUTPUT = LoggerFactory.getLogger("dev.ozworker.agent-output");
+
+  private final String runId;
+  private boolean toWorkerLog;
+
+  private TaskLog(String runId, Path file, Redactor redactor, long maxFileBytes) {
+    this.runId = runId;
     this.file = file;
     this.redactor = redactor;
     this.keepBack = Math.max(0, redactor.longestSecretLength() - 1);
@@ -90,8 +98,18 @@ public final class TaskLog implements Closeable {
     return open(dir, runId, redactor, DEFAULT_MAX_FILE_BYTES);
   }
 
+  /**
+   * As {@link #open(Path, String, Redactor)}; with {@code toWorkerLog}, every masked line also goes
+   * to the worker's own log ({@code agent_output_to_worker_log}).
+   */
+  public static TaskLog open(Path dir, String runId, Redactor redactor, boolean toWorkerLog) {
+    TaskLog log = open(dir, runId, redactor, DEFAULT_MAX_FILE_BYTES);
+    log.toWorkerLog = toWorkerLog;
+    return log;
+  }
+
   static TaskLog open(Path dir, String runId, Redactor redactor, long maxFileBytes) {
-    TaskLog log = new TaskLog(file(dir, runId), redactor, maxFileBytes);
+    TaskLog log = new TaskLog(runId, file(dir, runId), redactor, maxFileBytes);
     try {
       if (!Files.isDirectory(dir)) {
         Files.createDirectories(
@@ -248,6 +266,19 @@ public final class TaskLog implements Closeable {
   }
 
   private void emit(String text) {
+    if (toWorkerLog && !text.isEmpty()) {
+      String before = MDC.get("task");
+      MDC.put("task", runId);
+      try {
+        text.lines().forEach(line -> AGENT_OUTPUT.info("{}", line));
+      } finally {
+        if (before == null) {
+          MDC.remove("task");
+        } else {
+          MDC.put("task", before);
+        }
+      }
+    }
     tail.append(text);
     if (tail.length() > 2 * TAIL_CHARS) {
       tail.delete(0, tail.length() - TAIL_CHARS);

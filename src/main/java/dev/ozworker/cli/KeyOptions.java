@@ -60,9 +60,16 @@ final class KeyOptions implements IModelTransformer {
         case null -> {}
         case Boolean on when on -> given.put(name, List.of());
         case Boolean off -> {}
-        case List<?> texts when !texts.isEmpty() ->
-            given.put(name, texts.stream().map(String::valueOf).toList());
-        case List<?> none -> {}
+        case List<?> texts -> {
+          List<String> values =
+              texts.stream()
+                  .map(String::valueOf)
+                  .flatMap(t -> CommaList.split(t).stream())
+                  .toList();
+          if (!values.isEmpty()) {
+            given.put(name, values);
+          }
+        }
         default -> given.put(name, List.of(value.toString()));
       }
     }

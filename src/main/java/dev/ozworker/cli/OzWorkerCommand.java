@@ -1,6 +1,7 @@
 package dev.ozworker.cli;
 
 import dev.ozworker.config.BackendKind;
+import dev.ozworker.config.ConfigException;
 import dev.ozworker.config.Flags;
 import dev.ozworker.config.LogLevel;
 import dev.ozworker.config.WorkerConfigResolver;
@@ -12,7 +13,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
@@ -72,7 +72,20 @@ public final class OzWorkerCommand implements Callable<Integer> {
 
   /** The flags as given, for {@link dev.ozworker.config.WorkerConfigResolver}. */
   Flags flags() {
-    return KeyOptions.given(spec, Optional.ofNullable(configFile));
+    return KeyOptions.given(
+        spec,
+        Optional.ofNullable(configFile)
+            .map(file -> withHome(file, Path.of(System.getProperty("user.home")))));
+  }
+
+  /**
+   * {@code file} with a leading {@code ~/} replaced by {@code home}, as the reference worker's flag
+   * parser does (a shell leaves {@code --config-file=~/x} alone). The home is the account's, as
+   * Go's {@code user.Current()} gives it, not {@code $HOME}.
+   */
+  static Path withHome(Path file, Path home) {
+    String text = file.toString();
+    return text.startsWith("~/") ? home.resolve(text.substring(2)) : file;
   }
 
   /** The backend {@code --backend} names, when it was given. */
@@ -101,9 +114,12 @@ public final class OzWorkerCommand implements Callable<Integer> {
     LogSetup.apply(resolver.logLevel(given, unlessGiven), resolver.logFormat(given));
   }
 
+  /**
+   * Runs the worker, as {@code run} does: the reference worker has no subcommands, so its command
+   * lines ({@code oz-agent-worker --api-key K --worker-id W}) must run one here too.
+   */
   @Override
-  public Integer call() {
-    throw new ParameterException(
-        spec.commandLine(), "Missing command: see the commands listed below.");
+  public Integer call() throws ConfigException {
+    return new RunCommand(this, spec).call();
   }
 }

@@ -50,6 +50,15 @@ final class RunCommand implements Callable<Integer> {
   @ParentCommand OzWorkerCommand worker;
   @Spec CommandSpec spec;
 
+  /** The {@code run} subcommand, as picocli builds it. */
+  RunCommand() {}
+
+  /** The worker run without a subcommand, as the reference worker is: the cluster is found. */
+  RunCommand(OzWorkerCommand worker, CommandSpec spec) {
+    this.worker = worker;
+    this.spec = spec;
+  }
+
   @Option(
       names = "--kubeconfig",
       paramLabel = "FILE",

@@ -80,7 +80,8 @@ public record FlagSpec(
             + ").",
         false,
         false,
-        choice.kinds()::commandLineProblem);
+        // Empty means the default, as in the reference worker (--backend "").
+        text -> text.isEmpty() ? Optional.empty() : choice.kinds().commandLineProblem(text));
   }
 
   /** Whether two keys declare their flag alike, so that one option serves both. */

@@ -61,6 +61,12 @@ public @interface Key {
   /** How messages name the key when its name alone reads badly, e.g. "the worker id". */
   String noun() default "";
 
+  /**
+   * Whether the flag giving zero counts as not given, so that the file decides: the reference
+   * worker reads {@code --max-concurrent-tasks 0} so.
+   */
+  boolean zeroFlagDefers() default false;
+
   /** A key of ours: the reference worker does not have it. */
   boolean ours() default false;
 

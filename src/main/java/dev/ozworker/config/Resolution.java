@@ -120,6 +120,7 @@ final class Resolution {
         setting
             .flag()
             .filter(flag -> flags.given().containsKey(flag))
+            .filter(flag -> !(setting.key().zeroFlagDefers() && isZero(flags.given().get(flag))))
             .flatMap(flag -> setting.parse(flag, flags.given().get(flag), reading));
     Optional<Given> fromFile = Optional.ofNullable(file.values().get(setting.path()));
     Optional<Given> source =
@@ -142,6 +143,10 @@ final class Resolution {
       resolved.put(setting.path(), value);
     }
     return Optional.of(setting.optional() ? Optional.ofNullable(value) : value);
+  }
+
+  private static boolean isZero(List<String> texts) {
+    return texts.getLast().strip().matches("[+-]?0+");
   }
 
   /** A list both sources may add to; empty when neither gives one. */
@@ -176,6 +181,9 @@ final class Resolution {
             .map(given -> (BackendKind) given.value());
     Optional<BackendKind> flagged =
         Optional.ofNullable(flags.given().get(choice.flag()))
+            // An empty --backend chooses nothing, as in the reference worker: the file's block
+            // or the default decides.
+            .filter(texts -> !texts.getLast().isEmpty())
             .flatMap(texts -> choice.kinds().parse(choice.flag(), texts, reading));
     BackendKind kind = flagged.or(() -> inFile).orElse(choice.byDefault());
     if (inFile.isPresent() && inFile.get() != kind) {

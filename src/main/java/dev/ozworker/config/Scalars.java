@@ -51,6 +51,14 @@ final class Scalars {
                                   + " 90s, 45m or 1h30m")),
           GoDuration::format);
 
+  /** A duration passed on as written (see {@link DurationText}). */
+  static final ValueType<DurationText> DURATION_TEXT =
+      scalar(
+          "DURATION",
+          (where, text, reading) ->
+              DURATION.parse(where, List.of(text), reading).map(d -> new DurationText(text, d)),
+          DurationText::text);
+
   /**
    * A path: absolute in the file, which has no directory of its own; on the command line relative
    * to the working directory, as a shell user expects.

@@ -92,6 +92,8 @@ interface ValueType<T> {
       return Scalars.longCount(key.zero(), minimum(key));
     } else if (type == Duration.class) {
       return Scalars.DURATION;
+    } else if (type == DurationText.class) {
+      return Scalars.DURATION_TEXT;
     } else if (type == Path.class) {
       return Scalars.PATH;
     } else if (type == URI.class) {

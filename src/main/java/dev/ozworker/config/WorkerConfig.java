@@ -117,7 +117,10 @@ public record WorkerConfig(
             flag = "--max-concurrent-tasks",
             byDefault = "0",
             zero = "no limit",
-            help = "tasks run at once; beyond it assignments are rejected")
+            zeroFlagDefers = true,
+            help =
+                "tasks run at once; beyond it assignments are rejected (`--max-concurrent-tasks 0`"
+                    + " leaves the limit to the file, as in the reference worker)")
         int maxConcurrentTasks,
     @Key(
             value = "idle_on_complete",
@@ -126,7 +129,7 @@ public record WorkerConfig(
             help =
                 "how long the agent stays up after finishing, for follow-ups, e.g. `45m` or `0s`"
                     + " (the agent's default is 45m)")
-        Optional<Duration> idleOnComplete,
+        Optional<DurationText> idleOnComplete,
     @Key(
             value = "task_timeout",
             byDefault = "24h",
@@ -155,6 +158,16 @@ public record WorkerConfig(
                 "each task's full output, secret values masked, as `<run id>.log` (bounded, one"
                     + " rotation); an absolute path")
         Path taskLogDir,
+    @Key(
+            value = "agent_output_to_worker_log",
+            flag = "--agent-output-to-log",
+            byDefault = "false",
+            ours = true,
+            help =
+                "also write each Docker or Direct task's output, secret values masked, to the"
+                    + " worker's own log (what `kubectl logs` of the worker shows), as the"
+                    + " reference worker does")
+        boolean agentOutputToWorkerLog,
     @Key(
             value = "shutdown_grace_period",
             flag = "--shutdown-grace-period",

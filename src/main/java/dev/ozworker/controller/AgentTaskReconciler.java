@@ -3,6 +3,7 @@ package dev.ozworker.controller;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskPhase;
 import dev.ozworker.api.AgentTaskStatus;
+import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.Backend;
 import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.GoDuration;
@@ -367,7 +368,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     try {
       spec = resolver.resolve(TaskObjects.of(task), task.getSpec(), env);
     } catch (InvalidTaskException e) {
-      return refuse(task, e.getMessage(), context);
+      return refuse(task, e.getMessage(), e.reason(), context);
     }
     List<String> notAllowed = fromOz ? List.of() : userImages.problems(spec);
     if (!notAllowed.isEmpty()) {
@@ -397,9 +398,14 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
 
   /** Fails a task that cannot run as written, before it reaches a backend or holds a slot. */
   private UpdateControl<AgentTask> refuse(AgentTask task, String problem, TaskContext context) {
+    return refuse(task, problem, FailureReason.UNKNOWN, context);
+  }
+
+  private UpdateControl<AgentTask> refuse(
+      AgentTask task, String problem, FailureReason reason, TaskContext context) {
     giveBack(ResourceID.fromResource(task));
     log.warn("AgentTask {} not run: {}", task.getMetadata().getName(), problem);
-    writer.write(task, statuses.invalid(task, problem), context);
+    writer.write(task, statuses.invalid(task, problem, reason), context);
     return UpdateControl.noUpdate();
   }
 

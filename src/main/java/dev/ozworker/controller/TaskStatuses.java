@@ -74,8 +74,13 @@ final class TaskStatuses {
 
   /** The task cannot run as written; fails without reaching a backend. */
   AgentTaskStatus invalid(AgentTask task, String problem) {
+    return invalid(task, problem, FailureReason.UNKNOWN);
+  }
+
+  /** As {@link #invalid(AgentTask, String)}, with the reason Oz is told. */
+  AgentTaskStatus invalid(AgentTask task, String problem, FailureReason reason) {
     AgentTaskStatus next = owned(task, AgentTaskPhase.Failed);
-    next.setFailureReason(FailureReason.UNKNOWN);
+    next.setFailureReason(reason);
     next.setMessage("invalid AgentTask: " + problem);
     next.setFinishedAt(now());
     condition(task, next, ACCEPTED, false, "InvalidSpec", problem);

@@ -3,6 +3,7 @@ package dev.ozworker.oz;
 import dev.ozworker.config.ApiKey;
 import dev.ozworker.config.PrintableUrl;
 import dev.ozworker.observe.WorkerMetrics;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocketHandshakeException;
@@ -55,6 +56,7 @@ public final class OzLink implements AutoCloseable {
   private volatile OzConnection current;
   private final WorkerMetrics metrics;
 
+  /** A link through the proxy the process environment names ({@link EnvironmentProxies}). */
   public OzLink(
       URI webSocketUrl,
       String workerId,
@@ -63,6 +65,27 @@ public final class OzLink implements AutoCloseable {
       Clock clock,
       RandomGenerator random,
       WorkerMetrics metrics) {
+    this(
+        webSocketUrl,
+        workerId,
+        apiKey,
+        timings,
+        clock,
+        random,
+        metrics,
+        EnvironmentProxies.of(System.getenv()));
+  }
+
+  /** A link through the proxies {@code proxies} chooses. */
+  public OzLink(
+      URI webSocketUrl,
+      String workerId,
+      ApiKey apiKey,
+      LinkTimings timings,
+      Clock clock,
+      RandomGenerator random,
+      WorkerMetrics metrics,
+      ProxySelector proxies) {
     this.metrics = metrics;
     this.url = WorkerUrl.of(webSocketUrl, workerId);
     this.workerId = workerId;
@@ -71,7 +94,8 @@ public final class OzLink implements AutoCloseable {
     this.clock = clock;
     this.codec = new OzCodec();
     this.backoff = new Backoff(timings, random);
-    this.http = HttpClient.newBuilder().connectTimeout(timings.connectTimeout()).build();
+    this.http =
+        HttpClient.newBuilder().connectTimeout(timings.connectTimeout()).proxy(proxies).build();
     this.keepAlive =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("oz-keepalive").daemon().factory());

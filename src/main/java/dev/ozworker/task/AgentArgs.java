@@ -3,7 +3,7 @@ package dev.ozworker.task;
 import dev.ozworker.api.AgentConfig;
 import dev.ozworker.api.AgentTaskSpec;
 import dev.ozworker.api.TaskOwner;
-import dev.ozworker.config.GoDuration;
+import dev.ozworker.config.DurationText;
 import dev.ozworker.config.WorkerConfig;
 import java.net.URI;
 import java.util.ArrayList;
@@ -113,7 +113,8 @@ final class AgentArgs {
         Optional.ofNullable(agent)
             .flatMap(a -> positive(a.idleTimeoutMinutes()))
             .map(minutes -> minutes + "m");
-    return taskMinutes.or(() -> config.idleOnComplete().map(GoDuration::format));
+    // Passed as written, as the reference passes it: the agent reads it, not this worker.
+    return taskMinutes.or(() -> config.idleOnComplete().map(DurationText::text));
   }
 
   private static Optional<String> publicShare(String level) {

@@ -1,5 +1,6 @@
 package dev.ozworker.task;
 
+import dev.ozworker.api.FailureReason;
 import java.util.List;
 
 /**
@@ -8,10 +9,24 @@ import java.util.List;
  */
 public final class InvalidTaskException extends Exception {
   private final List<String> problems;
+  private final FailureReason reason;
 
   public InvalidTaskException(List<String> problems) {
+    this(problems, FailureReason.UNKNOWN);
+  }
+
+  /**
+   * @param reason the failure reason Oz is told, where the reference worker has one for the fault
+   *     (an invalid sidecar is {@code sidecar_prep})
+   */
+  public InvalidTaskException(List<String> problems, FailureReason reason) {
     super(String.join("; ", problems));
     this.problems = List.copyOf(problems);
+    this.reason = reason;
+  }
+
+  public FailureReason reason() {
+    return reason;
   }
 
   public List<String> problems() {

@@ -2,6 +2,7 @@ package dev.ozworker.task;
 
 import dev.ozworker.api.AgentConfig;
 import dev.ozworker.api.AgentTaskSpec;
+import dev.ozworker.api.FailureReason;
 import dev.ozworker.api.InstanceShape;
 import dev.ozworker.api.SidecarMount;
 import dev.ozworker.config.BackendKind;
@@ -12,10 +13,12 @@ import dev.ozworker.config.WorkerConfig;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -77,9 +80,13 @@ public final class TaskResolver {
     }
     BackendKind backend = backend(spec.getBackend(), problems);
     Duration timeout = timeout(spec.getTimeout(), problems);
-    List<Sidecar> sidecars = sidecars(spec, ozTaskId.isEmpty(), problems);
+    List<String> sidecarProblems = new ArrayList<>();
+    List<Sidecar> sidecars = sidecars(spec, ozTaskId.isEmpty(), sidecarProblems);
+    problems.addAll(sidecarProblems);
     if (!problems.isEmpty()) {
-      throw new InvalidTaskException(problems);
+      // As in the reference worker, a task whose sidecars cannot be prepared fails as sidecar_prep.
+      throw new InvalidTaskException(
+          problems, sidecarProblems.isEmpty() ? FailureReason.UNKNOWN : FailureReason.SIDECAR_PREP);
     }
     return new TaskSpec(
         ozTaskId.orElse(name),
@@ -184,6 +191,18 @@ public final class TaskResolver {
     nonBlank(images.codingCliSidecars().get(harness))
         .filter(image -> !harness.isEmpty())
         .ifPresent(image -> useCodingCliSidecar(sidecars, harness, image));
+    Set<String> mountPaths = new HashSet<>();
+    sidecars.stream()
+        .map(Sidecar::mountPath)
+        .filter(path -> !mountPaths.add(path))
+        .distinct()
+        .forEach(
+            path ->
+                problems.add(
+                    "two sidecars mount at "
+                        + path
+                        + ": give each of spec.sidecarImage and spec.additionalSidecars its own"
+                        + " mountPath"));
     return sidecars;
   }
 

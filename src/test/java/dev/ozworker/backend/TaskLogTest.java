@@ -2,6 +2,7 @@ package dev.ozworker.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ozworker.observe.LogCapture;
 import dev.ozworker.observe.Redactor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,23 @@ class TaskLogTest {
   private static final String SECRET = "ghp_s3cr3tTOKENvalue";
 
   @TempDir Path dir;
+
+  @Test
+  void outputGoesToTheWorkersLogMaskedOnlyWhenAsked() throws IOException {
+    try (LogCapture logs = LogCapture.start()) {
+      try (TaskLog log = TaskLog.open(dir, "echoed", new Redactor(List.of(SECRET)), true)) {
+        write(log, "agent says " + SECRET + "\nsecond line\n");
+      }
+      try (TaskLog log = TaskLog.open(dir, "quiet", new Redactor(List.of(SECRET)), false)) {
+        write(log, "not in the worker's log\n");
+      }
+
+      assertThat(logs.text())
+          .contains("agent says [REDACTED]", "second line")
+          .doesNotContain(SECRET, "not in the worker's log");
+    }
+    assertThat(Files.readString(TaskLog.file(dir, "quiet"))).isEqualTo("not in the worker's log\n");
+  }
 
   @Test
   void masksSecretsBeforeTheyReachTheFileOrTheTail() throws IOException {

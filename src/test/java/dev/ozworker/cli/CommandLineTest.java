@@ -65,13 +65,6 @@ class CommandLineTest {
   }
 
   @Test
-  void withoutACommandItSaysSoAndShowsUsage() {
-    Outcome none = run(Map.of(), "--worker-id", "w");
-    assertThat(none.status()).isEqualTo(2);
-    assertThat(none.err()).contains("Missing command", "Usage: oz-worker-operator");
-  }
-
-  @Test
   void checkConfigPrintsTheEffectiveConfigurationWithoutSecrets(@TempDir Path dir)
       throws IOException {
     Path file = dir.resolve("worker.yaml");

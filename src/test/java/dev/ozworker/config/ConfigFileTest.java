@@ -55,7 +55,7 @@ class ConfigFileTest {
     assertThat(file.workerId()).isEqualTo("my-worker");
     assertThat(file.cleanup()).isFalse();
     assertThat(file.maxConcurrentTasks()).isEqualTo(4);
-    assertThat(file.idleOnComplete()).contains(Duration.ofMinutes(45));
+    assertThat(file.idleOnComplete()).contains(new DurationText("45m", Duration.ofMinutes(45)));
     DockerBackendConfig docker = (DockerBackendConfig) file.backend();
     assertThat(docker.volumes())
         .containsExactly(

@@ -11,6 +11,7 @@ import dev.ozworker.api.AgentTaskStatus;
 import dev.ozworker.api.BackendRef;
 import dev.ozworker.api.EnvSource;
 import dev.ozworker.api.FailureReason;
+import dev.ozworker.api.SidecarMount;
 import dev.ozworker.backend.Backend;
 import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskOutcome;
@@ -260,6 +261,25 @@ class AgentTaskControllerTest {
     AgentTask task = awaitPhase("no-prompt", AgentTaskPhase.Failed);
     assertThat(task.getStatus().getMessage()).contains("spec.prompt");
     assertThat(conditions(task)).containsEntry("Accepted", "False/InvalidSpec");
+    assertThat(backend.calls()).isEmpty();
+  }
+
+  @Test
+  void aTaskWithTwoSidecarsAtOnePathFailsAsSidecarPrepWithoutReachingTheBackend() {
+    controller("worker_id: w1");
+
+    create(
+        userTask(
+            "two-at-one",
+            spec ->
+                spec.setAdditionalSidecars(
+                    List.of(
+                        new SidecarMount("tools:1", "/mnt/t", false),
+                        new SidecarMount("tools:2", "/mnt/t", false)))));
+
+    AgentTask task = awaitPhase("two-at-one", AgentTaskPhase.Failed);
+    assertThat(task.getStatus().getFailureReason()).isEqualTo(FailureReason.SIDECAR_PREP);
+    assertThat(task.getStatus().getMessage()).contains("two sidecars mount at /mnt/t");
     assertThat(backend.calls()).isEmpty();
   }
 

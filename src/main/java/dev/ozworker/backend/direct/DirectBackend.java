@@ -106,7 +106,8 @@ public final class DirectBackend implements Backend {
             config.cleanup(),
             config.taskLogDir(),
             DirectSettings.DEFAULT_DRAIN,
-            Optional.ofNullable(config.apiKey()).map(ApiKey::value)));
+            Optional.ofNullable(config.apiKey()).map(ApiKey::value),
+            config.agentOutputToWorkerLog()));
   }
 
   @Override
@@ -323,7 +324,8 @@ public final class DirectBackend implements Backend {
     String runId = spec.runId();
     Redactor redactor = baseRedactor(runId, spec.env().secretValues());
     redactors.put(runId, redactor);
-    TaskLog output = TaskLog.open(settings.taskLogDir(), runId, redactor);
+    TaskLog output =
+        TaskLog.open(settings.taskLogDir(), runId, redactor, settings.outputToWorkerLog());
     return new DirectRun(
         spec,
         files,

@@ -22,6 +22,7 @@ import java.util.Set;
  * @param drain how long to wait for output after a process exited, when some other process still
  *     holds its output open
  * @param apiKey the worker's Oz API key, however it was given (flag or variable): masked in logs
+ * @param outputToWorkerLog whether task output also goes to the worker's log, masked
  */
 record DirectSettings(
     Path oz,
@@ -30,7 +31,8 @@ record DirectSettings(
     boolean cleanup,
     Path taskLogDir,
     Duration drain,
-    Optional<String> apiKey) {
+    Optional<String> apiKey,
+    boolean outputToWorkerLog) {
 
   static final Duration DEFAULT_DRAIN = Duration.ofSeconds(2);
 
@@ -48,7 +50,7 @@ record DirectSettings(
       boolean cleanup,
       Path taskLogDir,
       Duration drain) {
-    this(oz, config, host, cleanup, taskLogDir, drain, Optional.empty());
+    this(oz, config, host, cleanup, taskLogDir, drain, Optional.empty(), false);
   }
 
   /** The names of the worker's own secret variables: {@code WARP_API_KEY} and the operator's. */

@@ -214,7 +214,11 @@ public final class DockerBackend implements Backend {
 
   private DockerRun open(TaskSpec spec, TaskListener listener) {
     TaskLog log =
-        TaskLog.open(config.taskLogDir(), spec.runId(), new Redactor(spec.env().secretValues()));
+        TaskLog.open(
+            config.taskLogDir(),
+            spec.runId(),
+            new Redactor(spec.env().secretValues()),
+            config.agentOutputToWorkerLog());
     DockerRun run = new DockerRun(spec, listener, log);
     DockerRun earlier = runs.put(spec.runId(), run);
     if (earlier != null) {

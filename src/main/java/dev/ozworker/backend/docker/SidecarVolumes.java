@@ -5,6 +5,7 @@ import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.command.InspectVolumeResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
+import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.config.ImagePullPolicy;
 import dev.ozworker.task.Sidecar;
@@ -66,7 +67,7 @@ final class SidecarVolumes {
     List<String> binds = new ArrayList<>();
     for (int i = 0; i < sidecars.size(); i++) {
       Sidecar sidecar = sidecars.get(i);
-      InspectImageResponse image = puller.ensure(sidecar.image(), policy, onStream);
+      InspectImageResponse image = pulled(sidecar, policy, onStream);
       String digest = digestOf(image);
       if (sidecar.readWrite()) {
         binds.add(copies.copy(runId, i, sidecar.image()) + ":" + sidecar.mountPath());
@@ -82,6 +83,26 @@ final class SidecarVolumes {
       binds.add(mounted + ":" + sidecar.mountPath() + ":ro");
     }
     return binds;
+  }
+
+  /**
+   * The sidecar's image, pulled as the policy says. A sidecar that cannot be pulled fails the task
+   * as {@code sidecar_prep}, as in the reference worker: {@code image_pull} names the task's own
+   * image, so the two causes stay apart in Oz.
+   */
+  private InspectImageResponse pulled(
+      Sidecar sidecar, ImagePullPolicy policy, Consumer<Closeable> onStream) throws TaskFailure {
+    try {
+      return puller.ensure(sidecar.image(), policy, onStream);
+    } catch (TaskFailure failure) {
+      throw failure.reason() != FailureReason.IMAGE_PULL
+          ? failure
+          : new TaskFailure(
+              FailureReason.SIDECAR_PREP,
+              null,
+              "sidecar " + sidecar.mountPath() + ": " + failure.getMessage(),
+              failure);
+    }
   }
 
   /** Removes the run's own sidecar copies; see {@link RunSidecarCopies#remove}. */

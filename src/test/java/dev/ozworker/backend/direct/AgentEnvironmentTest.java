@@ -74,7 +74,8 @@ class AgentEnvironmentTest {
         true,
         Path.of("/logs"),
         DirectSettings.DEFAULT_DRAIN,
-        Optional.of("flag-given-key"));
+        Optional.of("flag-given-key"),
+        false);
   }
 
   @Test

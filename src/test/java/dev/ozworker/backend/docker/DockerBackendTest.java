@@ -113,6 +113,23 @@ class DockerBackendTest {
   }
 
   @Test
+  void aSidecarImageThatCannotBePulledFailsAsSidecarPrepAsInTheReference() throws Exception {
+    rig = new FakeEngineRig(dir);
+    rig.engine.images.inRegistry(IMAGE, PLATFORM);
+    RecordingListener listener = new RecordingListener();
+
+    rig.backend.start(
+        spec("sidecar", IMAGE, List.of(new Sidecar("example.com/nowhere:1", "/agent", false))),
+        listener);
+
+    TaskFailure failure = failure(outcome(listener));
+    assertThat(failure.reason()).isEqualTo(FailureReason.SIDECAR_PREP);
+    assertThat(failure.getMessage())
+        .isEqualTo("sidecar /agent: cannot pull image example.com/nowhere:1: manifest unknown");
+    assertThat(rig.commands()).doesNotContain("create");
+  }
+
+  @Test
   void anImageForAnotherPlatformIsRefusedBeforeAnyContainerExists() throws Exception {
     rig = new FakeEngineRig(dir);
     rig.engine.images.onEngine(IMAGE, "linux/arm64");
