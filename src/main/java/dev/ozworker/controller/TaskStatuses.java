@@ -250,6 +250,19 @@ final class TaskStatuses {
     };
   }
 
+  /** The task's cancellation was passed on to the runtime that took it; its phase stays. */
+  AgentTaskStatus cancelPassedOn(AgentTask task) {
+    AgentTaskStatus next = copy(task);
+    condition(
+        task,
+        next,
+        AgentTaskConditions.CANCEL_PASSED_ON,
+        true,
+        "CancelCommandStarted",
+        "the task was handed off: its cancellation went to backend.command.cancel_command");
+    return next;
+  }
+
   private AgentTaskStatus owned(AgentTask task, AgentTaskPhase phase) {
     AgentTaskStatus next = copy(task);
     next.setPhase(phase);

@@ -184,6 +184,32 @@ class CommandBackendIT {
   }
 
   @Test
+  void aCancellationOfAHandedOffTaskRunsTheCancelCommandOnceAndCountsItsFailure() throws Exception {
+    String cancel = "sh " + scripts.resolve("cancel-recorder.sh") + " && exit 3";
+    WorkerRuntime worker = worker(recorder(), Optional.of(cancel), "60s");
+    oz.assign(WORKER, assignment("task-gone"));
+    awaitPhase("task-gone", AgentTaskPhase.Dispatched);
+
+    oz.cancel(WORKER, "task-gone");
+
+    await().atMost(WAIT).until(() -> Files.exists(records.resolve("task-gone/cancelled")));
+    assertThat(record("task-gone", "cancelled"))
+        .contains("run=task-gone", "backend=command", "stdin=empty");
+    await().atMost(WAIT).until(() -> cancelFailures(worker) == 1.0);
+    AgentTask task =
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> get("task-gone"),
+                t ->
+                    t.getStatus().getConditions().stream()
+                        .anyMatch(c -> c.getType().equals("CancelPassedOn")));
+    assertThat(task.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Dispatched);
+    assertThat(oz.framesAbout("task-gone", "task_completed")).isEmpty();
+    assertThat(oz.framesAbout("task-gone", "task_failed")).isEmpty();
+  }
+
+  @Test
   void theLocalExampleStartsTheCliDetachedAndTheTaskIsHandedOffWhileItRuns() throws Exception {
     Path example = Path.of("examples/command-backend/dispatch-local.py").toAbsolutePath();
     worker("python3 " + example, Optional.empty(), "60s");
@@ -311,6 +337,21 @@ class CommandBackendIT {
           && counter.getMetadata().getName().equals("oz_worker_tasks_completed")) {
         for (var point : counter.getDataPoints()) {
           if (result.equals(point.getLabels().get("result"))) {
+            return point.getValue();
+          }
+        }
+      }
+    }
+    return 0;
+  }
+
+  static double cancelFailures(WorkerRuntime worker) {
+    for (MetricSnapshot snapshot : worker.metrics().registry().scrape()) {
+      if (snapshot instanceof CounterSnapshot counter
+          && counter.getMetadata().getName().equals("oz_worker_task_failures")) {
+        for (var point : counter.getDataPoints()) {
+          if ("cancel_command".equals(point.getLabels().get("reason"))
+              && "backend".equals(point.getLabels().get("phase"))) {
             return point.getValue();
           }
         }
