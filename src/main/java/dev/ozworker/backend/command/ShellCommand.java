@@ -1,5 +1,6 @@
 package dev.ozworker.backend.command;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -42,7 +43,7 @@ final class ShellCommand {
     builder.environment().putAll(env);
     builder.redirectErrorStream(true);
     if (stdin.isEmpty()) {
-      builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     }
     Process process = builder.start();
     stdin.ifPresent(bytes -> feed(process, bytes));
