@@ -55,8 +55,8 @@ public class AgentTaskSpec {
   private EnvSource envFrom;
 
   @JsonPropertyDescription(
-      "Backend override: docker, direct or kubernetes; the worker's backend when empty.")
-  @Pattern("^(docker|direct|kubernetes)?$")
+      "Backend override: docker, direct, kubernetes or command; the worker's backend when empty.")
+  @Pattern("^(docker|direct|kubernetes|command)?$")
   private String backend;
 
   @JsonPropertyDescription(

@@ -11,7 +11,8 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public class AgentTaskStatus {
   @JsonPropertyDescription(
-      "Pending, Preparing, Running, Succeeded, Failed or Cancelled; the last three are final.")
+      "Pending, Preparing, Running, Succeeded, Failed, Cancelled or Dispatched; the last four"
+          + " are final (Dispatched: handed to another runtime by the command backend).")
   private AgentTaskPhase phase;
 
   @JsonPropertyDescription(

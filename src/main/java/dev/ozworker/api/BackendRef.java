@@ -10,7 +10,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record BackendRef(
-    @JsonPropertyDescription("docker, direct or kubernetes.") String backend,
+    @JsonPropertyDescription("docker, direct, kubernetes or command.") String backend,
     @JsonPropertyDescription(
             "Run id: the Oz task id, or the AgentTask's name; names the container and workspace.")
         String runId,

@@ -75,6 +75,13 @@ public interface Backend extends AutoCloseable {
    */
   CompletionStage<Optional<TaskFailure>> cleanup(BackendRef ref);
 
+  /**
+   * Tells the backend where failures it meets outside any run go, such as a {@code cancel_command}
+   * that failed after its task was handed off: the worker counts them in its metrics. Called once,
+   * before the first task.
+   */
+  default void reportFailuresTo(java.util.function.Consumer<TaskFailure> sink) {}
+
   /** Stops watching all runs and releases the backend's clients; running agents are left alone. */
   @Override
   void close();

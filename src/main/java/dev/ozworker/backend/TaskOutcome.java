@@ -11,6 +11,12 @@ public sealed interface TaskOutcome {
   /** The run failed: preparation, the agent, or the engine. */
   record Failed(TaskFailure failure, String logTail) implements TaskOutcome {}
 
+  /**
+   * The task was handed to another runtime, which runs it and reports to Oz itself: nothing more is
+   * heard of it here (the command backend's {@code dispatch_command} exited 0).
+   */
+  record Dispatched(String logTail) implements TaskOutcome {}
+
   /** The run was stopped by {@link Backend#cancel}. */
   record Cancelled(String logTail) implements TaskOutcome {}
 }

@@ -1,6 +1,7 @@
 package dev.ozworker.cli;
 
 import dev.ozworker.backend.Backend;
+import dev.ozworker.backend.command.CommandBackend;
 import dev.ozworker.backend.direct.DirectBackend;
 import dev.ozworker.backend.docker.DockerBackend;
 import dev.ozworker.backend.kubernetes.KubernetesBackend;
@@ -36,6 +37,7 @@ final class WorkerBackends {
       throws ConfigException {
     return switch (config.backend().kind()) {
       case DIRECT -> DirectBackend.create(config, env);
+      case COMMAND -> CommandBackend.create(config, env);
       case DOCKER -> {
         try {
           yield DockerBackend.connect(config, clock);

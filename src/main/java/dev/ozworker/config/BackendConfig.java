@@ -7,7 +7,10 @@ import java.util.List;
  * {@link BackendKind}, a record whose components declare its keys ({@link Key}).
  */
 public sealed interface BackendConfig
-    permits DockerBackendConfig, DirectBackendConfig, KubernetesBackendConfig {
+    permits DockerBackendConfig,
+        DirectBackendConfig,
+        KubernetesBackendConfig,
+        CommandBackendConfig {
   /** The meaning of the {@code environment} key every backend's block has. */
   String ENVIRONMENT_HELP =
       "variables added to every task's environment after its own: `{name, value}` in the file,"

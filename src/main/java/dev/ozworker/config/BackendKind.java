@@ -7,7 +7,8 @@ import java.util.Optional;
 public enum BackendKind {
   DOCKER("docker", DockerBackendConfig.class),
   DIRECT("direct", DirectBackendConfig.class),
-  KUBERNETES("kubernetes", KubernetesBackendConfig.class);
+  KUBERNETES("kubernetes", KubernetesBackendConfig.class),
+  COMMAND("command", CommandBackendConfig.class);
 
   private final String configName;
   private final Class<? extends BackendConfig> settings;

@@ -32,9 +32,6 @@ public record ConfigFile(Map<String, Given> values) {
   private static final Map<String, String> MISTAKEN =
       Map.of("backend_type", "the backend is chosen by its block under 'backend' or by --backend");
 
-  /** Backend blocks of the reference worker that this worker does not run. */
-  private static final List<String> OTHER_BACKENDS = List.of("command");
-
   public ConfigFile {
     values = Map.copyOf(values);
   }
@@ -123,16 +120,6 @@ public record ConfigFile(Map<String, Given> values) {
       YamlMapping mapping,
       Map<String, Given> values,
       ValueType.Reading reading) {
-    String supported = Scalars.or(choice.blocks().values().stream().map(Block::path).toList());
-    for (String other : OTHER_BACKENDS) {
-      if (mapping.take(other).isPresent()) {
-        reading.problem(
-            mapping.keyPath(other)
-                + " is not supported by this worker: configure "
-                + supported
-                + " instead");
-      }
-    }
     List<BackendKind> present = new ArrayList<>();
     choice
         .blocks()

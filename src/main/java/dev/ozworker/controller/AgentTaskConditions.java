@@ -33,6 +33,12 @@ final class AgentTaskConditions {
    */
   static final String RECONCILE_ERROR = "ReconcileError";
 
+  /**
+   * A task handed off to another runtime (phase Dispatched) was cancelled and the backend's {@code
+   * cancel_command} was started for it: once only, also across restarts.
+   */
+  static final String CANCEL_PASSED_ON = "CancelPassedOn";
+
   private AgentTaskConditions() {}
 
   /** The conditions with {@code type} set as given; the list passed in is left alone. */

@@ -493,6 +493,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
 
   /** Deletes a finished task once its TTL has passed, if it is no longer needed. */
   private UpdateControl<AgentTask> expireWhenDue(AgentTask task, TaskContext context) {
+    task = passOnCancellation(task, context);
     Optional<Instant> due = TaskExpiry.deleteAt(task, config, proof, clock.instant());
     if (due.isEmpty()) {
       return UpdateControl.noUpdate();
@@ -506,6 +507,33 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
         GoDuration.format(config.finishedTaskTtl()));
     context.client().resource(task).delete();
     return UpdateControl.noUpdate();
+  }
+
+  /**
+   * A task handed off to another runtime that Oz (or a person) cancels afterwards: the backend
+   * passes the cancellation on, once, recorded in a condition before it is started (a worker that
+   * dies in between loses that cancellation rather than sending it twice).
+   */
+  private AgentTask passOnCancellation(AgentTask task, TaskContext context) {
+    if (phaseOf(task) != AgentTaskPhase.Dispatched
+        || !cancelRequested(task)
+        || task.getStatus().getBackendRef() == null
+        || AgentTaskConditions.find(
+                task.getStatus().getConditions(), AgentTaskConditions.CANCEL_PASSED_ON)
+            .isPresent()) {
+      return task;
+    }
+    var ref = task.getStatus().getBackendRef();
+    Backend backend = BackendKind.fromConfigName(ref.backend()).map(backends::get).orElse(null);
+    if (backend == null) {
+      return task;
+    }
+    AgentTask written = writer.write(task, statuses.cancelPassedOn(task), context);
+    log.info(
+        "AgentTask {} was handed off and is cancelled: passing it on",
+        task.getMetadata().getName());
+    backend.cancel(ref, config.cancelGracePeriod());
+    return written;
   }
 
   /**

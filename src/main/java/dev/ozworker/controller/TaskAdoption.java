@@ -162,7 +162,10 @@ final class TaskAdoption {
     if (status == null || status.getPhase() == null || !status.getPhase().isTerminal()) {
       return false;
     }
-    boolean reportable = task.getSpec() != null && task.getSpec().getTaskId() != null;
+    boolean reportable =
+        task.getSpec() != null
+            && task.getSpec().getTaskId() != null
+            && status.getPhase().reportsResult();
     boolean reported = Boolean.TRUE.equals(status.getReported());
     return (reported || !reportable) && tornDown(status);
   }

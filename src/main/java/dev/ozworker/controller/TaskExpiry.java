@@ -38,6 +38,8 @@ final class TaskExpiry {
 
   /** A task written by hand is never reported, whatever its {@code spec.taskId} says. */
   private static boolean awaitsReport(AgentTask task, IntakeProof proof) {
-    return TaskOrigin.fromOz(proof, task) && !Boolean.TRUE.equals(task.getStatus().getReported());
+    return TaskOrigin.fromOz(proof, task)
+        && task.getStatus().getPhase().reportsResult()
+        && !Boolean.TRUE.equals(task.getStatus().getReported());
   }
 }

@@ -40,7 +40,7 @@ final class TaskMetrics {
           }
           metrics.running(name, backend);
         }
-        case Succeeded, Failed, Cancelled -> {
+        case Succeeded, Failed, Cancelled, Dispatched -> {
           if (was == null || !was.isTerminal()) {
             finished(name, backend, after);
           }

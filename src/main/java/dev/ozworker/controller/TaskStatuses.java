@@ -179,10 +179,14 @@ final class TaskStatuses {
 
   private AgentTaskStatus finished(AgentTask task, TaskRun run, TaskOutcome outcome) {
     Optional<TaskRun.StopCause> cause =
-        outcome instanceof TaskOutcome.Succeeded ? Optional.empty() : run.stopCause();
+        // A run that succeeded or was handed off is over whatever stop was asked meanwhile.
+        outcome instanceof TaskOutcome.Succeeded || outcome instanceof TaskOutcome.Dispatched
+            ? Optional.empty()
+            : run.stopCause();
     AgentTaskPhase phase =
         switch (outcome) {
           case TaskOutcome.Succeeded s -> AgentTaskPhase.Succeeded;
+          case TaskOutcome.Dispatched d -> AgentTaskPhase.Dispatched;
           case TaskOutcome.Failed f when cause.isEmpty() -> AgentTaskPhase.Failed;
           case TaskOutcome.Cancelled c when cause.isEmpty() -> AgentTaskPhase.Cancelled;
           default ->
@@ -206,6 +210,11 @@ final class TaskStatuses {
     if (outcome instanceof TaskOutcome.Succeeded) {
       next.setExitCode(0);
       next.setMessage("the agent finished successfully");
+    } else if (outcome instanceof TaskOutcome.Dispatched) {
+      next.setExitCode(0);
+      next.setMessage(
+          "handed off: dispatch_command exited 0; the runtime it chose runs the agent, which"
+              + " reports to Oz itself");
     } else if (cause.isPresent()) {
       next.setMessage(stopText(cause.get(), run));
       if (cause.get() == TaskRun.StopCause.TIMEOUT) {
@@ -244,6 +253,19 @@ final class TaskStatuses {
               + GoDuration.format(run.spec().timeout())
               + " and was stopped";
     };
+  }
+
+  /** The task's cancellation was passed on to the runtime that took it; its phase stays. */
+  AgentTaskStatus cancelPassedOn(AgentTask task) {
+    AgentTaskStatus next = copy(task);
+    condition(
+        task,
+        next,
+        AgentTaskConditions.CANCEL_PASSED_ON,
+        true,
+        "CancelCommandStarted",
+        "the task was handed off: its cancellation went to backend.command.cancel_command");
+    return next;
   }
 
   private AgentTaskStatus owned(AgentTask task, AgentTaskPhase phase) {

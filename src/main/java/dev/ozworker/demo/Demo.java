@@ -109,6 +109,13 @@ public final class Demo implements AutoCloseable {
               + " FILE, or run the demo without --backend",
           null);
     }
+    if (kind == BackendKind.COMMAND) {
+      throw new CannotStart(
+          "--backend command hands tasks to another runtime, so the demo would see none of them"
+              + " run: run the demo without --backend, or with docker or kubernetes; see"
+              + " examples/command-backend/ for trying the command backend",
+          null);
+    }
     List<String> made = new ArrayList<>();
     DemoScenario.Images images = images(kind, made);
     // TMPDIR as shell tools honour it, which the JVM's own temporary directory does not
@@ -128,7 +135,7 @@ public final class Demo implements AutoCloseable {
       throws CannotStart {
     try {
       return switch (kind) {
-        case DIRECT -> DemoScenario.Images.none();
+        case DIRECT, COMMAND -> DemoScenario.Images.none();
         case DOCKER -> DemoImages.ensure(DemoImages.BUSYBOX, made::add);
         case KUBERNETES -> DemoImages.ensureForPods(DemoImages.BUSYBOX, made::add);
       };
@@ -249,6 +256,7 @@ public final class Demo implements AutoCloseable {
   /** What runs the demo's tasks, for the header. */
   private String agent() {
     return switch (kind) {
+      case COMMAND -> "nothing: the command backend is refused before the demo starts";
       case DIRECT ->
           "a stand-in Oz CLI (demo script) at "
               + dir.resolve("bin/oz")
@@ -271,7 +279,7 @@ public final class Demo implements AutoCloseable {
 
   private Duration timeout() {
     return switch (kind) {
-      case DIRECT -> TIMEOUT;
+      case DIRECT, COMMAND -> TIMEOUT;
       case DOCKER -> DOCKER_TIMEOUT;
       case KUBERNETES -> POD_TIMEOUT;
     };

@@ -56,6 +56,8 @@ public final class DemoConfig {
                 image_pull_policy: Never
               """
                   .formatted(DemoImages.POD_IMAGE);
+          case COMMAND ->
+              throw new IllegalArgumentException("the demo does not run the command backend");
           case DIRECT ->
               """
               direct:

@@ -26,7 +26,7 @@ public final class ResultMessages {
 
   /** The result frame, or empty while the task has not ended. */
   public static Optional<WorkerMessage> of(String taskId, AgentTaskStatus status) {
-    if (status == null || status.getPhase() == null || !status.getPhase().isTerminal()) {
+    if (status == null || status.getPhase() == null || !status.getPhase().reportsResult()) {
       return Optional.empty();
     }
     FailureReason reason = status.getFailureReason();
@@ -47,7 +47,8 @@ public final class ResultMessages {
                 case FailureReason known ->
                     new TaskFailed(taskId, FAILED_PREFIX + cause(status), known, exitCode);
               };
-          case Pending, Preparing, Running -> throw new AssertionError("not terminal");
+          case Pending, Preparing, Running, Dispatched ->
+              throw new AssertionError("no result to report");
         };
     return Optional.of(message);
   }

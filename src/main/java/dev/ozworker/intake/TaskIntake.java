@@ -336,7 +336,7 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
   private void cancel(String taskId) {
     MDC.put("task", taskId);
     try {
-      List<String> names = index.unfinished(taskId);
+      List<String> names = index.cancellable(taskId);
       if (names.isEmpty()) {
         LOG.info(
             "cancellation of task {} ignored: this worker runs no such task", Printable.of(taskId));

@@ -1,6 +1,7 @@
 package dev.ozworker.intake;
 
 import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskPhase;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.HashMap;
@@ -101,11 +102,15 @@ public final class WorkerTaskIndex {
     reserved.remove(name);
   }
 
-  /** Names of the unfinished AgentTasks of Oz task {@code taskId}, stored or being stored. */
-  public synchronized List<String> unfinished(String taskId) {
+  /**
+   * Names of the AgentTasks of Oz task {@code taskId} that a cancellation still concerns, stored or
+   * being stored: the unfinished ones, and those handed off to another runtime (phase Dispatched)
+   * and not cancelled yet, whose cancellation the backend passes on.
+   */
+  public synchronized List<String> cancellable(String taskId) {
     Stream<String> stored =
         informer.getIndexer().byIndex(BY_TASK_ID, taskId).stream()
-            .filter(task -> !hasFinished(task))
+            .filter(task -> !hasFinished(task) || handedOffUncancelled(task))
             .map(task -> task.getMetadata().getName());
     Stream<String> storing =
         reserved.entrySet().stream()
@@ -131,6 +136,13 @@ public final class WorkerTaskIndex {
     } else {
       unfinished.add(name);
     }
+  }
+
+  private static boolean handedOffUncancelled(AgentTask task) {
+    return task.getStatus() != null
+        && task.getStatus().getPhase() == AgentTaskPhase.Dispatched
+        && task.getSpec() != null
+        && !Boolean.TRUE.equals(task.getSpec().getCancel());
   }
 
   private static boolean hasFinished(AgentTask task) {

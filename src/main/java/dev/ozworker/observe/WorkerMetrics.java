@@ -40,7 +40,7 @@ public final class WorkerMetrics {
 
   public static final String REMOTE_CLOSE = "remote_close";
 
-  /** Results of a finished task; {@code dispatched} is the reference's, never used here. */
+  /** Results of a finished task; {@code dispatched}: handed off by the command backend. */
   public static final List<String> RESULTS =
       List.of("succeeded", "failed", "cancelled", "dispatched");
 

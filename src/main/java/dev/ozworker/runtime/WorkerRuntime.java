@@ -92,6 +92,10 @@ public final class WorkerRuntime implements AutoCloseable {
       LinkTimings timings,
       boolean serveHttp) {
     WorkerMetrics metrics = WorkerMetrics.forConfig(new PrometheusRegistry(), clock, config);
+    backends.forEach(
+        backend ->
+            backend.reportFailuresTo(
+                failure -> metrics.failed(WorkerMetrics.FailurePhase.backend, failure.reason())));
     AgentTaskController controller =
         AgentTaskController.start(client, config, backends, clock, serverSideApply, metrics);
     String namespace = controller.namespace();

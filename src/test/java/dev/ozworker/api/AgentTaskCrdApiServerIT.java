@@ -103,7 +103,7 @@ class AgentTaskCrdApiServerIT {
   @Test
   void anUnknownBackendIsRejectedNamingTheField() throws IOException {
     AgentTask task = example("bad-backend");
-    task.getSpec().setBackend("command");
+    task.getSpec().setBackend("nomad");
 
     assertThatThrownBy(() -> create(task))
         .isInstanceOfSatisfying(
@@ -142,6 +142,25 @@ class AgentTaskCrdApiServerIT {
     assertThat(after.getSpec().getTitle()).isEqualTo("renamed");
     assertThat(after.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Running);
     assertThat(after.getStatus().getWorkerId()).isEqualTo("pool-a-1");
+  }
+
+  @Test
+  void aHandedOffTaskShowsItsFinalPhaseDispatched() throws Exception {
+    AgentTask task = example("handed-off");
+    task.getSpec().setBackend("command");
+    task = create(task);
+    AgentTaskStatus status = new AgentTaskStatus();
+    status.setPhase(AgentTaskPhase.Dispatched);
+    status.setExitCode(0);
+    task.setStatus(status);
+    client.resources(AgentTask.class).inNamespace(NAMESPACE).resource(task).updateStatus();
+
+    assertThat(get("handed-off").getStatus().getPhase()).isEqualTo(AgentTaskPhase.Dispatched);
+    assertThat(
+            TestCluster.kubectl(
+                "get", "at", "-n", NAMESPACE, runId + "-handed-off", "--no-headers"))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("Dispatched");
   }
 
   @Test

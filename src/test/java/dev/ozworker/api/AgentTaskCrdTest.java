@@ -122,7 +122,7 @@ class AgentTaskCrdTest {
     assertThat(status.getProperties().get("phase").getEnum())
         .extracting(JsonNode::asText)
         .containsExactlyInAnyOrder(
-            "Pending", "Preparing", "Running", "Succeeded", "Failed", "Cancelled");
+            "Pending", "Preparing", "Running", "Succeeded", "Failed", "Cancelled", "Dispatched");
     assertThat(status.getProperties().get("failureReason").getEnum())
         .extracting(JsonNode::asText)
         .containsExactlyInAnyOrderElementsOf(

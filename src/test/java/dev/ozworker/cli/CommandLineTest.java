@@ -201,7 +201,7 @@ class CommandLineTest {
   void badFlagValuesAreUsageErrorsNamingTheFlag() {
     Outcome backend = run(Map.of(), "--backend", "nomad", "check-config");
     assertThat(backend.status()).isEqualTo(2);
-    assertThat(backend.err()).contains("--backend", "use docker, direct or kubernetes");
+    assertThat(backend.err()).contains("--backend", "use docker, direct, kubernetes or command");
 
     Outcome count = run(Map.of(), "--max-concurrent-tasks", "many", "check-config");
     assertThat(count.status()).isEqualTo(2);

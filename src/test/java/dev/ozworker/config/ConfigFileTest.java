@@ -142,6 +142,39 @@ class ConfigFileTest {
   }
 
   @Test
+  void readsTheCommandBlockAsTheReferenceWritesIt() throws ConfigException {
+    CommandBackendConfig command =
+        (CommandBackendConfig)
+            read("""
+            backend:
+              command:
+                dispatch_command: "python3 /opt/oz/dispatch.py"
+                cancel_command: "python3 /opt/oz/cancel.py"
+                dispatch_timeout: "90s"
+                environment:
+                  - {name: OZ_DISPATCH_URL, value: "https://runtime.internal/oz/dispatch"}
+                  - {name: OZ_DISPATCH_AUTH_HEADER}
+            """)
+                .backend();
+
+    assertThat(command.dispatchCommand()).contains("python3 /opt/oz/dispatch.py");
+    assertThat(command.cancelCommand()).contains("python3 /opt/oz/cancel.py");
+    assertThat(command.dispatchTimeout()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(command.environment())
+        .extracting(EnvVar::name)
+        .containsExactly("OZ_DISPATCH_URL", "OZ_DISPATCH_AUTH_HEADER");
+  }
+
+  @Test
+  void theCommandBlockWaitsAMinuteForTheDispatchByDefault() {
+    CommandBackendConfig command = CommandBackendConfig.defaults();
+
+    assertThat(command.dispatchTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(command.dispatchCommand()).isEmpty();
+    assertThat(command.cancelCommand()).isEmpty();
+  }
+
+  @Test
   void readsOurTimingKeys() throws ConfigException {
     ConfigFile given =
         parse(
@@ -184,10 +217,11 @@ class ConfigFileTest {
             "backend:\n  docker: {}\n  kubernetes: {}\n",
             List.of("backend has both a docker and a kubernetes block", "keep only")),
         arguments(
-            "backend:\n  command: {dispatch_command: x}\n",
-            List.of(
-                "backend.command is not supported",
-                "backend.docker, backend.direct or backend.kubernetes")),
+            "backend:\n  command: {dispatch_command: x}\n  direct: {}\n",
+            List.of("backend has both a direct and a command block", "keep only")),
+        arguments(
+            "backend:\n  command:\n    dispatch_timeout: soon\n",
+            List.of("backend.command.dispatch_timeout")),
         arguments(
             "backend:\n  nomad: {}\n", List.of("unknown key 'backend.nomad'", "backend takes")),
         arguments(

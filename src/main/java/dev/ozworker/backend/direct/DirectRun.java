@@ -359,6 +359,7 @@ final class DirectRun {
     return switch (outcome) {
       case TaskOutcome.Succeeded succeeded -> "succeeded";
       case TaskOutcome.Cancelled cancelled -> "cancelled";
+      case TaskOutcome.Dispatched dispatched -> "handed off";
       case TaskOutcome.Failed failed -> failed.failure().toString();
     };
   }
