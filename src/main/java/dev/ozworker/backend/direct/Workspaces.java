@@ -189,7 +189,7 @@ final class Workspaces {
    */
   static void keep(RunFiles.Workspace workspace, RunFiles files) throws IOException {
     if (workspace.created() && Files.isDirectory(workspace.path(), LinkOption.NOFOLLOW_LINKS)) {
-      files.recordKept(identity(workspace.path()));
+      files.recordKept(keptIdentity(workspace.path()));
     }
   }
 
@@ -198,7 +198,18 @@ final class Workspaces {
     Optional<String> kept = files.kept();
     return kept.isPresent()
         && Files.isDirectory(workspace, LinkOption.NOFOLLOW_LINKS)
-        && kept.get().equals(identity(workspace));
+        && kept.get().equals(keptIdentity(workspace));
+  }
+
+  /**
+   * Device, inode and birth time: a directory removed and made again between two executions may get
+   * the inode back, never the birth time.
+   */
+  private static String keptIdentity(Path directory) throws IOException {
+    return identity(directory)
+        + " "
+        + Files.readAttributes(directory, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+            .creationTime();
   }
 
   /** Device and inode: the same across a rename, different for any other directory. */
