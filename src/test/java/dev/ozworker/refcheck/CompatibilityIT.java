@@ -1,6 +1,7 @@
 package dev.ozworker.refcheck;
 
 import static dev.ozworker.refcheck.CompatibilityCase.beingFixed;
+import static dev.ozworker.refcheck.CompatibilityCase.intended;
 import static dev.ozworker.refcheck.CompatibilityCase.same;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -19,8 +20,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -35,16 +40,19 @@ import org.junit.jupiter.api.io.TempDir;
  * arguments and environment, which must agree. Cases where ours differs today are listed apart,
  * with the reason; see README, "Differences from the reference worker".
  *
- * <p>Our worker runs as {@code java -jar ... run <flags>} (the subcommand is optional only once the
- * cli change lands) and gets {@code task_log_dir} added to its config file: the reference refuses
- * that key of ours, and our default, /var/lib/oz/logs, is not the test's to write.
+ * <p>Our worker runs as {@code java -jar ... run <flags>} (one case leaves {@code run} out) and
+ * gets {@code task_log_dir} added to its config file: the reference refuses that key of ours, and
+ * our default, /var/lib/oz/logs, is not the test's to write.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CompatibilityIT {
   static final String API_KEY = "compat-api-key";
   static final Path JAR = Path.of("target", "oz-worker-operator.jar");
-  static final Duration CONNECT = Duration.ofSeconds(20);
-  static final Duration END = Duration.ofSeconds(20);
+  static final Duration CONNECT = Duration.ofSeconds(45);
+  static final Duration END = Duration.ofSeconds(45);
+
+  /** Not a flag: our worker is started without its {@code run} subcommand. */
+  static final String NO_SUBCOMMAND = "{no-subcommand}";
 
   static final String BASE =
       """
@@ -77,8 +85,11 @@ class CompatibilityIT {
               "config: environment name with a space",
               BASE + "    environment:\n      - {name: \"A B\", value: x}\n",
               false),
-          same(
-              "config: idle_on_complete not a duration", "idle_on_complete: soon\n" + BASE, false));
+          intended(
+              "config: idle_on_complete not a duration",
+              "refused at startup naming the key; the reference passes it to every agent",
+              "idle_on_complete: soon\n" + BASE,
+              false));
 
   /** Command lines, on top of the fixed ones (URL, key, worker id, --config-file). */
   static final List<CompatibilityCase> FLAGS =
@@ -92,7 +103,21 @@ class CompatibilityIT {
           same("flags: --env=KEY=VALUE", null, true, "--env=FOO=with=equals"),
           same("flags: --idle-on-complete 5m", null, true, "--idle-on-complete", "5m"),
           same("flags: --idle-on-complete 0s", null, true, "--idle-on-complete", "0s"),
-          same("flags: --idle-on-complete nonsense", null, false, "--idle-on-complete", "nonsense"),
+          intended(
+              "flags: --idle-on-complete nonsense",
+              "refused at startup naming the flag; the reference passes it to every agent",
+              null,
+              false,
+              "--idle-on-complete",
+              "nonsense"),
+          same("flags: --idle-on-complete without unit", null, true, "--idle-on-complete", "10"),
+          // the reference expands ~ to the account's home (not $HOME): both refuse a file not there
+          same(
+              "flags: --config-file with ~, no such file",
+              null,
+              false,
+              "--config-file",
+              "~/absent.yaml"),
           same("flags: --no-cleanup", null, true, "--no-cleanup"),
           same("flags: --max-concurrent-tasks 3", null, true, "--max-concurrent-tasks", "3"),
           same("flags: --max-concurrent-tasks -1", null, false, "--max-concurrent-tasks", "-1"),
@@ -110,16 +135,13 @@ class CompatibilityIT {
       List.of(
           beingFixed("flags: -e A=1,B=2 splits at commas", null, true, "-e", "A=1,B=2"),
           beingFixed("flags: -v a:/x,b:/y splits at commas", null, false, "-v", "/a:/x,/b:/y"),
-          beingFixed("flags: --config-file with ~", null, true, "--config-file", "~/worker.yaml"),
           beingFixed("flags: --backend empty means docker", null, false, "--backend", ""),
           beingFixed("flags: --max-concurrent-tasks 0", null, true, "--max-concurrent-tasks", "0"),
-          beingFixed(
-              "flags: --idle-on-complete without unit", null, false, "--idle-on-complete", "10"));
+          beingFixed("flags: no subcommand", null, true, NO_SUBCOMMAND));
 
   @TempDir Path temp;
   Path reference;
   FakeOzServer oz;
-  int workers;
 
   @BeforeAll
   void start() throws Exception {
@@ -141,19 +163,39 @@ class CompatibilityIT {
     }
   }
 
+  /**
+   * Every case is started at once, one case at a time, both workers at once (a case is mostly
+   * waiting for a JVM to start), and each dynamic test checks its case's pair.
+   */
   @TestFactory
   Stream<DynamicTest> bothWorkersAcceptTheSameAndStartTheCliAlike() {
-    return Stream.of(CONFIGS, FLAGS, BEING_FIXED)
-        .flatMap(List::stream)
-        .map(c -> dynamicTest(c.name(), () -> compare(c)));
+    List<CompatibilityCase> cases =
+        Stream.of(CONFIGS, FLAGS, BEING_FIXED).flatMap(List::stream).toList();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    List<CompletableFuture<Result[]>> pairs = new ArrayList<>();
+    for (int i = 0; i < cases.size(); i++) {
+      CompatibilityCase c = cases.get(i);
+      int n = i + 1;
+      CompletableFuture<Result> ours =
+          CompletableFuture.supplyAsync(() -> runQuietly(c, "ours-" + n, true), pool);
+      CompletableFuture<Result> theirs =
+          CompletableFuture.supplyAsync(() -> runQuietly(c, "ref-" + n, false), pool);
+      pairs.add(ours.thenCombine(theirs, (a, b) -> new Result[] {b, a}));
+    }
+    CompletableFuture.allOf(pairs.toArray(CompletableFuture[]::new))
+        .whenComplete((ignored, error) -> pool.shutdown());
+    return IntStream.range(0, cases.size())
+        .mapToObj(
+            i ->
+                dynamicTest(
+                    cases.get(i).name(),
+                    () -> {
+                      Result[] pair = pairs.get(i).get(3, TimeUnit.MINUTES);
+                      compare(cases.get(i), pair[0], pair[1]);
+                    }));
   }
 
-  private void compare(CompatibilityCase c) throws Exception {
-    int n = ++workers;
-    CompletableFuture<Result> ours =
-        CompletableFuture.supplyAsync(() -> runQuietly(c, "ours-" + n, true));
-    Result theirs = run(c, "ref-" + n, false);
-    Result our = ours.get(2, TimeUnit.MINUTES);
+  private static void compare(CompatibilityCase c, Result theirs, Result our) {
     boolean agree = theirs.agreesWith(our);
     String both = "%nreference: %s%nours:      %s".formatted(theirs, our);
     if (c.difference().isPresent()) {
@@ -198,8 +240,10 @@ class CompatibilityIT {
           List.of(
               ProcessHandle.current().info().command().orElseThrow(),
               "-jar",
-              JAR.toAbsolutePath().toString(),
-              "run"));
+              JAR.toAbsolutePath().toString()));
+      if (!c.flags().contains(NO_SUBCOMMAND)) {
+        command.add("run");
+      }
     } else {
       command.add(reference.toString());
     }
@@ -214,7 +258,9 @@ class CompatibilityIT {
     if (!c.flags().contains("--config-file")) {
       command.addAll(List.of("--config-file", config.toString()));
     }
-    c.flags().forEach(flag -> command.add(flag.replace("{home}", home.toString())));
+    c.flags().stream()
+        .filter(flag -> !flag.equals(NO_SUBCOMMAND))
+        .forEach(flag -> command.add(flag.replace("{home}", home.toString())));
     Path log = dir.resolve("worker.log");
     ProcessBuilder builder =
         new ProcessBuilder(command)
@@ -228,10 +274,14 @@ class CompatibilityIT {
     env.put("HOST_VALUE", "from-the-host");
     Process process = builder.start();
     try {
-      await()
-          .atMost(CONNECT)
-          .pollInterval(Duration.ofMillis(20))
-          .until(() -> oz.isConnected(workerId) || !process.isAlive());
+      try {
+        await()
+            .atMost(CONNECT)
+            .pollInterval(Duration.ofMillis(20))
+            .until(() -> oz.isConnected(workerId) || !process.isAlive());
+      } catch (ConditionTimeoutException timeout) {
+        // judged below from what happened
+      }
       if (!oz.isConnected(workerId)) {
         process.waitFor(5, TimeUnit.SECONDS);
         return Result.refused(process.isAlive() ? -1 : process.exitValue(), read(log));
@@ -242,10 +292,14 @@ class CompatibilityIT {
       String taskId = "compat-" + workerId;
       oz.send(
           workerId, "task_assignment", OzAssignments.assignment(taskId, Map.of("FROM_OZ", "o")));
-      await()
-          .atMost(END)
-          .pollInterval(Duration.ofMillis(20))
-          .until(() -> !AgentInvocation.recordsOf(bin).isEmpty() || !process.isAlive());
+      try {
+        await()
+            .atMost(END)
+            .pollInterval(Duration.ofMillis(20))
+            .until(() -> !AgentInvocation.recordsOf(bin).isEmpty() || !process.isAlive());
+      } catch (ConditionTimeoutException timeout) {
+        // judged below from what happened
+      }
       List<AgentInvocation> invocations = AgentInvocation.recordsOf(bin);
       return Result.accepted(
           invocations.stream().findFirst().map(agent -> Agent.of(agent, taskId, workspaces, dir)));
