@@ -110,7 +110,7 @@ class CompatibilityIT {
               false,
               "--idle-on-complete",
               "nonsense"),
-          same("flags: --idle-on-complete without unit", null, true, "--idle-on-complete", "10"),
+          same("flags: no subcommand", null, true, NO_SUBCOMMAND),
           // the reference expands ~ to the account's home (not $HOME): both refuse a file not there
           same(
               "flags: --config-file with ~, no such file",
@@ -137,7 +137,8 @@ class CompatibilityIT {
           beingFixed("flags: -v a:/x,b:/y splits at commas", null, false, "-v", "/a:/x,/b:/y"),
           beingFixed("flags: --backend empty means docker", null, false, "--backend", ""),
           beingFixed("flags: --max-concurrent-tasks 0", null, true, "--max-concurrent-tasks", "0"),
-          beingFixed("flags: no subcommand", null, true, NO_SUBCOMMAND));
+          beingFixed(
+              "flags: --idle-on-complete without unit", null, true, "--idle-on-complete", "10"));
 
   @TempDir Path temp;
   Path reference;
