@@ -126,7 +126,8 @@ final class RunCommand implements Callable<Integer> {
                     () -> {
                       int status = 0;
                       try {
-                        new Drain(runtime, clock)
+                        // nothing can adopt a container whose task's state ends with us
+                        new Drain(runtime, clock, !cluster.isEmbedded())
                             .run(config.shutdownGracePeriod(), config.cancelGracePeriod());
                         backend.close();
                         cluster.close();

@@ -180,6 +180,16 @@ public final class AgentTaskController implements AutoCloseable {
     reconciler.handOver();
   }
 
+  /**
+   * Starts no more tasks, as {@link #handOver()}, but hands nothing over: with the state of the
+   * tasks gone with this process (embedded API server) nothing could adopt a running container, so
+   * every run is stopped by {@link #stopRuns} and cleaned up like any other.
+   */
+  public void drain() {
+    adoption.ifPresent(TaskAdoption::stop);
+    reconciler.drain();
+  }
+
   /** Runs left going for another replica after {@link #handOver()}. */
   public int handedOver() {
     return reconciler.handedOver();

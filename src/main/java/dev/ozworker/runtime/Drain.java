@@ -8,9 +8,12 @@ import org.slf4j.LoggerFactory;
 /**
  * A graceful shutdown of a running worker, timed by a {@link DrainPlan}: take no new tasks, let
  * running ones finish, stop the rest as {@code graceful_shutdown} and wait for their teardown, send
- * every result still owed to Oz, then close the link with code 1000. Running containers are not
- * stopped but handed over: they outlive the worker, and the replica that adopts their tasks (or
- * this worker id, started again) reattaches to them.
+ * every result still owed to Oz, then close the link with code 1000. With a real API server,
+ * running containers are not stopped but handed over: they outlive the worker, and the replica that
+ * adopts their tasks (or this worker id, started again) reattaches to them. With the embedded API
+ * server the tasks' state goes with the process, so nothing could adopt them: there the containers
+ * are stopped and removed like any other run and reported {@code graceful_shutdown}, as the
+ * reference worker does.
  */
 public final class Drain {
   private static final Logger LOG = LoggerFactory.getLogger(Drain.class);
@@ -20,10 +23,22 @@ public final class Drain {
   private final Clock clock;
   private final Poll poll;
 
+  private final boolean handOver;
+
+  /** A drain that hands running containers over to the replica that adopts their tasks. */
   public Drain(WorkerRuntime worker, Clock clock) {
+    this(worker, clock, true);
+  }
+
+  /**
+   * @param handOver whether running containers are left for adoption; false when nothing can adopt
+   *     them (the embedded API server's state ends with the process)
+   */
+  public Drain(WorkerRuntime worker, Clock clock, boolean handOver) {
     this.worker = worker;
     this.clock = clock;
     this.poll = new Poll(clock, POLL);
+    this.handOver = handOver;
   }
 
   /** What was left at each step, for the log and for tests. */
@@ -36,7 +51,7 @@ public final class Drain {
         "shutting down: taking no new tasks; {} running may finish until {}",
         worker.activeTasks(),
         plan.finishBy());
-    worker.stopTaking();
+    worker.stopTaking(handOver);
     int stopped = 0;
     if (!poll.until(worker::idle, plan.finishBy())) {
       stopped = worker.activeTasks() - worker.handedOver();

@@ -206,10 +206,18 @@ public final class WorkerRuntime implements AutoCloseable {
     return controller.namespace();
   }
 
-  /** Takes no new tasks: new assignments are rejected, nothing more is claimed or started. */
-  void stopTaking() {
+  /**
+   * Takes no new tasks: new assignments are rejected, nothing more is claimed or started. With
+   * {@code handOver}, running containers are left for the replica that adopts their tasks; without,
+   * they are stopped with the rest.
+   */
+  void stopTaking(boolean handOver) {
     intake.stopTaking();
-    controller.handOver();
+    if (handOver) {
+      controller.handOver();
+    } else {
+      controller.drain();
+    }
   }
 
   /** Running containers this worker leaves going for the replica that adopts its tasks. */

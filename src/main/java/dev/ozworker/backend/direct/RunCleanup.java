@@ -89,6 +89,9 @@ final class RunCleanup {
         failure -> {
           try (var ignored = MDC.putCloseable("task", runId)) {
             markTornDown(files);
+            if (!settings.cleanup()) {
+              keep(workspace, files);
+            }
             Optional<TaskFailure> removal = remove(workspace);
             output.close();
             deleteQuietly(files);
@@ -127,6 +130,15 @@ final class RunCleanup {
               null,
               "failed to remove workspace " + workspace.path() + ": " + e,
               e));
+    }
+  }
+
+  private static void keep(RunFiles.Workspace workspace, RunFiles files) {
+    try {
+      Workspaces.keep(workspace, files);
+    } catch (IOException e) {
+      // the next execution of the run then refuses the workspace, naming it for removal
+      log.warn("cannot record that workspace {} is kept: {}", workspace.path(), e.toString());
     }
   }
 

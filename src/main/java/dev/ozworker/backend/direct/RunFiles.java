@@ -148,6 +148,31 @@ record RunFiles(Path dir) {
         dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
   }
 
+  /**
+   * Where the identity of a workspace kept after its run (cleanup off) is recorded: beside the
+   * runs' files, so it outlives them and a later execution of the same run may use the workspace
+   * again, as the directory this backend made and no other.
+   */
+  Path keptRecord() {
+    return dir.getParent().resolveSibling(".direct-kept").resolve(dir.getFileName());
+  }
+
+  void recordKept(String identity) throws IOException {
+    Files.createDirectories(
+        keptRecord().getParent(),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    write(keptRecord(), identity + "\n");
+  }
+
+  /** The identity of the workspace kept after an earlier execution of this run, if any. */
+  Optional<String> kept() {
+    return read(keptRecord()).map(String::strip).filter(text -> !text.isEmpty());
+  }
+
+  void forgetKept() throws IOException {
+    Files.deleteIfExists(keptRecord());
+  }
+
   void recordWorkspace(Workspace workspace) throws IOException {
     write(record(), workspace.created() + "\n" + workspace.path() + "\n");
   }

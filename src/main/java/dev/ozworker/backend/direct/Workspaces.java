@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * one shared {@code target_dir}. A workspace is only ever removed when this backend created it for
  * the run; an existing directory of the same name is refused rather than adopted, so nothing in
  * {@code workspace_root} that the worker did not make is ever used or deleted, also when the worker
- * is killed while it makes one (see {@link #prepare}).
+ * is killed while it makes one (see {@link #prepare}). The one exception is a workspace kept after
+ * an earlier execution of the same run (cleanup off): recorded by its identity ({@link #keep}), it
+ * is used again by the next execution, as the reference worker does.
  */
 final class Workspaces {
   /** How the name of a directory being made into a workspace begins. */
@@ -83,7 +85,15 @@ final class Workspaces {
     try {
       Files.createDirectories(root);
       if (Files.exists(workspace, LinkOption.NOFOLLOW_LINKS)) {
-        throw alreadyExists(workspace);
+        if (!keptForThisRun(workspace, files)) {
+          throw alreadyExists(workspace);
+        }
+        // A follow-up execution of a run whose workspace was kept: used again, contents and all,
+        // as the reference worker does.
+        log.info("using workspace {} again, kept from an earlier execution of the run", workspace);
+        RunFiles.Workspace reused = record(files, new RunFiles.Workspace(workspace, true));
+        files.forgetKept();
+        return reused;
       }
       files.recordMaking(new RunFiles.Making(staging, Optional.empty()));
       Files.createDirectory(staging, OWNER_ONLY);
@@ -171,6 +181,35 @@ final class Workspaces {
             + workspace
             + " already exists and was not made for this run, so it is left alone: remove it"
             + " to run the task");
+  }
+
+  /**
+   * Records that the run's workspace stays after the run (cleanup is off), so that a later
+   * execution of the same run uses it again rather than refusing it as someone else's.
+   */
+  static void keep(RunFiles.Workspace workspace, RunFiles files) throws IOException {
+    if (workspace.created() && Files.isDirectory(workspace.path(), LinkOption.NOFOLLOW_LINKS)) {
+      files.recordKept(keptIdentity(workspace.path()));
+    }
+  }
+
+  /** Whether {@code workspace} is the very directory kept after an earlier execution of the run. */
+  private static boolean keptForThisRun(Path workspace, RunFiles files) throws IOException {
+    Optional<String> kept = files.kept();
+    return kept.isPresent()
+        && Files.isDirectory(workspace, LinkOption.NOFOLLOW_LINKS)
+        && kept.get().equals(keptIdentity(workspace));
+  }
+
+  /**
+   * Device, inode and birth time: a directory removed and made again between two executions may get
+   * the inode back, never the birth time.
+   */
+  private static String keptIdentity(Path directory) throws IOException {
+    return identity(directory)
+        + " "
+        + Files.readAttributes(directory, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+            .creationTime();
   }
 
   /** Device and inode: the same across a rename, different for any other directory. */

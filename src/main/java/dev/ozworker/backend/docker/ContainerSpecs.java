@@ -44,7 +44,7 @@ final class ContainerSpecs {
     config.volumes().stream().map(VolumeMount::toBind).forEach(binds::add);
     ContainerHardening hardening = ContainerHardening.of(config);
     return new ContainerSpec(
-        containerName(task.runId()),
+        containerName(task),
         task.image(),
         labels(task, workerId),
         cmd,
@@ -69,6 +69,20 @@ final class ContainerSpecs {
     task.executionId().ifPresent(id -> labels.put(DockerLabels.EXECUTION_ID, id));
     labels.put(DockerLabels.RUN_ID, task.runId());
     return labels;
+  }
+
+  /**
+   * The container of one execution: {@code oz-<runId>}, suffixed {@code -<10 hex of sha256>} of the
+   * execution id when Oz sent one. A follow-up execution of a run (same task id, new execution id)
+   * so never collides with the container an earlier execution left (cleanup off, or not yet
+   * removed); the reference worker leaves names to Docker, which never collide either.
+   */
+  static String containerName(TaskSpec task) {
+    String base = containerName(task.runId());
+    return task.executionId()
+        .filter(id -> !id.isEmpty())
+        .map(id -> base + "-" + sha256(id).substring(0, 10))
+        .orElse(base);
   }
 
   /**

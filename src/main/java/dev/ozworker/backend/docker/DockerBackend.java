@@ -124,7 +124,7 @@ public final class DockerBackend implements Backend {
 
   @Override
   public void reattach(TaskSpec spec, BackendRef ref, TaskListener listener) throws TaskFailure {
-    Optional<InspectContainerResponse> lookedUp = containers.find(ref);
+    Optional<InspectContainerResponse> lookedUp = containers.find(ref, spec.executionId());
     if (lookedUp.isEmpty() && (ref.containerId() == null || ref.containerId().isBlank())) {
       // The earlier worker stopped before the container existed (pulling, filling sidecar volumes):
       // nothing of the task ran, so preparing it again serves it instead of failing it.
@@ -163,7 +163,7 @@ public final class DockerBackend implements Backend {
 
   @Override
   public void cancel(BackendRef ref, Duration grace) {
-    DockerRun run = runs.get(ref.runId());
+    DockerRun run = runOf(ref);
     if (run != null) {
       run.cancel(grace).ifPresent(id -> stop(id, grace));
       return;
@@ -210,6 +210,18 @@ public final class DockerBackend implements Backend {
     runs.clear();
     executor.shutdownNow();
     engine.close();
+  }
+
+  /**
+   * The live run {@code ref} refers to; not a later execution of the same run, which may have
+   * started before the earlier one's cleanup.
+   */
+  private DockerRun runOf(BackendRef ref) {
+    DockerRun run = runs.get(ref.runId());
+    if (run == null || ref.containerId() == null || ref.containerId().isBlank()) {
+      return run;
+    }
+    return run.containerId().map(ref.containerId()::equals).orElse(false) ? run : null;
   }
 
   private DockerRun open(TaskSpec spec, TaskListener listener) {
@@ -293,7 +305,10 @@ public final class DockerBackend implements Backend {
   }
 
   private Optional<TaskFailure> removeContainer(BackendRef ref) {
-    DockerRun run = runs.remove(ref.runId());
+    DockerRun run = runOf(ref);
+    if (run != null) {
+      runs.remove(ref.runId(), run);
+    }
     sidecars.release(ref.runId());
     Optional<String> known = run == null ? Optional.empty() : run.containerId();
     if (!config.cleanup()) {

@@ -28,6 +28,14 @@ final class TaskContainers {
   }
 
   Optional<InspectContainerResponse> find(BackendRef ref) {
+    return find(ref, Optional.empty());
+  }
+
+  /**
+   * The run's container; with {@code executionId}, only that execution's, so a container an earlier
+   * execution of the run left is never taken for this one's.
+   */
+  Optional<InspectContainerResponse> find(BackendRef ref, Optional<String> executionId) {
     if (ref.containerId() != null && !ref.containerId().isBlank()) {
       Optional<InspectContainerResponse> byId = inspect(ref.containerId());
       if (byId.isPresent()) {
@@ -38,7 +46,13 @@ final class TaskContainers {
         docker
             .listContainersCmd()
             .withShowAll(true)
-            .withLabelFilter(Map.of(DockerLabels.RUN_ID, ref.runId()))
+            .withLabelFilter(
+                executionId
+                    .filter(id -> !id.isEmpty())
+                    .map(
+                        id ->
+                            Map.of(DockerLabels.RUN_ID, ref.runId(), DockerLabels.EXECUTION_ID, id))
+                    .orElse(Map.of(DockerLabels.RUN_ID, ref.runId())))
             .exec();
     return labelled.stream()
         .max(Comparator.comparing(Container::getCreated))

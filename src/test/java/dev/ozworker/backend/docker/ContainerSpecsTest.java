@@ -65,7 +65,7 @@ class ContainerSpecsTest {
             CONFIG,
             List.of("agent-abc:/agent:ro", "cli-def:/mnt/claude-cli-sidecar"));
 
-    assertThat(spec.name()).isEqualTo("oz-run-1");
+    assertThat(spec.name()).startsWith("oz-run-1-").hasSize("oz-run-1-".length() + 10);
     assertThat(spec.image()).isEqualTo("ubuntu:22.04");
     assertThat(spec.cmd())
         .containsExactly("/agent/entrypoint.sh", "agent", "run", "--task-id", "t-1");
@@ -215,5 +215,28 @@ class ContainerSpecsTest {
     assertThat(ContainerSpecs.containerName("a:b"))
         .isNotEqualTo(ContainerSpecs.containerName("a;b"));
     assertThat(ContainerSpecs.containerName("x".repeat(255))).hasSizeLessThan(120);
+  }
+
+  @Test
+  void eachExecutionOfARunGetsAContainerOfItsOwn() {
+    TaskSpec first = FakeEngineRig.spec("task-1", "img");
+    TaskSpec followUp =
+        new TaskSpec(
+            first.runId(),
+            first.ozTaskId(),
+            Optional.of("exec-2"),
+            first.backend(),
+            first.image(),
+            first.env(),
+            first.ozArgs(),
+            first.sidecars(),
+            first.limits(),
+            first.timeout(),
+            first.harness(),
+            first.object());
+
+    assertThat(ContainerSpecs.containerName(first))
+        .startsWith("oz-task-1-")
+        .isNotEqualTo(ContainerSpecs.containerName(followUp));
   }
 }

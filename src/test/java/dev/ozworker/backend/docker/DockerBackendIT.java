@@ -49,6 +49,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The Docker backend on the machine's real engine: a busybox task image and an agent sidecar whose
@@ -547,6 +549,42 @@ class DockerBackendIT {
 
     assertThat(backend.cleanup(ref).toCompletableFuture().get()).isEmpty();
     assertThat(containersOf(spec.runId())).hasSize(1);
+  }
+
+  /**
+   * A follow-up (same task id, new execution id) right after the first execution: its container
+   * must not collide with the one the first left (cleanup off) and both run to their end.
+   */
+  @ParameterizedTest(name = "cleanup {0}")
+  @ValueSource(booleans = {true, false})
+  void twoExecutionsOfOneRunBackToBackEachRunInAContainerOfTheirOwn(boolean cleanup)
+      throws Exception {
+    DockerBackend backend = backend(cleanup, List.of(), ImagePullPolicy.Never, Clock.systemUTC());
+    TaskSpec first = spec(newRunId(), agentDoes("echo first"));
+    TaskSpec followUp =
+        new TaskSpec(
+            first.runId(),
+            first.ozTaskId(),
+            Optional.of("exec-2"),
+            first.backend(),
+            first.image(),
+            agentDoes("echo follow-up"),
+            first.ozArgs(),
+            first.sidecars(),
+            first.limits(),
+            first.timeout(),
+            first.harness(),
+            first.object());
+
+    for (TaskSpec execution : List.of(first, followUp)) {
+      RecordingListener listener = new RecordingListener();
+      BackendRef ref = backend.start(execution, listener);
+      assertThat(awaitOutcome(listener)).isInstanceOf(TaskOutcome.Succeeded.class);
+      assertThat(backend.cleanup(listener.located).toCompletableFuture().get()).isEmpty();
+      assertThat(ref.runId()).isEqualTo(first.runId());
+    }
+
+    assertThat(containersOf(first.runId())).hasSize(cleanup ? 0 : 2);
   }
 
   @Test

@@ -50,8 +50,8 @@ class DockerBackendReattachTest {
 
     rig.backend.reattach(spec("survivor", IMAGE), ref("survivor", null), listener);
     await().atMost(DEADLINE).until(() -> listener.running.get() == 1);
-    rig.engine.print("oz-survivor", "still here\n");
-    rig.engine.exit("oz-survivor", 0, false);
+    rig.engine.print(FakeEngineRig.name("survivor"), "still here\n");
+    rig.engine.exit(FakeEngineRig.name("survivor"), 0, false);
 
     TaskOutcome outcome = outcome(listener);
     assertThat(outcome).isInstanceOf(TaskOutcome.Succeeded.class);
@@ -74,7 +74,7 @@ class DockerBackendReattachTest {
   @Test
   void aContainerThatExitedWhileTheWorkerWasDownGivesItsResult() throws Exception {
     FakeDockerEngine.Container exited = left("quick", "exited");
-    rig.engine.exit("oz-quick", 3, false);
+    rig.engine.exit(FakeEngineRig.name("quick"), 3, false);
     RecordingListener listener = new RecordingListener();
 
     rig.backend.reattach(spec("quick", IMAGE), ref("quick", exited.id), listener);
@@ -117,7 +117,7 @@ class DockerBackendReattachTest {
   void aContainerRemovedBehindTheBackendsBackEndsTheRunAsContainerWait() throws Exception {
     RecordingListener listener = rig.running(spec("removed", IMAGE));
 
-    rig.engine.vanish("oz-removed");
+    rig.engine.vanish(FakeEngineRig.name("removed"));
 
     TaskFailure failure = failure(outcome(listener));
     assertThat(failure.reason()).isEqualTo(FailureReason.CONTAINER_WAIT);
@@ -128,9 +128,15 @@ class DockerBackendReattachTest {
   private FakeDockerEngine.Container left(String runId, String status) {
     return rig.engine.existing(
         new FakeDockerClient.Created(
-            ContainerSpecs.containerName(runId),
+            ContainerSpecs.containerName(FakeEngineRig.spec(runId, IMAGE)),
             IMAGE,
-            Map.of(DockerLabels.RUN_ID, runId, DockerLabels.WORKER_ID, FakeEngineRig.WORKER),
+            Map.of(
+                DockerLabels.RUN_ID,
+                runId,
+                DockerLabels.EXECUTION_ID,
+                "exec-1",
+                DockerLabels.WORKER_ID,
+                FakeEngineRig.WORKER),
             List.of("/agent/entrypoint.sh", "agent", "run"),
             List.of(),
             List.of(),

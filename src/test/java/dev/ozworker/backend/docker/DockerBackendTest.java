@@ -45,8 +45,8 @@ class DockerBackendTest {
 
     BackendRef ref = rig.backend.start(spec("run-1", IMAGE), listener);
     await().atMost(DEADLINE).until(() -> listener.running.get() == 1);
-    rig.engine.print("oz-run-1", "hello from the agent\n");
-    rig.engine.exit("oz-run-1", 0, false);
+    rig.engine.print(FakeEngineRig.name("run-1"), "hello from the agent\n");
+    rig.engine.exit(FakeEngineRig.name("run-1"), 0, false);
 
     assertThat(outcome(listener)).isEqualTo(new TaskOutcome.Succeeded("hello from the agent\n"));
     FakeDockerEngine.Container container = rig.container("run-1");
@@ -67,7 +67,7 @@ class DockerBackendTest {
         .as("the run's own sidecar copies are looked for once its container is gone")
         .endsWith("remove", "listVolumes")
         .doesNotContain("stop");
-    assertThat(rig.engine.container("oz-run-1")).isEmpty();
+    assertThat(rig.engine.container(FakeEngineRig.name("run-1"))).isEmpty();
   }
 
   @Test
@@ -151,8 +151,8 @@ class DockerBackendTest {
     RecordingListener oom = rig.running(spec("oom", IMAGE));
     RecordingListener three = rig.running(spec("three", IMAGE));
 
-    rig.engine.exit("oz-oom", 137, true);
-    rig.engine.exit("oz-three", 3, false);
+    rig.engine.exit(FakeEngineRig.name("oom"), 137, true);
+    rig.engine.exit(FakeEngineRig.name("three"), 3, false);
 
     TaskFailure killed = failure(outcome(oom));
     assertThat(killed.reason()).isEqualTo(FailureReason.CONTAINER_OOM);
@@ -170,7 +170,7 @@ class DockerBackendTest {
     rig.engine.images.onEngine(IMAGE, PLATFORM);
     rig.engine.existing(
         new FakeDockerClient.Created(
-            "oz-clash",
+            FakeEngineRig.name("clash"),
             IMAGE,
             java.util.Map.of(),
             List.of(),
@@ -260,7 +260,8 @@ class DockerBackendTest {
     assertThat(rig.engine.calls("create"))
         .as("two copy containers, then the tasks'")
         .hasSize(4)
-        .endsWith("create oz-first", "create oz-second");
+        .endsWith(
+            "create " + FakeEngineRig.name("first"), "create " + FakeEngineRig.name("second"));
     assertThat(rig.engine.calls("remove")).as("both copy containers removed").hasSize(2);
   }
 
@@ -269,7 +270,7 @@ class DockerBackendTest {
     rig = new FakeEngineRig(dir);
     rig.engine.images.onEngine(IMAGE, PLATFORM);
     RecordingListener listener = rig.running(spec("sticky", IMAGE));
-    rig.engine.exit("oz-sticky", 0, false);
+    rig.engine.exit(FakeEngineRig.name("sticky"), 0, false);
     outcome(listener);
     rig.engine.failNext("remove", new InternalServerErrorException("engine restarting"));
 
@@ -278,7 +279,7 @@ class DockerBackendTest {
 
     assertThat(cleanup).isEmpty();
     assertThat(rig.engine.calls("remove")).hasSize(2);
-    assertThat(rig.engine.container("oz-sticky")).isEmpty();
+    assertThat(rig.engine.container(FakeEngineRig.name("sticky"))).isEmpty();
   }
 
   @Test
@@ -291,13 +292,13 @@ class DockerBackendTest {
     rig = new FakeEngineRig(dir, "", false);
     rig.engine.images.onEngine(IMAGE, PLATFORM);
     RecordingListener listener = rig.running(spec("kept", IMAGE));
-    rig.engine.exit("oz-kept", 0, false);
+    rig.engine.exit(FakeEngineRig.name("kept"), 0, false);
     outcome(listener);
 
     assertThat(rig.backend.cleanup(FakeEngineRig.ref("kept", null)).toCompletableFuture().get())
         .isEmpty();
     assertThat(rig.engine.calls("remove")).isEmpty();
-    assertThat(rig.engine.container("oz-kept")).isPresent();
+    assertThat(rig.engine.container(FakeEngineRig.name("kept"))).isPresent();
   }
 
   static TaskFailure failure(TaskOutcome outcome) {

@@ -97,9 +97,14 @@ final class FakeEngineRig implements AutoCloseable {
     return listener.outcome();
   }
 
+  /** The name the backend gives the container of {@link #spec}'s run. */
+  static String name(String runId) {
+    return ContainerSpecs.containerName(spec(runId, "any"));
+  }
+
   /** The container of a run, by the name the backend gives it. */
   FakeDockerEngine.Container container(String runId) {
-    return engine.container(ContainerSpecs.containerName(runId)).orElseThrow();
+    return engine.container(ContainerSpecs.containerName(spec(runId, "any"))).orElseThrow();
   }
 
   /** The commands the engine received, by name only, in order. */
