@@ -144,7 +144,6 @@ public final class WorkerRuntime implements AutoCloseable {
       }
       throw new IllegalStateException("cannot list this worker's AgentTasks in " + namespace, e);
     }
-    link.start(intake);
     metrics.watch(link::isConnected, index::active, controller::queuedTasks, reporter::unreported);
     Optional<WorkerHttpServer> http = Optional.empty();
     if (serveHttp) {
@@ -175,6 +174,9 @@ public final class WorkerRuntime implements AutoCloseable {
         throw e;
       }
     }
+    // Last: a worker that cannot serve its probes (a port in use) stops before it has claimed
+    // anything from Oz, not after
+    link.start(intake);
     return new WorkerRuntime(controller, tasks, index, reporter, intake, link, metrics, http);
   }
 

@@ -25,9 +25,4 @@ record CompatibilityCase(
       String name, String reason, String config, boolean assign, String... flags) {
     return new CompatibilityCase(name, List.of(flags), config, assign, Optional.of(reason));
   }
-
-  static CompatibilityCase beingFixed(String name, String config, boolean assign, String... flags) {
-    return new CompatibilityCase(
-        name, List.of(flags), config, assign, Optional.of("being fixed (cli flag parsing)"));
-  }
 }

@@ -56,7 +56,7 @@ class SidecarVolumeTrustTest {
     assertThat(rig.engine.volumes.all().get(SHARED))
         .containsEntry(DockerLabels.SIDECAR_DIGEST, DIGEST);
 
-    rig.engine.exit("oz-rw-1", 0, false);
+    rig.engine.exit(FakeEngineRig.name("rw-1"), 0, false);
     assertThat(rig.backend.cleanup(FakeEngineRig.ref("rw-1", null)).toCompletableFuture().get())
         .isEmpty();
 
@@ -68,7 +68,7 @@ class SidecarVolumeTrustTest {
     rig(false);
 
     rig.running(spec("rw-kept", IMAGE, List.of(new Sidecar(AGENT, "/agent", true))));
-    rig.engine.exit("oz-rw-kept", 0, false);
+    rig.engine.exit(FakeEngineRig.name("rw-kept"), 0, false);
     rig.backend.cleanup(FakeEngineRig.ref("rw-kept", null)).toCompletableFuture().get();
 
     assertThat(rig.engine.volumes.all()).containsOnlyKeys("oz-rw-kept-sidecar-0");
