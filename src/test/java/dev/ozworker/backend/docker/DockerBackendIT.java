@@ -150,7 +150,7 @@ class DockerBackendIT {
     assertThat(outcome.logTail()).contains("token=" + Redactor.MASK).doesNotContain("s3cr3t");
 
     InspectContainerResponse container = inspect(spec.runId());
-    assertThat(container.getName()).isEqualTo("/oz-" + spec.runId());
+    assertThat(container.getName()).isEqualTo("/" + ContainerSpecs.containerName(spec));
     assertThat(container.getConfig().getLabels())
         .containsEntry("ozworker.dev/task-id", "oz-" + spec.runId())
         .containsEntry("ozworker.dev/worker-id", WORKER)
@@ -451,12 +451,18 @@ class DockerBackendIT {
     // A log driver that keeps nothing to read: following the output fails at once, so the end of
     // that stream says nothing and the watch must wait on the container instead.
     String runId = newRunId();
+    TaskSpec spec = spec(runId, agentDoes("true"));
     String id =
         docker
             .createContainerCmd(image)
-            .withName("oz-" + runId)
+            .withName(ContainerSpecs.containerName(spec))
             .withCmd("sh", "-c", "while [ ! -e /signal/go ]; do sleep 0.1; done; exit 3")
-            .withLabels(Map.of("ozworker.dev/run-id", runId))
+            .withLabels(
+                Map.of(
+                    DockerLabels.RUN_ID,
+                    runId,
+                    DockerLabels.EXECUTION_ID,
+                    spec.executionId().orElseThrow()))
             .withHostConfig(
                 HostConfig.newHostConfig()
                     .withNetworkMode("none")
@@ -468,7 +474,7 @@ class DockerBackendIT {
     DockerBackend backend = backend(true, List.of(), ImagePullPolicy.Never, Clock.systemUTC());
     RecordingListener listener = new RecordingListener();
 
-    backend.reattach(spec(runId, agentDoes("true")), BackendRef.planned("docker", runId), listener);
+    backend.reattach(spec, BackendRef.planned("docker", runId), listener);
     await().atMost(DEADLINE).until(() -> listener.running.get() == 1);
     assertThat(listener.outcomes)
         .as("still running: no outcome from the failed output stream")
