@@ -295,15 +295,6 @@ final class CollectionTypes {
         new EnvVar(name.get(), value.orElse(reading.env().getOrDefault(name.get(), ""))));
   }
 
-  private static boolean validName(String where, String name, ValueType.Reading reading) {
-    if (name.isEmpty() || !EnvVar.isValidName(name)) {
-      reading.problem(
-          where + " \"" + name + "\" is not a variable name: no spaces, tabs or '=', not empty");
-      return false;
-    }
-    return true;
-  }
-
   private static List<EnvVar> variables(Map<String, String> values) {
     return values.entrySet().stream()
         .map(variable -> new EnvVar(variable.getKey(), variable.getValue()))
