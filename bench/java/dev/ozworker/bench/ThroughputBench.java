@@ -3,6 +3,8 @@ package dev.ozworker.bench;
 import static dev.ozworker.oz.fake.OzAssignments.assignment;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.controller.MockApi;
 import dev.ozworker.kube.TestCluster;
 import dev.ozworker.oz.fake.FakeOzServer;
@@ -41,6 +43,8 @@ class ThroughputBench {
   static final int FLOOR_WRITES = BenchSize.of(300, 20);
   static final int FLOOR_CLIENTS = 16;
   static final AtomicInteger UNFINISHED = new AtomicInteger();
+  static final int ENV_TASKS = BenchSize.of(200, 10);
+  static final Map<String, String> ENV_VARS = Map.of("GITHUB_ACCESS_TOKEN", "bench-token");
 
   @TempDir Path dir;
 
@@ -95,21 +99,50 @@ class ThroughputBench {
           ApiServerTasks.writesPerSecond(
               client, TestCluster.NAMESPACE, FLOOR_WRITES * 2, FLOOR_CLIENTS);
       double[] rates;
+      Map<String, Double> plain;
+      Map<String, Double> withEnv;
       try (OurWorker worker =
           OurWorker.start(
               client, true, oz, workerId, "backend:\n  direct: {}\n", new NoOpBackend())) {
-        rates = rounds(oz, frames, workerId, Map.of());
+        int sent = warmUp(oz, frames, workerId, Math.max(1, TASKS / 10));
+        awaitReported(client, workerId, sent);
+        ApiServerWrites before = ApiServerWrites.read(client);
+        rates = measuredRounds(oz, frames, workerId, Map.of());
+        sent += TASKS * ROUNDS;
+        awaitReported(client, workerId, sent);
+        ApiServerWrites between = ApiServerWrites.read(client);
+        plain = between.since(before);
+        burst(oz, frames, workerId, workerId + "-env", ENV_TASKS, ENV_VARS);
+        awaitReported(client, workerId, sent + ENV_TASKS);
+        withEnv = ApiServerWrites.read(client).since(between);
       }
-      new BenchReport("throughput-apiserver")
-          .figure(
-              Figure.of("throughput_noop_apiserver", "tasks/s", Stats.of(rates))
-                  .withFloor(Stats.of(floor), "API writes/s from one client, same server")
-                  .withTarget(Target.atLeast("median", 100)))
-          .fact("tasks_per_round", TASKS)
-          // What the server takes from many clients at once: each task makes 9 writes.
-          .fact("api_writes_per_second_" + FLOOR_CLIENTS + "_clients", capacity)
-          .fact("unfinished_tasks", UNFINISHED.getAndSet(0))
-          .write();
+      double perTask = ApiServerWrites.total(plain) / (TASKS * ROUNDS);
+      double perTaskWithEnv = ApiServerWrites.total(withEnv) / ENV_TASKS;
+      Stats tasksPerSecond = Stats.of(rates);
+      BenchReport report =
+          new BenchReport("throughput-apiserver")
+              .figure(
+                  Figure.of("throughput_noop_apiserver", "tasks/s", tasksPerSecond)
+                      .withFloor(Stats.of(floor), "API writes/s from one client, same server"))
+              .figure(
+                  Figure.of("api_writes_per_task", "writes", Stats.of(perTask))
+                      .withTarget(Target.atMost("median", 4)))
+              .figure(
+                  Figure.of("api_writes_per_task_with_env_vars", "writes", Stats.of(perTaskWithEnv))
+                      .withTarget(Target.atMost("median", 5)))
+              .figure(
+                  // What share of the server's write capacity the worker's tasks use at full speed.
+                  Figure.of(
+                          "apiserver_write_share",
+                          "x capacity",
+                          Stats.of(tasksPerSecond.median() * perTask / capacity))
+                      .withTarget(Target.atLeast("median", 0.8)))
+              .fact("tasks_per_round", TASKS)
+              .fact("api_writes_per_second_" + FLOOR_CLIENTS + "_clients", capacity)
+              .fact("unfinished_tasks", UNFINISHED.getAndSet(0));
+      plain.forEach((what, n) -> report.fact("writes_per_task " + what, n / (TASKS * ROUNDS)));
+      withEnv.forEach((what, n) -> report.fact("writes_per_task_env_vars " + what, n / ENV_TASKS));
+      report.write();
     } finally {
       ApiServerTasks.delete(client, TestCluster.NAMESPACE, workerId);
       if (createdCrd) {
@@ -117,6 +150,31 @@ class ThroughputBench {
       }
       client.close();
     }
+  }
+
+  /**
+   * Waits until {@code count} AgentTasks of the worker record that Oz has their result: the last
+   * write a task costs, so the writes counted after it are all of the tasks before it.
+   */
+  private static void awaitReported(KubernetesClient client, String workerId, int count) {
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(BenchSize.of(300, 60)))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                client
+                        .resources(AgentTask.class)
+                        .inNamespace(TestCluster.NAMESPACE)
+                        .withLabel(AgentTaskKeys.WORKER_ID_LABEL, workerId)
+                        .list()
+                        .getItems()
+                        .stream()
+                        .filter(
+                            task ->
+                                task.getStatus() != null
+                                    && Boolean.TRUE.equals(task.getStatus().getReported()))
+                        .count()
+                    >= count);
   }
 
   @Test

@@ -160,6 +160,19 @@ public final class AgentTaskController implements AutoCloseable {
     freshSecrets.offer(created);
   }
 
+  /**
+   * Told that the intake is about to create the Secret of task {@code taskName}, after the task:
+   * the task waits for it without writing that it is missing.
+   */
+  public void secretExpected(String namespace, String taskName, String secretName) {
+    freshSecrets.expect(namespace, taskName, secretName);
+  }
+
+  /** Told that a Secret announced will not come from the intake. */
+  public void secretAbandoned(String namespace, String secretName) {
+    freshSecrets.abandon(namespace, secretName);
+  }
+
   /** The namespace whose AgentTasks this controller runs. */
   public String namespace() {
     return namespace;

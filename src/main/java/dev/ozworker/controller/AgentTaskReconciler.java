@@ -111,6 +111,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       FreshSecrets freshSecrets) {
     this.config = config;
     this.freshSecrets = freshSecrets;
+    freshSecrets.onArrival(wakeups::propagateEvent);
     this.backends = new ConcurrentHashMap<>();
     backends.forEach(backend -> this.backends.put(backend.kind(), backend));
     this.resolver = new TaskResolver(config);
@@ -356,6 +357,13 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     Optional<Secret> secret = secrets.read(task);
     if (secretName.isPresent() && secret.isEmpty()) {
       giveBack(id);
+      if (freshSecrets.isExpected(task.getMetadata().getNamespace(), secretName.get())) {
+        // The intake is creating it: its arrival wakes the task, which writes nothing meanwhile.
+        return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(SECRET_RECHECK);
+      }
+      secret = secrets.read(task);
+    }
+    if (secretName.isPresent() && secret.isEmpty()) {
       writer.write(task, statuses.waitingForSecret(task, secretName.get()), context);
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(SECRET_RECHECK);
     }

@@ -127,7 +127,10 @@ final class EnvSecrets {
 
   private Secret secret(AgentTask task, String name) {
     String namespace = task.getMetadata().getNamespace();
-    return fresh.take(namespace, name).orElseGet(() -> get(namespace, name));
+    // A Secret the intake is still creating is not read: the task waits for its arrival.
+    return fresh
+        .take(namespace, name)
+        .orElseGet(() -> fresh.isExpected(namespace, name) ? null : get(namespace, name));
   }
 
   private Secret get(String namespace, String name) {

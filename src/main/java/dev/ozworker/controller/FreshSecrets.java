@@ -1,6 +1,7 @@
 package dev.ozworker.controller;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,6 +9,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Secrets this worker's intake has just created, handed to its controller in memory: a task's first
@@ -16,6 +18,11 @@ import java.util.Optional;
  * admitted again (queued, restarted, or on another replica) reads its Secret as before. A Secret
  * whose task never comes to admission (cancelled first, or not stored after all) is dropped after
  * {@link #KEPT_FOR}, or oldest first beyond {@link #CAPACITY}.
+ *
+ * <p>The intake creates a task's Secret after the task, owned by it: a Secret it announced as
+ * {@link #expect expected} is one the task waits for without writing that it is missing, and its
+ * arrival wakes the task. An expectation not met within {@link #KEPT_FOR} is dropped, and the task
+ * then reads its Secret as any other.
  */
 public final class FreshSecrets {
   static final int CAPACITY = 1024;
@@ -25,19 +32,63 @@ public final class FreshSecrets {
 
   private final Clock clock;
   private final Map<String, Offered> offered = new LinkedHashMap<>();
+  private final Map<String, Expected> expected = new LinkedHashMap<>();
+  private volatile Consumer<ResourceID> arrivals = id -> {};
+
+  private record Expected(ResourceID task, Instant at) {}
 
   public FreshSecrets(Clock clock) {
     this.clock = clock;
   }
 
-  /** A Secret as the API server answered its creation. */
-  public synchronized void offer(Secret created) {
+  /** Who is told of a task whose expected Secret arrived, or will not. */
+  void onArrival(Consumer<ResourceID> wake) {
+    arrivals = wake;
+  }
+
+  /** The Secret {@code secretName} of task {@code taskName} is about to be created. */
+  public synchronized void expect(String namespace, String taskName, String secretName) {
     dropOld();
-    String key = key(created.getMetadata().getNamespace(), created.getMetadata().getName());
-    offered.remove(key);
-    offered.put(key, new Offered(created, clock.instant()));
-    if (offered.size() > CAPACITY) {
-      offered.remove(offered.keySet().iterator().next());
+    String key = key(namespace, secretName);
+    expected.remove(key);
+    expected.put(key, new Expected(new ResourceID(taskName, namespace), clock.instant()));
+    if (expected.size() > CAPACITY) {
+      expected.remove(expected.keySet().iterator().next());
+    }
+  }
+
+  /** Whether the Secret was announced and has neither arrived nor been given up. */
+  synchronized boolean isExpected(String namespace, String secretName) {
+    dropOld();
+    return expected.containsKey(key(namespace, secretName));
+  }
+
+  /** The Secret expected will not come: its task reads it (or misses it) as any other. */
+  public void abandon(String namespace, String secretName) {
+    Expected was;
+    synchronized (this) {
+      was = expected.remove(key(namespace, secretName));
+    }
+    if (was != null) {
+      arrivals.accept(was.task());
+    }
+  }
+
+  /** A Secret as the API server answered its creation. */
+  public void offer(Secret created) {
+    Expected was;
+    synchronized (this) {
+      dropOld();
+      String key = key(created.getMetadata().getNamespace(), created.getMetadata().getName());
+      offered.remove(key);
+      offered.put(key, new Offered(created, clock.instant()));
+      if (offered.size() > CAPACITY) {
+        offered.remove(offered.keySet().iterator().next());
+      }
+      was = expected.remove(key);
+    }
+    if (was != null) {
+      arrivals.accept(was.task());
     }
   }
 
@@ -56,7 +107,13 @@ public final class FreshSecrets {
     Instant oldest = clock.instant().minus(KEPT_FOR);
     for (Iterator<Offered> it = offered.values().iterator(); it.hasNext(); ) {
       if (!it.next().at().isBefore(oldest)) {
-        return;
+        break;
+      }
+      it.remove();
+    }
+    for (Iterator<Expected> it = expected.values().iterator(); it.hasNext(); ) {
+      if (!it.next().at().isBefore(oldest)) {
+        break;
       }
       it.remove();
     }

@@ -78,7 +78,11 @@ public final class AssignmentMapping {
     spec.setInstanceShape(assignment.instanceShape());
     spec.setAgentConfig(task.agentConfigSnapshot());
     spec.setOwner(task.owner());
-    spec.setEnvFrom(new EnvSource(AgentTaskNames.envSecret(name)));
+    Optional<Secret> envSecret =
+        assignment.envVars().isEmpty()
+            ? Optional.empty()
+            : Optional.of(envSecret(AgentTaskNames.envSecret(name), labels, assignment));
+    envSecret.ifPresent(secret -> spec.setEnvFrom(new EnvSource(secret.getMetadata().getName())));
 
     AgentTask agentTask = new AgentTask();
     agentTask.setMetadata(
@@ -89,8 +93,7 @@ public final class AssignmentMapping {
                 podName.map(pod -> Map.of(AgentTaskKeys.POD_ANNOTATION, pod)).orElse(Map.of()))
             .build());
     agentTask.setSpec(spec);
-    return new TaskResources(
-        agentTask, envSecret(AgentTaskNames.envSecret(name), labels, assignment));
+    return new TaskResources(agentTask, envSecret);
   }
 
   private static Secret envSecret(
@@ -109,8 +112,7 @@ public final class AssignmentMapping {
         .endMetadata()
         .withType("Opaque")
         .withImmutable(true)
-        // Left out when empty, like every empty field the worker writes (see AgentTaskSpec).
-        .withData(data.isEmpty() ? null : data)
+        .withData(data)
         .build();
   }
 

@@ -16,7 +16,6 @@ import dev.ozworker.oz.TaskFailed;
 import dev.ozworker.oz.TaskRejected;
 import dev.ozworker.oz.WorkerMessage;
 import dev.ozworker.task.IntakeProof;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.List;
@@ -86,8 +85,8 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
    * @param onConnected what else must happen when a connection comes up (resending results)
    * @param resendResult sends the result of a finished AgentTask again, by name
    * @param metrics told of claims, rejections and the time each step took
-   * @param secretCreated told of each Secret created, as the API server answered, so that the
-   *     controller need not read it back
+   * @param secrets told of each Secret while it is stored, so that the controller waits for it and
+   *     need not read it back
    * @param claims told while a task is being stored and claimed, so that its result cannot reach Oz
    *     before its claim
    * @param proof signs what the intake stores, so that only its tasks are reported to Oz
@@ -102,12 +101,12 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
       Runnable onConnected,
       Consumer<String> resendResult,
       WorkerMetrics metrics,
-      Consumer<Secret> secretCreated,
+      SecretHandOff secrets,
       ClaimOrder claims,
       IntakeProof proof) {
     this.claims = claims;
     this.proof = proof;
-    this.store = new TaskStore(client, namespace, secretCreated, proof);
+    this.store = new TaskStore(client, namespace, secrets, proof);
     this.namespace = namespace;
     this.workerId = workerId;
     this.mapping = mapping;
@@ -198,6 +197,12 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
         foreign(taskId, "an AgentTask named " + name + " exists and was not stored by the intake");
         return;
       }
+      if (reservation == WorkerTaskIndex.Reservation.KNOWN && secretMayBeMissing(name, resources)) {
+        // Stored before, by a worker stopped between the AgentTask and its Secret: storing again
+        // makes the Secret, and claims only once the task has it.
+        store(taskId, name, resources);
+        return;
+      }
       switch (reservation) {
         case KNOWN -> {
           LOG.info(
@@ -219,6 +224,18 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
     } finally {
       MDC.remove("task");
     }
+  }
+
+  /**
+   * Whether the task, stored before, may lack its Secret: it has env_vars and has not started (a
+   * started task had its Secret). Its Secret is then made, if it is missing, before the claim.
+   */
+  private boolean secretMayBeMissing(String name, TaskResources resources) {
+    return resources.envSecret().isPresent()
+        && index
+            .stored(name)
+            .filter(task -> task.getStatus() == null || task.getStatus().getStartedAt() == null)
+            .isPresent();
   }
 
   private void store(String taskId, String name, TaskResources resources) {
@@ -255,7 +272,7 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
         foreign(
             taskId,
             "a Secret named "
-                + resources.envSecret().getMetadata().getName()
+                + resources.envSecret().map(s -> s.getMetadata().getName()).orElse("")
                 + " exists and was not made for this task by the intake");
         return;
       }

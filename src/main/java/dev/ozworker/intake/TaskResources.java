@@ -6,12 +6,14 @@ import dev.ozworker.task.IntakeProof;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.util.Optional;
 
 /**
  * What an assignment is stored as: the AgentTask, and the Secret holding its env_vars that the
- * AgentTask names in {@code spec.envFrom}.
+ * AgentTask names in {@code spec.envFrom}; an assignment without env_vars has no Secret, which
+ * saves a write per task (bench/README.md, "API writes per task").
  */
-public record TaskResources(AgentTask agentTask, Secret envSecret) {
+public record TaskResources(AgentTask agentTask, Optional<Secret> envSecret) {
   /**
    * The resources as stored in {@code namespace}: with the namespace, and each with the proof that
    * the intake stored it, which makes the task one from Oz and the Secret the task's own.
@@ -26,19 +28,21 @@ public record TaskResources(AgentTask agentTask, Secret envSecret) {
                 proof.ofTask(namespace, agentTask.getMetadata().getName(), agentTask.getSpec()))
             .build());
     task.setSpec(agentTask.getSpec());
-    Secret secret =
-        new SecretBuilder(envSecret)
-            .editMetadata()
-            .withNamespace(namespace)
-            .addToAnnotations(
-                AgentTaskKeys.INTAKE_PROOF_ANNOTATION,
-                proof.ofSecret(
-                    namespace,
-                    envSecret.getMetadata().getName(),
-                    task.getMetadata().getName(),
-                    task.getSpec()))
-            .endMetadata()
-            .build();
+    Optional<Secret> secret =
+        envSecret.map(
+            unproven ->
+                new SecretBuilder(unproven)
+                    .editMetadata()
+                    .withNamespace(namespace)
+                    .addToAnnotations(
+                        AgentTaskKeys.INTAKE_PROOF_ANNOTATION,
+                        proof.ofSecret(
+                            namespace,
+                            unproven.getMetadata().getName(),
+                            task.getMetadata().getName(),
+                            task.getSpec()))
+                    .endMetadata()
+                    .build());
     return new TaskResources(task, secret);
   }
 
@@ -56,8 +60,9 @@ public record TaskResources(AgentTask agentTask, Secret envSecret) {
   public String toString() {
     return "TaskResources[agentTask="
         + agentTask.getMetadata().getName()
-        + ", envSecret="
-        + envSecret.getMetadata().getName()
-        + " (values hidden)]";
+        + envSecret
+            .map(s -> ", envSecret=" + s.getMetadata().getName() + " (values hidden)")
+            .orElse("")
+        + "]";
   }
 }

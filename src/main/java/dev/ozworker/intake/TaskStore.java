@@ -6,7 +6,9 @@ import dev.ozworker.observe.ApiServerError;
 import dev.ozworker.task.IntakeProof;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -14,7 +16,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
 final class TaskStore {
   /** What storing an assignment came to. */
   enum Stored {
-    /** Both resources were created now. */
+    /** The AgentTask (and its Secret) was created now. */
     NEW,
     /** The AgentTask existed: an earlier assignment of the same execution stored it. */
     EXISTING,
@@ -38,54 +39,61 @@ final class TaskStore {
 
   private final KubernetesClient client;
   private final String namespace;
-  private final Consumer<Secret> secretCreated;
+  private final SecretHandOff secrets;
   private final IntakeProof proof;
 
   /**
-   * @param secretCreated told of each Secret created, before its AgentTask is (the controller takes
-   *     it from there instead of reading it back)
+   * @param secrets told of each Secret as it is stored, so that the controller waits for it and
+   *     takes it from there instead of reading it back
    * @param proof signs what is stored, and tells what an earlier assignment stored from what
    *     someone else did
    */
-  TaskStore(
-      KubernetesClient client,
-      String namespace,
-      Consumer<Secret> secretCreated,
-      IntakeProof proof) {
+  TaskStore(KubernetesClient client, String namespace, SecretHandOff secrets, IntakeProof proof) {
     this.client = client;
     this.namespace = namespace;
-    this.secretCreated = secretCreated;
+    this.secrets = secrets;
     this.proof = proof;
   }
 
   /**
-   * Creates the Secret, then the AgentTask, each with its proof. When the AgentTask cannot be
-   * created, a Secret created here is deleted again, so a rejected task leaves nothing behind.
+   * Creates the AgentTask, then its Secret owned by it, each with its proof: two writes, and none
+   * to make the task own its Secret afterwards. When the Secret cannot be created, an AgentTask
+   * created here is deleted again, so a rejected task leaves nothing behind. An AgentTask stored by
+   * an earlier assignment gets its Secret now if that one was stopped before making it.
    */
   Stored store(TaskResources assigned) {
     TaskResources resources = assigned.provenIn(namespace, proof);
-    Optional<Secret> created = create(resources.envSecret());
-    if (created.isEmpty() && !isTasksOwn(resources)) {
-      return Stored.FOREIGN_SECRET;
-    }
-    // Told before the AgentTask exists, so the controller knows it whenever the task reaches it.
-    created.ifPresent(secretCreated);
+    AgentTask wanted = resources.agentTask();
+    String taskName = wanted.getMetadata().getName();
+    Optional<String> secretName = resources.envSecret().map(s -> s.getMetadata().getName());
+    // Told before the AgentTask exists, so the controller waits for the Secret whenever the task
+    // reaches it, instead of writing that it is missing.
+    secretName.ifPresent(name -> secrets.expected(namespace, taskName, name));
+    boolean handedOff = false;
+    Optional<AgentTask> created = Optional.empty();
     try {
-      if (create(withFinalizer(resources.agentTask())).isPresent()) {
-        return Stored.NEW;
+      created = create(withFinalizer(wanted));
+      Optional<AgentTask> stored = created.or(() -> storedByIntake(wanted));
+      if (stored.isEmpty()) {
+        return Stored.FOREIGN_TASK;
       }
-      if (isStoredByIntake(resources.agentTask())) {
-        return Stored.EXISTING;
+      if (resources.envSecret().isPresent()) {
+        Optional<Secret> made = create(ownedBy(resources.envSecret().get(), stored.get()));
+        if (made.isEmpty() && !isTasksOwn(resources)) {
+          created.ifPresent(this::deleteQuietly);
+          return Stored.FOREIGN_SECRET;
+        }
+        made.ifPresent(secrets::created);
+        handedOff = made.isPresent();
       }
-      if (created.isPresent()) {
-        deleteQuietly(resources.envSecret());
-      }
-      return Stored.FOREIGN_TASK;
+      return created.isPresent() ? Stored.NEW : Stored.EXISTING;
     } catch (KubernetesClientException e) {
-      if (created.isPresent()) {
-        deleteQuietly(resources.envSecret());
-      }
+      created.ifPresent(this::deleteQuietly);
       throw e;
+    } finally {
+      if (!handedOff) {
+        secretName.ifPresent(name -> secrets.abandoned(namespace, name));
+      }
     }
   }
 
@@ -156,7 +164,7 @@ final class TaskStore {
    * one made by someone else must never become the task's environment, whatever its labels say.
    */
   private boolean isTasksOwn(TaskResources wanted) {
-    String name = wanted.envSecret().getMetadata().getName();
+    String name = wanted.envSecret().orElseThrow().getMetadata().getName();
     Secret existing = client.secrets().inNamespace(namespace).withName(name).get();
     return existing != null
         && proof.madeFor(
@@ -168,34 +176,51 @@ final class TaskStore {
   }
 
   /**
-   * Whether the existing AgentTask of that name was stored by an earlier assignment: one written by
-   * someone else under the name would otherwise be taken for the task, and never run it.
+   * The existing AgentTask of that name, if an earlier assignment stored it: one written by someone
+   * else under the name would otherwise be taken for the task, and never run it.
    */
-  private boolean isStoredByIntake(AgentTask wanted) {
+  private Optional<AgentTask> storedByIntake(AgentTask wanted) {
     AgentTask existing =
         client
             .resources(AgentTask.class)
             .inNamespace(namespace)
             .withName(wanted.getMetadata().getName())
             .get();
-    return existing != null && TaskResources.storedByIntake(proof, existing);
+    return Optional.ofNullable(existing)
+        .filter(found -> TaskResources.storedByIntake(proof, found));
+  }
+
+  /** The Secret owned by {@code task}: deleting the task deletes it. */
+  private static Secret ownedBy(Secret secret, AgentTask task) {
+    return new SecretBuilder(secret)
+        .editMetadata()
+        .withOwnerReferences(
+            new OwnerReferenceBuilder()
+                .withApiVersion(task.getApiVersion())
+                .withKind(task.getKind())
+                .withName(task.getMetadata().getName())
+                .withUid(task.getMetadata().getUid())
+                .withController(true)
+                .build())
+        .endMetadata()
+        .build();
   }
 
   /**
-   * Deletes the Secret of a task that was not stored, retrying a few times: the task is answered as
-   * not stored, and its env_vars must not stay behind.
+   * Deletes the AgentTask of a task that was not stored whole, retrying a few times: the task is
+   * answered as not stored, and must not run. Its controller lets it go (it never started).
    */
-  private void deleteQuietly(Secret secret) {
+  private void deleteQuietly(AgentTask task) {
     for (int attempt = 1; ; attempt++) {
       try {
-        client.resource(secret).inNamespace(namespace).delete();
+        client.resource(task).inNamespace(namespace).delete();
         return;
       } catch (KubernetesClientException e) {
         if (attempt == CANCEL_ATTEMPTS) {
           LOG.error(
-              "cannot delete Secret {} of a task that was not stored: {}; no task uses it:"
+              "cannot delete AgentTask {} of a task that was not stored: {}; it must not run:"
                   + " delete it with kubectl",
-              secret.getMetadata().getName(),
+              task.getMetadata().getName(),
               ApiServerError.of(e));
           return;
         }

@@ -8,6 +8,7 @@ import dev.ozworker.controller.AgentTaskController;
 import dev.ozworker.intake.AssignmentMapping;
 import dev.ozworker.intake.ClaimOrder;
 import dev.ozworker.intake.ResultReporter;
+import dev.ozworker.intake.SecretHandOff;
 import dev.ozworker.intake.TaskIntake;
 import dev.ozworker.intake.WorkerTaskIndex;
 import dev.ozworker.observe.ApiServerCheck;
@@ -17,6 +18,7 @@ import dev.ozworker.observe.WorkerMetrics;
 import dev.ozworker.oz.LinkTimings;
 import dev.ozworker.oz.OzLink;
 import dev.ozworker.task.IntakeProof;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -130,7 +132,7 @@ public final class WorkerRuntime implements AutoCloseable {
             reporter::connected,
             name -> reporter.resend(namespace, name),
             metrics,
-            controller::secretCreated,
+            secretHandOff(controller),
             claims,
             proof);
     try {
@@ -250,5 +252,25 @@ public final class WorkerRuntime implements AutoCloseable {
     reporter.close();
     tasks.close();
     controller.close();
+  }
+
+  /** The intake's news of task Secrets, for the controller in the same process. */
+  private static SecretHandOff secretHandOff(AgentTaskController controller) {
+    return new SecretHandOff() {
+      @Override
+      public void expected(String namespace, String taskName, String secretName) {
+        controller.secretExpected(namespace, taskName, secretName);
+      }
+
+      @Override
+      public void created(Secret secret) {
+        controller.secretCreated(secret);
+      }
+
+      @Override
+      public void abandoned(String namespace, String secretName) {
+        controller.secretAbandoned(namespace, secretName);
+      }
+    };
   }
 }

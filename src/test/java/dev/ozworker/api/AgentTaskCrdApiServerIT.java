@@ -187,9 +187,9 @@ class AgentTaskCrdApiServerIT {
     TaskResources resources =
         new AssignmentMapping("pool-a-1", BackendKind.DOCKER).toResources(assignment);
     resources.agentTask().getMetadata().getLabels().put(RUN_LABEL, runId);
-    resources.envSecret().getMetadata().getLabels().put(RUN_LABEL, runId);
+    resources.envSecret().orElseThrow().getMetadata().getLabels().put(RUN_LABEL, runId);
 
-    client.secrets().inNamespace(NAMESPACE).resource(resources.envSecret()).create();
+    client.secrets().inNamespace(NAMESPACE).resource(resources.envSecret().orElseThrow()).create();
     AgentTask stored = create(resources.agentTask());
     Secret storedSecret =
         client

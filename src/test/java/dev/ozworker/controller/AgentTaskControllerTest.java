@@ -477,9 +477,9 @@ class AgentTaskControllerTest {
             .toResources(OzFrames.referenceAssignment())
             .provenIn(namespace(), IntakeProof.of(new ApiKey("wk_worker")));
     String runId = resources.agentTask().getSpec().getTaskId();
-    String secretName = resources.envSecret().getMetadata().getName();
+    String secretName = resources.envSecret().orElseThrow().getMetadata().getName();
     AutoCloseable first = controller("worker_id: w1");
-    client.resource(resources.envSecret()).inNamespace(namespace()).create();
+    client.resource(resources.envSecret().orElseThrow()).inNamespace(namespace()).create();
     AgentTask created = client.resource(resources.agentTask()).inNamespace(namespace()).create();
     awaitPhase(created.getMetadata().getName(), AgentTaskPhase.Running);
     restart(first);
@@ -705,7 +705,7 @@ class AgentTaskControllerTest {
             "export GITHUB_ACCESS_TOKEN=ghs_secret\nWARP_API_KEY=wk_secret\n"));
     controller("worker_id: w1");
 
-    client.resource(resources.envSecret()).inNamespace(namespace()).create();
+    client.resource(resources.envSecret().orElseThrow()).inNamespace(namespace()).create();
     AgentTask created = client.resource(resources.agentTask()).inNamespace(namespace()).create();
 
     AgentTask task = awaitTornDown(created.getMetadata().getName());
@@ -732,7 +732,7 @@ class AgentTaskControllerTest {
         client
             .secrets()
             .inNamespace(namespace())
-            .withName(resources.envSecret().getMetadata().getName())
+            .withName(resources.envSecret().orElseThrow().getMetadata().getName())
             .get();
     assertThat(env.getMetadata().getOwnerReferences())
         .singleElement()

@@ -54,7 +54,7 @@ class EnvSecretsTest {
 
   Stored storeReferenceTask() throws Exception {
     TaskResources resources = referenceResources();
-    Secret secret = client.resource(resources.envSecret()).create();
+    Secret secret = client.resource(resources.envSecret().orElseThrow()).create();
     return new Stored(secret, client.resource(resources.agentTask()).create());
   }
 
@@ -107,7 +107,7 @@ class EnvSecretsTest {
     Secret lookalike =
         client
             .resource(
-                new SecretBuilder(resources.envSecret())
+                new SecretBuilder(resources.envSecret().orElseThrow())
                     .editMetadata()
                     .withAnnotations(Map.of())
                     .endMetadata()

@@ -73,7 +73,7 @@ class TaskAuthoringRulesTest {
 
     assertRefused(
         "thief",
-        fromOz.envSecret().getMetadata().getName(),
+        fromOz.envSecret().orElseThrow().getMetadata().getName(),
         "was not made by the worker for this task");
     String runId = fromOz.agentTask().getSpec().getTaskId();
     assertThat(rig.phase(fromOz.agentTask().getMetadata().getName()))
@@ -87,7 +87,7 @@ class TaskAuthoringRulesTest {
   void aSecretLabelledByTheIntakeButNotMadeByItIsRefused() throws Exception {
     TaskResources fromOz = storedByIntake();
     Secret lookalike =
-        new SecretBuilder(fromOz.envSecret())
+        new SecretBuilder(fromOz.envSecret().orElseThrow())
             .editMetadata()
             .withName("lookalike")
             .withAnnotations(Map.of())
@@ -200,7 +200,7 @@ class TaskAuthoringRulesTest {
         new AssignmentMapping("w1", BackendKind.DIRECT).toResources(OzFrames.referenceAssignment());
     edit.accept(assigned.agentTask().getSpec());
     TaskResources stored = assigned.provenIn(rig.namespace(), IntakeProof.of(rig.config.apiKey()));
-    store(stored.envSecret());
+    store(stored.envSecret().orElseThrow());
     rig.create(stored.agentTask());
     return stored;
   }

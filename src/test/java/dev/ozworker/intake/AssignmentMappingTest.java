@@ -39,7 +39,7 @@ class AssignmentMappingTest {
     assertThat(spec.getOwner().type()).isEqualTo("TEAM");
     assertThat(spec.getAgentConfig().modelId()).isEqualTo("claude-4-opus");
     assertThat(spec.getEnvFrom().secretName())
-        .isEqualTo(resources.envSecret().getMetadata().getName())
+        .isEqualTo(resources.envSecret().orElseThrow().getMetadata().getName())
         .isEqualTo(resources.agentTask().getMetadata().getName() + "-env");
     assertThat(spec.getBackend()).as("the worker's own backend decides").isNull();
     assertThat(spec.getCancel()).isNull();
@@ -47,9 +47,29 @@ class AssignmentMappingTest {
   }
 
   @Test
+  void anAssignmentWithoutEnvVarsHasNoSecretToStore() throws Exception {
+    TaskResources resources =
+        mapping.toResources(
+            new TaskAssignment(
+                "bare",
+                null,
+                new OzTask(
+                    "bare", "t", new OzTask.TaskDefinition("p"), null, null, null, null, null),
+                null,
+                null,
+                Map.of(),
+                List.of(),
+                List.of(),
+                null));
+
+    assertThat(resources.envSecret()).isEmpty();
+    assertThat(resources.agentTask().getSpec().getEnvFrom()).isNull();
+  }
+
+  @Test
   void putsTheEnvVarsInTheSecretAndNowhereElse() throws Exception {
     TaskResources resources = mapping.toResources(referenceAssignment());
-    Secret secret = resources.envSecret();
+    Secret secret = resources.envSecret().orElseThrow();
 
     assertThat(secret.getType()).isEqualTo("Opaque");
     assertThat(secret.getImmutable()).isTrue();
@@ -71,7 +91,7 @@ class AssignmentMappingTest {
             "ozworker.dev/backend", "direct");
 
     assertThat(resources.agentTask().getMetadata().getLabels()).isEqualTo(expected);
-    assertThat(resources.envSecret().getMetadata().getLabels()).isEqualTo(expected);
+    assertThat(resources.envSecret().orElseThrow().getMetadata().getLabels()).isEqualTo(expected);
   }
 
   @Test
@@ -81,7 +101,7 @@ class AssignmentMappingTest {
 
     assertThat(Serialization.asJson(again.agentTask()))
         .isEqualTo(Serialization.asJson(first.agentTask()));
-    assertThat(again.envSecret()).isEqualTo(first.envSecret());
+    assertThat(again.envSecret().orElseThrow()).isEqualTo(first.envSecret().orElseThrow());
   }
 
   @Test

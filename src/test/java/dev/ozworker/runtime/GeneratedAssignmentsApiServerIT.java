@@ -156,8 +156,8 @@ class GeneratedAssignmentsApiServerIT {
     if (!want.equals(got)) {
       problems.add(id + ": stored spec differs: want " + cut(want) + " got " + cut(got));
     }
-    Secret secret = secrets.get(c.expected().envSecret().getMetadata().getName());
-    Map<String, String> wantData = c.expected().envSecret().getData();
+    Secret secret = secrets.get(c.expected().envSecret().orElseThrow().getMetadata().getName());
+    Map<String, String> wantData = c.expected().envSecret().orElseThrow().getData();
     if (secret == null
         || !(wantData == null
             ? secret.getData() == null || secret.getData().isEmpty()
@@ -190,7 +190,7 @@ class GeneratedAssignmentsApiServerIT {
       problems.add(id + ": failed, yet its AgentTask is stored");
     }
     if (c.expected() != null
-        && secrets.containsKey(c.expected().envSecret().getMetadata().getName())) {
+        && secrets.containsKey(c.expected().envSecret().orElseThrow().getMetadata().getName())) {
       problems.add(id + ": failed, yet its Secret is left behind");
     }
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;
 import dev.ozworker.api.AgentTaskPhase;
@@ -13,16 +14,26 @@ import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskOutcome;
 import dev.ozworker.cli.WorkerConfigs;
+import dev.ozworker.config.ApiKey;
+import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.ConfigException;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.controller.MockApi;
 import dev.ozworker.controller.ScriptedBackend;
+import dev.ozworker.intake.AgentTaskNames;
+import dev.ozworker.intake.AssignmentMapping;
 import dev.ozworker.intake.ResultMessages;
+import dev.ozworker.intake.TaskResources;
 import dev.ozworker.observe.LogCapture;
+import dev.ozworker.oz.Decoded;
 import dev.ozworker.oz.LinkTimings;
+import dev.ozworker.oz.OzCodec;
+import dev.ozworker.oz.TaskAssignment;
 import dev.ozworker.oz.TaskRejected;
 import dev.ozworker.oz.fake.FakeOzServer;
 import dev.ozworker.oz.fake.FakeOzServer.Frame;
+import dev.ozworker.task.IntakeProof;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -104,10 +115,15 @@ class OzLinkEndToEndTest {
     backend.ends("t1", new TaskOutcome.Succeeded("done\n"));
     worker("worker_id: w1");
 
-    oz.assign("w1", assignment("t1"));
+    oz.assign("w1", assignment("t1", Map.of("GITHUB_ACCESS_TOKEN", "t1-token")));
 
     await().atMost(WAIT).until(() -> oz.framesAbout("t1", "task_completed").size() == 1);
     assertThat(storedAtClaim).containsExactly(Map.entry("t1", true));
+    // Owned by its task from its first write: no write later to make it so.
+    AgentTask task = agentTask(AgentTaskNames.agentTask("t1", null));
+    assertThat(secret(task.getMetadata().getName()).getMetadata().getOwnerReferences())
+        .extracting(OwnerReference::getUid)
+        .containsExactly(task.getMetadata().getUid());
     Frame claimed = oz.framesAbout("t1", "task_claimed").getFirst();
     assertThat(claimed.data().path("worker_id").asText()).isEqualTo("w1");
     Frame completed = oz.framesAbout("t1", "task_completed").getFirst();
@@ -180,6 +196,39 @@ class OzLinkEndToEndTest {
   }
 
   @Test
+  void aTaskStoredWithoutItsSecretGetsItWhenAssignedAgainAndOnlyThenIsClaimed() throws Exception {
+    // What a worker stopped between the AgentTask and its Secret leaves: the task, signed, alone.
+    backend.ends("half", new TaskOutcome.Succeeded(""));
+    worker("worker_id: w1");
+    ObjectNode frame = new ObjectMapper().createObjectNode().put("type", "task_assignment");
+    frame.set("data", assignment("half", Map.of("GITHUB_ACCESS_TOKEN", SECRET)));
+    TaskAssignment decoded =
+        (TaskAssignment) ((Decoded.Message) new OzCodec().decode(frame.toString())).message();
+    TaskResources resources =
+        new AssignmentMapping("w1", BackendKind.DIRECT)
+            .toResources(decoded)
+            .provenIn(namespace, IntakeProof.of(new ApiKey(API_KEY)));
+    AgentTask stored = client.resource(resources.agentTask()).create();
+    String name = stored.getMetadata().getName();
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                agentTask(name).getStatus() != null
+                    && agentTask(name).getStatus().getMessage() != null
+                    && agentTask(name).getStatus().getMessage().contains("not found"));
+
+    oz.assign("w1", assignment("half", Map.of("GITHUB_ACCESS_TOKEN", SECRET)));
+
+    await().atMost(WAIT).until(() -> oz.framesAbout("half", "task_completed").size() == 1);
+    assertThat(oz.framesAbout("half", "task_claimed")).hasSize(1);
+    assertThat(secret(name).getMetadata().getOwnerReferences())
+        .extracting(OwnerReference::getUid)
+        .containsExactly(stored.getMetadata().getUid());
+    assertThat(backend.spec("half").env().asMap()).containsEntry("GITHUB_ACCESS_TOKEN", SECRET);
+  }
+
+  @Test
   void aBurstOfAssignmentsIsStoredSixteenAtATime() {
     // The API server holds every AgentTask create until the test lets them through.
     AtomicInteger held = new AtomicInteger();
@@ -214,13 +263,7 @@ class OzLinkEndToEndTest {
     }
 
     await().atMost(WAIT).until(() -> held.get() == 16);
-    await()
-        .during(Duration.ofMillis(500))
-        .atMost(WAIT)
-        .until(
-            () ->
-                held.get() == 16
-                    && client.secrets().inNamespace(namespace).list().getItems().size() == 16);
+    await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> held.get() == 16);
     open.countDown();
     for (int i = 0; i < 40; i++) {
       String id = "burst-" + i;

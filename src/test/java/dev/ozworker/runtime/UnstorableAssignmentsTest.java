@@ -133,6 +133,29 @@ class UnstorableAssignmentsTest {
   }
 
   @Test
+  void aSecretRefusedAfterItsAgentTaskWasCreatedTakesTheAgentTaskBackAndRejects() throws Exception {
+    // The AgentTask is created first, its Secret second (owned by it): a refused Secret must not
+    // leave a task behind that could run without its environment.
+    api.failCreates("/secrets");
+
+    oz.assign("w1", assignment("halfway", Map.of("GITHUB_ACCESS_TOKEN", SECRET)));
+
+    await().atMost(WAIT).until(() -> oz.framesAbout("halfway", "task_rejected").size() == 1);
+    assertThat(oz.framesAbout("halfway", "task_claimed")).isEmpty();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        api.client()
+                            .resources(AgentTask.class)
+                            .inNamespace(worker.namespace())
+                            .list()
+                            .getItems())
+                    .isEmpty());
+  }
+
+  @Test
   void aTransientRefusalRejectsTheTaskAndKeepsTheWorkerReady() throws Exception {
     api.failCreates("/agenttasks");
 
@@ -158,7 +181,7 @@ class UnstorableAssignmentsTest {
         "secrets is forbidden: User \\\"system:serviceaccount:default:oz\\\" cannot create"
             + " resource \\\"secrets\\\"");
 
-    oz.assign("w1", assignment("forbidden"));
+    oz.assign("w1", assignment("forbidden", Map.of("GITHUB_ACCESS_TOKEN", SECRET)));
 
     await().atMost(WAIT).until(() -> oz.framesAbout("forbidden", "task_rejected").size() == 1);
     assertThat(

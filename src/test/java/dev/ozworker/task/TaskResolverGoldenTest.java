@@ -17,6 +17,7 @@ import dev.ozworker.intake.TaskResources;
 import dev.ozworker.oz.Decoded;
 import dev.ozworker.oz.OzCodec;
 import dev.ozworker.oz.TaskAssignment;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,7 +28,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -140,8 +140,10 @@ class TaskResolverGoldenTest {
     AgentTask stored =
         Serialization.unmarshal(Serialization.asJson(resources.agentTask()), AgentTask.class);
     Map<String, String> secretEnv = new LinkedHashMap<>();
-    // A Secret without env_vars has no data at all: an empty map is not written.
-    Optional.ofNullable(resources.envSecret().getData())
+    // An assignment without env_vars has no Secret at all.
+    resources
+        .envSecret()
+        .map(Secret::getData)
         .orElse(Map.of())
         .forEach(
             (name, value) ->
