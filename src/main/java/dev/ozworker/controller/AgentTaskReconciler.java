@@ -80,6 +80,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   private final TaskStatuses statuses;
   private final TaskSlots slots;
   private final StatusWriter writer;
+  private final TaskEvents events;
   private final TaskRecovery recovery;
   private final ReconcileErrors errors;
   private final Map<ResourceID, TaskRun> runs = new ConcurrentHashMap<>();
@@ -122,12 +123,13 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     this.ownership = new TaskOwnership(config.workerId(), config.podName());
     this.statuses = new TaskStatuses(config.workerId(), config.podName(), config.nodeName(), clock);
     this.slots = new TaskSlots(config.maxConcurrentTasks());
+    this.events = new TaskEvents(config.workerId(), clock);
     this.writer =
         new StatusWriter(
             ownership,
             config.workerId(),
-            clock,
-            new TaskMetrics(metrics, config.backend().kind().configName()));
+            new TaskMetrics(metrics, config.backend().kind().configName()),
+            events);
     this.errors = new ReconcileErrors(ownership, statuses, writer);
     this.recovery =
         new TaskRecovery(
@@ -320,8 +322,12 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     if (ownership.claim(context.client(), task)) {
       log.info(
           "claimed AgentTask {} for worker {}", task.getMetadata().getName(), config.workerId());
-      new TaskEvents(context.client(), config.workerId(), clock)
-          .record(task, "Normal", "Claimed", "worker " + config.workerId() + " runs this task");
+      events.record(
+          context.client(),
+          task,
+          "Normal",
+          "Claimed",
+          "worker " + config.workerId() + " runs this task");
     } else {
       // Another replica labelled it first; its next event shows whose it is.
       wake(slots.release(id));

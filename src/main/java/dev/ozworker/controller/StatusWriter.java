@@ -29,14 +29,21 @@ final class StatusWriter {
 
   private final TaskOwnership ownership;
   private final String workerId;
-  private final Clock clock;
   private final TaskMetrics metrics;
+  private final TaskEvents events;
 
   StatusWriter(TaskOwnership ownership, String workerId, Clock clock, TaskMetrics metrics) {
+    this(ownership, workerId, metrics, new TaskEvents(workerId, clock));
+  }
+
+  /**
+   * @param events the worker's Events, shared with the rest of its controller
+   */
+  StatusWriter(TaskOwnership ownership, String workerId, TaskMetrics metrics, TaskEvents events) {
     this.ownership = ownership;
     this.workerId = workerId;
-    this.clock = clock;
     this.metrics = metrics;
+    this.events = events;
   }
 
   /**
@@ -85,7 +92,7 @@ final class StatusWriter {
       log.info("AgentTask {} is {}: {}", name, next.getPhase(), next.getMessage());
     }
     metrics.changed(task, before, next);
-    new TaskEvents(client, workerId, clock).changed(task, before, next);
+    events.changed(client, task, before, next);
     return updated;
   }
 

@@ -46,6 +46,7 @@ final class TaskAdoption {
   private final Optional<String> nodeName;
   private final TaskOwnership ownership;
   private final Clock clock;
+  private final TaskEvents events;
   private volatile boolean stopped;
   private volatile boolean forbidden;
 
@@ -64,6 +65,7 @@ final class TaskAdoption {
     this.nodeName = nodeName;
     this.ownership = ownership;
     this.clock = clock;
+    this.events = new TaskEvents(workerId, clock);
   }
 
   /** Adopts nothing more, for a worker that is shutting down. */
@@ -130,18 +132,12 @@ final class TaskAdoption {
         return false;
       }
       log.info("adopted AgentTask {}: pod {} of worker {} is gone", name, pod, previous);
-      new TaskEvents(client, workerId, clock)
-          .record(
-              task,
-              "Normal",
-              "Adopted",
-              "worker "
-                  + workerId
-                  + " takes over: pod "
-                  + pod
-                  + " of worker "
-                  + previous
-                  + " is gone");
+      events.record(
+          client,
+          task,
+          "Normal",
+          "Adopted",
+          "worker " + workerId + " takes over: pod " + pod + " of worker " + previous + " is gone");
       return true;
     }
   }

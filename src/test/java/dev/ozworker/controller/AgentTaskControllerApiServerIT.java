@@ -16,6 +16,7 @@ import dev.ozworker.cli.WorkerConfigs;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.kube.TestCluster;
 import dev.ozworker.observe.TestMetrics;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -184,9 +185,31 @@ class AgentTaskControllerApiServerIT {
         .untilAsserted(
             () ->
                 assertThat(events(name))
-                    .contains(
-                        List.of("Normal", "Running", TaskEvents.COMPONENT),
+                    .containsExactly(
+                        List.of("Normal", "Claimed", TaskEvents.COMPONENT),
                         List.of("Normal", "Cancelled", TaskEvents.COMPONENT)));
+  }
+
+  @Test
+  void anEventRepeatedIsCountedOnTheOneWrittenByTheApiServer() throws Exception {
+    String name = name("repeated");
+    AgentTask created = create(userTask(name));
+    TaskEvents events = new TaskEvents(workerId, Clock.systemUTC());
+
+    events.record(client, created, "Warning", "SecretNotFound", "Secret s not found");
+    events.record(client, created, "Warning", "SecretNotFound", "Secret s not found");
+
+    List<Event> written =
+        client
+            .v1()
+            .events()
+            .inNamespace(NAMESPACE)
+            .withField("involvedObject.name", name)
+            .list()
+            .getItems();
+    assertThat(written).hasSize(1);
+    assertThat(written.getFirst().getCount()).isEqualTo(2);
+    assertThat(written.getFirst().getMessage()).isEqualTo("Secret s not found");
   }
 
   @Test

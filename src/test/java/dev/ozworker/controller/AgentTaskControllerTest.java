@@ -105,10 +105,9 @@ class AgentTaskControllerTest {
     assertThat(backend.count("cleanup", "hello")).isEqualTo(1);
     assertThat(backend.count("cancel")).isZero();
     assertThat(backend.spec("hello").ozArgs()).contains("--prompt", "Say hello");
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () -> assertThat(eventReasons("hello")).contains("Claimed", "Preparing", "Succeeded"));
+    await().atMost(WAIT).untilAsserted(() -> assertThat(eventReasons("hello")).contains("Claimed"));
+    // A task on its usual way writes no Event for it: its conditions show that way.
+    assertThat(eventReasons("hello")).containsExactly("Claimed");
   }
 
   @Test
@@ -722,7 +721,7 @@ class AgentTaskControllerTest {
                 + "\n");
     String stored = Serialization.asJson(task);
     List<Event> events =
-        await().atMost(WAIT).until(() -> events(task.getMetadata().getName()), e -> e.size() >= 2);
+        await().atMost(WAIT).until(() -> events(task.getMetadata().getName()), e -> !e.isEmpty());
     String allEvents = Serialization.asJson(events);
     for (String secret : secrets) {
       assertThat(stored).doesNotContain(secret);

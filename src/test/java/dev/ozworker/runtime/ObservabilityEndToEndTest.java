@@ -174,9 +174,7 @@ class ObservabilityEndToEndTest {
             () ->
                 assertThat(events("bad"))
                     .extracting(e -> e.getType() + " " + e.getReason() + ": " + e.getMessage())
-                    .contains(
-                        "Normal Preparing: the direct backend is preparing the task",
-                        "Normal Running: the agent is running on the direct backend",
+                    .containsExactly(
                         "Warning Failed: image ghcr.io/x:y not found in any registry"));
   }
 
@@ -236,7 +234,7 @@ class ObservabilityEndToEndTest {
   }
 
   @Test
-  void eachPhaseChangeIsAnnouncedOnceWhileResultsAreReportedAlongside() throws Exception {
+  void tasksOnTheirUsualWayWriteNoEventsWhileResultsAreReportedAlongside() throws Exception {
     worker = worker("worker_id: w1\nmax_concurrent_tasks: 12");
     List<String> names = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
@@ -249,16 +247,11 @@ class ObservabilityEndToEndTest {
     }
     await().atMost(WAIT).until(() -> names.stream().allMatch(this::reported));
 
-    // Events are sent after the status, on a thread of their own: wait for the last one to arrive
+    // Events are written right after the status that brings them, and `reported` is the last
+    // status: none can arrive later. Every Event is a write to the shared API server, and a task
+    // that succeeds has nothing in it a user must notice.
     for (String name : names) {
-      await()
-          .atMost(WAIT)
-          .untilAsserted(
-              () ->
-                  assertThat(events(name).stream().map(Event::getReason).toList())
-                      .as(name)
-                      .containsOnlyOnce("Preparing", "Succeeded")
-                      .doesNotHaveDuplicates());
+      assertThat(events(name)).as(name).isEmpty();
     }
     assertThat(scrape().value("oz_worker_tasks_completed_total", Map.of("result", "succeeded")))
         .contains(12.0);
