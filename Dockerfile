@@ -38,7 +38,8 @@ COPY target/oz-worker-operator.jar /app/oz-worker-operator.jar
 # to this jar at this path and this runtime; were it unusable, the JVM says so and loads the
 # classes as usual. The options must match ENTRYPOINT's; a runtime older than 25 refuses them.
 RUN java -XX:MaxRAMPercentage=75.0 -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-      -XX:AOTCacheOutput=/app/worker.aot -jar /app/oz-worker-operator.jar demo \
+      -XX:CompileThresholdScaling=10 -XX:AOTCacheOutput=/app/worker.aot \
+      -jar /app/oz-worker-operator.jar demo \
       >/tmp/aot-cache.log 2>&1 && [ -s /app/worker.aot ] \
     || { cat /tmp/aot-cache.log >&2; \
          echo "no AOT cache was made (a Java 25 runtime is needed: BASE_IMAGE)" >&2; \
@@ -55,7 +56,11 @@ EXPOSE 9090
 # Kubernetes restarts it rather than leaving a worker that half works. The serial collector and
 # the client compiler alone suit a worker that mostly waits on the network: with the Deployment's
 # 512Mi limit they took 100 sleeping Direct tasks from 255 to 207 MiB and start -> connected from
-# 2.6 to 2.2 s (ResourceBench, which runs the jar with these options). Flags for the worker go
-# after the image name (docker run IMAGE run --backend direct) or into the pod's args.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75.0", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:AOTCache=/app/worker.aot", "-jar", "/app/oz-worker-operator.jar"]
+# 2.6 to 2.2 s (ResourceBench, which runs the jar with these options). The client compiler waits
+# for ten times its usual count of calls before compiling a method: at start it compiled about as
+# much CPU time as the worker ran, on methods mostly run a few hundred times and never again; this
+# took a tenth off the CPU time to connected and 3 MiB off rss_idle (bench/README.md), and leaves a
+# worker's steady, network-bound paths compiled all the same. Flags for the worker go after the
+# image name (docker run IMAGE run --backend direct) or into the pod's args.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75.0", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=10", "-XX:AOTCache=/app/worker.aot", "-jar", "/app/oz-worker-operator.jar"]
 CMD ["run"]
