@@ -34,9 +34,11 @@ COPY target/oz-worker-operator.jar /app/oz-worker-operator.jar
 # backend), saved by one training run already parsed, verified and linked, with the runtime's own
 # classes; the worker maps it instead of loading them again. It replaced a dynamic class data
 # archive made the same way (-XX:ArchiveClassesAtExit), which had taken start -> connected from 2.1
-# to 1.3 s; see bench/README.md (start_to_connected, rss_idle) for what each took since. It belongs
-# to this jar at this path and this runtime; were it unusable, the JVM says so and loads the
-# classes as usual. The options must match ENTRYPOINT's; a runtime older than 25 refuses them.
+# to 1.3 s. With the compile thresholds below, start -> connected went from 1.70 to 1.29 s (median
+# of 5 in ResourceBench, a busy 2-CPU machine; 1.48-1.71 to 1.20-1.23 s of CPU in alternating
+# runs) and idle RSS from 133 to 126 MiB; bench/README.md says what each part moved. It belongs to
+# this jar at this path and this runtime; were it unusable, the JVM says so and loads the classes
+# as usual. The options must match ENTRYPOINT's; a runtime older than 25 refuses them.
 RUN java -XX:MaxRAMPercentage=75.0 -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
       -XX:CompileThresholdScaling=10 -XX:AOTCacheOutput=/app/worker.aot \
       -jar /app/oz-worker-operator.jar demo \
@@ -59,8 +61,9 @@ EXPOSE 9090
 # 2.6 to 2.2 s (ResourceBench, which runs the jar with these options). The client compiler waits
 # for ten times its usual count of calls before compiling a method: at start it compiled about as
 # much CPU time as the worker ran, on methods mostly run a few hundred times and never again; this
-# took a tenth off the CPU time to connected and 3 MiB off rss_idle (bench/README.md), and leaves a
-# worker's steady, network-bound paths compiled all the same. Flags for the worker go after the
+# took a fifth off the CPU time to connected, 5 MiB off idle RSS and 19 MiB off RSS with 100
+# sleeping Direct tasks (211 -> 193 MiB, ResourceBench), and leaves a worker's steady,
+# network-bound paths compiled all the same. Flags for the worker go after the
 # image name (docker run IMAGE run --backend direct) or into the pod's args.
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75.0", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=10", "-XX:AOTCache=/app/worker.aot", "-jar", "/app/oz-worker-operator.jar"]
 CMD ["run"]
