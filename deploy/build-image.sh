@@ -6,11 +6,11 @@
 #
 # Usage: deploy/build-image.sh [TAG]   (default: oz-worker-operator:0.1.0, the tag manifests/ deploy)
 # Needs: target/oz-worker-operator.jar (./mvnw -B package -DskipTests), docker, and what
-# deploy/jre-base-image.sh needs (a JDK >= 21, ldd, busybox-static); JDK_HOME picks the JDK.
+# deploy/jre-base-image.sh needs (a JDK >= 25, ldd, busybox-static); JDK_HOME picks the JDK.
 # Prints the tag on stdout; everything else goes to stderr.
 #
 # With a registry at hand, the Dockerfile's default base works as well:
-#   docker build -t oz-worker-operator:0.1.0 .      (on eclipse-temurin:21-jre)
+#   docker build -t oz-worker-operator:0.1.0 .      (on eclipse-temurin:25-jre)
 set -eu
 
 tag=${1:-oz-worker-operator:0.1.0}

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Makes a small Java runtime base image without any registry: a jlink'ed runtime of a local JDK
-# (21 or newer), the shared libraries it links against (found with ldd), a static busybox for
-# /bin/sh, and the tools the Direct backend runs (util-linux setsid and setpriv, coreutils mkfifo,
-# procps kill), imported with `docker import`. deploy/build-image.sh builds the worker's image on it:
+# (25 or newer: the worker image's AOT cache needs it), the shared libraries it links against
+# (found with ldd), a static busybox for /bin/sh, and the tools the Direct backend runs
+# (util-linux setsid and setpriv, coreutils mkfifo, procps kill), imported with `docker import`.
+# deploy/build-image.sh builds the worker's image on it:
 #   docker build --build-arg BASE_IMAGE="$(deploy/jre-base-image.sh)" -t oz-worker-operator .
 #
 # Prints the image reference on stdout. The tag is a hash of this script, the JDK's release file
 # and the copied binaries, so an image made earlier from the same inputs is reused as it is.
 #
 # Usage: deploy/jre-base-image.sh [JDK_HOME]   (default: the newest /usr/lib/jvm/*; or $JDK_HOME)
-# Needs: docker, a JDK >= 21 with jmods or a modular runtime image, ldd, busybox-static.
+# Needs: docker, a JDK >= 25 with jmods or a modular runtime image, ldd, busybox-static.
 set -euo pipefail
 
 # What the worker's jar needs (jdeps --print-module-deps on the shaded jar, plus what is loaded
@@ -32,12 +33,12 @@ if [ -z "$jdk" ]; then
     release="$candidate/release"
     [ -f "$release" ] || continue
     feature=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release")
-    if [ "${feature:-0}" -ge 21 ] && [ -x "$candidate/bin/jlink" ]; then
+    if [ "${feature:-0}" -ge 25 ] && [ -x "$candidate/bin/jlink" ]; then
       jdk=$candidate
     fi
   done
 fi
-[ -n "$jdk" ] && [ -x "$jdk/bin/jlink" ] || fail "no JDK 21 or newer with jlink: pass its home as the first argument"
+[ -n "$jdk" ] && [ -x "$jdk/bin/jlink" ] || fail "no JDK 25 or newer with jlink (the image's AOT cache needs 25): pass its home as the first argument"
 [ -x "$BUSYBOX" ] && "$BUSYBOX" true 2>/dev/null || fail "$BUSYBOX is missing: apt-get install busybox-static"
 if ldd "$BUSYBOX" >/dev/null 2>&1; then
   fail "$BUSYBOX is dynamically linked: apt-get install busybox-static"
@@ -61,8 +62,8 @@ mkdir -p "$root"/{bin,etc,tmp,usr/bin,opt/java}
 chmod 1777 "$root/tmp"
 
 say "jlink $MODULES from $jdk"
-# With the runtime's own class data archive, as a JDK ships it: the image's archive of the worker's
-# classes is made on top of it (see the Dockerfile).
+# With the runtime's own class data archive, as a JDK ships it, for a JVM started without the
+# image's AOT cache (see the Dockerfile), which holds the runtime's classes it needs as well.
 "$jdk/bin/jlink" --add-modules "$MODULES" --strip-debug --no-man-pages --no-header-files \
   --generate-cds-archive --output "$root/opt/java/openjdk" >&2
 

@@ -19,22 +19,23 @@ import java.util.concurrent.TimeUnit;
  * floor with these, so they measure the worker as it is deployed, not as a bare {@code java -jar}
  * sizes itself on a large build machine (a quarter of its memory as heap).
  *
- * <p>The image maps a class data archive of the worker's classes, made in its build by a training
- * run of {@code demo}; the archive belongs to one jar at one path. The worker here gets one made
- * the same way for the local jar, once per benchmark JVM; the floor gets none (its classes are not
- * the worker's), only the runtime's own archive, which every JVM maps.
+ * <p>The image maps an AOT cache of the worker's classes (JDK 25), made in its build by a training
+ * run of {@code demo}; the cache belongs to one jar at one path. The worker here gets one made the
+ * same way for the local jar, once per benchmark JVM; the floor gets none (its classes are not the
+ * worker's), only the runtime's own class data archive, which every JVM maps.
  */
 final class PodJvm {
   static final Path DOCKERFILE = Path.of("Dockerfile");
   static final Path DEPLOYMENT = Path.of("manifests", "base", "deployment.yaml");
   static final Path JAR = Path.of("target", "oz-worker-operator.jar");
-  static final Path ARCHIVE = Path.of("target", "bench", "worker.jsa");
-  private static final String ARCHIVE_OPTION = "-XX:SharedArchiveFile=";
+  static final Path ARCHIVE = Path.of("target", "bench", "worker.aot");
+  private static final String ARCHIVE_OPTION = "-XX:AOTCache=";
+  private static final String TRAINING_OPTION = "-XX:AOTCacheOutput=";
   private static boolean archiveMade;
 
   private PodJvm() {}
 
-  /** The pod's options, the image's class data archive replaced by one for the local jar. */
+  /** The pod's options, the image's AOT cache replaced by one for the local jar. */
   static List<String> workerOptions() throws IOException, InterruptedException {
     List<String> options = new ArrayList<>();
     for (String option : options()) {
@@ -47,7 +48,7 @@ final class PodJvm {
     return options;
   }
 
-  /** The pod's options without the worker's class data archive, for a JVM running other code. */
+  /** The pod's options without the worker's AOT cache, for a JVM running other code. */
   static List<String> floorOptions() {
     return options().stream().filter(option -> !option.startsWith(ARCHIVE_OPTION)).toList();
   }
@@ -63,16 +64,14 @@ final class PodJvm {
     }
   }
 
-  /**
-   * Makes the worker's class data archive now, as the image build does, before anything is timed.
-   */
+  /** Makes the worker's AOT cache now, as the image build does, before anything is timed. */
   static void prepareClassData() throws IOException, InterruptedException {
     classData();
   }
 
   /**
-   * The worker's class data archive for the local jar, made as the Dockerfile makes the image's: a
-   * {@code demo} run with the pod's options that saves the classes it loaded when it exits.
+   * The worker's AOT cache for the local jar, made as the Dockerfile makes the image's: a {@code
+   * demo} run with the pod's options that saves the classes it loaded, linked, when it exits.
    */
   private static synchronized Path classData() throws IOException, InterruptedException {
     if (archiveMade) {
@@ -80,14 +79,14 @@ final class PodJvm {
     }
     Files.createDirectories(ARCHIVE.getParent());
     Files.deleteIfExists(ARCHIVE);
-    Path scratch = Files.createTempDirectory(ARCHIVE.getParent(), "class-data-").toAbsolutePath();
+    Path scratch = Files.createTempDirectory(ARCHIVE.getParent(), "aot-cache-").toAbsolutePath();
     List<String> command =
         new ArrayList<>(
             List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(floorOptions());
     command.addAll(
         List.of(
-            "-XX:ArchiveClassesAtExit=" + ARCHIVE.toAbsolutePath(),
+            TRAINING_OPTION + ARCHIVE.toAbsolutePath(),
             "-jar",
             JAR.toAbsolutePath().toString(),
             "demo"));
@@ -103,8 +102,7 @@ final class PodJvm {
       demo.destroyForcibly().waitFor();
     }
     if (!ended || demo.exitValue() != 0 || !Files.isRegularFile(ARCHIVE)) {
-      throw new IOException(
-          "the training run for the class data archive failed; its output is in " + log);
+      throw new IOException("the training run for the AOT cache failed; its output is in " + log);
     }
     deleteTree(scratch);
     archiveMade = true;

@@ -80,14 +80,15 @@ class ResourceBench {
                 });
       }
       String jvm =
-          "a JVM that does nothing (same java and pod options, not the worker's class data)";
+          "a JVM that does nothing (same java and pod options, not the worker's AOT cache)";
       List<Figure> figures =
           List.of(
               Figure.of("start_to_connected", "ms", Stats.of(ours.startMillis()))
                   .withFloor(Stats.of(floor.startMillis()), jvm + ": start → main")
-                  .withTarget(Target.atMost("median", 2000)),
+                  .withTarget(Target.atMost("median", 800)),
               Figure.of("rss_idle", "MiB", Stats.of(ours.idleRss()))
-                  .withFloor(Stats.of(floor.idleRss()), jvm),
+                  .withFloor(Stats.of(floor.idleRss()), jvm)
+                  .withTarget(Target.atMost("median", 96)),
               Figure.of("threads_idle", "threads", Stats.of(ours.idleThreads()))
                   .withFloor(Stats.of(floor.idleThreads()), jvm),
               Figure.of("rss_" + TASKS + "_direct_tasks", "MiB", Stats.of(ours.rss()))

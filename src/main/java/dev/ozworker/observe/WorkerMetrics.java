@@ -6,7 +6,15 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmBufferPoolMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmClassLoadingMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmCompilationMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmGarbageCollectorMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmMemoryMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmMemoryPoolAllocationMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmRuntimeInfoMetric;
+import io.prometheus.metrics.instrumentation.jvm.JvmThreadsMetrics;
+import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -183,11 +191,22 @@ public final class WorkerMetrics {
   }
 
   /**
-   * Adds the JVM's own series (memory, GC, threads, classes); once per registry. Left to the served
-   * worker: each registration adds listeners to the JVM's collectors.
+   * Adds the JVM's own series (memory, GC, threads, classes, process); once per registry. Left to
+   * the served worker: each registration adds listeners to the JVM's collectors. These are {@code
+   * JvmMetrics}' series but the native-memory ones, which exist only under
+   * -XX:NativeMemoryTracking: asking whether it is on starts the JVM's diagnostic-command bean and
+   * loads JFR's commands, a tenth of the worker's start (bench/README.md, start_to_connected).
    */
   public void registerJvmMetrics() {
-    JvmMetrics.builder().register(registry);
+    JvmThreadsMetrics.builder().register(registry);
+    JvmBufferPoolMetrics.builder().register(registry);
+    JvmClassLoadingMetrics.builder().register(registry);
+    JvmCompilationMetrics.builder().register(registry);
+    JvmGarbageCollectorMetrics.builder().register(registry);
+    JvmMemoryPoolAllocationMetrics.builder().register(registry);
+    JvmMemoryMetrics.builder().register(registry);
+    JvmRuntimeInfoMetric.builder().register(registry);
+    ProcessMetrics.builder().register(registry);
   }
 
   public PrometheusRegistry registry() {
