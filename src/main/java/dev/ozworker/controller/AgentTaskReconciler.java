@@ -62,6 +62,9 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
    */
   static final Duration STALE_RECHECK = Duration.ofSeconds(1);
 
+  /** How long after the agent started its Running phase is written, if the run still goes on. */
+  static final Duration PROGRESS_DELAY = Duration.ofSeconds(1);
+
   /** Why a task written by hand fails on a worker that runs only tasks from Oz. */
   static final String USER_TASKS_OFF =
       "this worker runs only tasks from Oz (user_tasks.enabled is false), and this one was not"
@@ -100,6 +103,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
 
   private final SimpleInboundEventSource<AgentTask> wakeups =
       new SimpleInboundEventSource<>("backend-events");
+  private final Duration progressDelay;
   private volatile boolean draining;
   private volatile boolean handingOver;
   private volatile Duration shutdownGrace;
@@ -110,6 +114,21 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       Clock clock,
       WorkerMetrics metrics,
       FreshSecrets freshSecrets) {
+    this(config, backends, clock, metrics, freshSecrets, PROGRESS_DELAY);
+  }
+
+  /**
+   * @param progressDelay how long after the agent started its Running phase is written ({@link
+   *     #PROGRESS_DELAY}; tests that step a clock by hand may want none)
+   */
+  AgentTaskReconciler(
+      WorkerConfig config,
+      List<Backend> backends,
+      Clock clock,
+      WorkerMetrics metrics,
+      FreshSecrets freshSecrets,
+      Duration progressDelay) {
+    this.progressDelay = progressDelay;
     this.config = config;
     this.freshSecrets = freshSecrets;
     freshSecrets.onArrival(wakeups::propagateEvent);
@@ -470,6 +489,10 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     // The cleanup ends on a backend thread: whether it is over is read once, for the status
     // written and for forgetting the run alike.
     AgentTaskStatus next = statuses.ofRun(task, run);
+    Optional<Duration> held = progressHeld(task, next, run);
+    if (held.isPresent()) {
+      return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(held.get());
+    }
     task = writer.write(task, next, context);
     if (AgentTaskConditions.find(next.getConditions(), AgentTaskConditions.TORN_DOWN).isPresent()) {
       settled.add(task.getMetadata().getUid());
@@ -483,6 +506,24 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     return deadline
         .map(at -> UpdateControl.<AgentTask>noUpdate().rescheduleAfter(until(at)))
         .orElse(UpdateControl.noUpdate());
+  }
+
+  /**
+   * How long the write of Running is held back: progress alone (Preparing to Running, the run going
+   * on) is written {@link #PROGRESS_DELAY} after the agent started, so that a run ending sooner
+   * writes its end instead, one write less on the API server the cluster shares. What keeps a
+   * promise (the start, before the backend hears of it; the end) is never held.
+   */
+  private Optional<Duration> progressHeld(AgentTask task, AgentTaskStatus next, TaskRun run) {
+    if (phaseOf(task) != AgentTaskPhase.Preparing
+        || next.getPhase() != AgentTaskPhase.Running
+        || run.isOver()
+        || run.stopCause().isPresent()
+        || run.runningSince().isEmpty()) {
+      return Optional.empty();
+    }
+    Duration left = until(run.runningSince().get().plus(progressDelay));
+    return left.isZero() ? Optional.empty() : Optional.of(left);
   }
 
   private Duration until(Instant at) {
