@@ -47,8 +47,14 @@ final class ApiServerWrites {
         continue;
       }
       String subresource = labels.getOrDefault("subresource", "");
+      String code = labels.getOrDefault("code", "");
+      // Refusals (a conflict, say) cost the server a request too: counted, and shown apart.
       String key =
-          resource + (subresource.isEmpty() ? "" : "/" + subresource) + " " + labels.get("verb");
+          resource
+              + (subresource.isEmpty() ? "" : "/" + subresource)
+              + " "
+              + labels.get("verb")
+              + (code.startsWith("2") ? "" : " " + code);
       counts.merge(key, Double.parseDouble(line.group(2)), Double::sum);
     }
     return new ApiServerWrites(counts);

@@ -13,6 +13,8 @@ import dev.ozworker.task.IntakeProof;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
@@ -44,6 +46,8 @@ public final class ResultReporter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ResultReporter.class);
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+
+  private static final String REPORTED_PATCH = "{\"status\":{\"reported\":true}}";
 
   /** How many {@code reported} writes go to the API server at once. */
   static final int WRITES_AT_ONCE = 16;
@@ -248,51 +252,37 @@ public final class ResultReporter implements AutoCloseable {
     }
   }
 
-  /** Sets {@code status.reported}; false when the task is gone or someone set it already. */
+  /**
+   * Sets {@code status.reported}; false when the task is gone or someone set it already. A merge
+   * patch of that one field, with no resourceVersion: setting it is right whatever else the status
+   * says by now (a final result is never rewritten), so it never conflicts with the controller's
+   * writes and costs exactly one request. A controller write decided from a copy older than it is
+   * refused as stale and decided again from a copy that has it.
+   */
   private boolean writeReported(String key) {
     AgentTask task = tasks.getStore().getByKey(key);
-    for (int attempt = 0; attempt < 5; attempt++) {
-      if (task == null || task.getStatus() == null) {
-        return false;
-      }
-      if (Boolean.TRUE.equals(task.getStatus().getReported())) {
-        return false;
-      }
-      try {
-        client.resource(reportedStatusOf(task)).updateStatus();
-        return true;
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
-          throw e;
-        }
-        task =
-            client
-                .resources(AgentTask.class)
-                .inNamespace(task.getMetadata().getNamespace())
-                .withName(task.getMetadata().getName())
-                .get();
-      }
+    if (task == null || task.getStatus() == null || isReported(task)) {
+      return false;
     }
-    throw new KubernetesClientException(
-        "status kept changing", HttpURLConnection.HTTP_CONFLICT, null);
-  }
-
-  /**
-   * What the write sends: the task's name, the version read, and its status with {@code reported}
-   * set (a copy: {@code task} may be the informer's). The status subresource takes nothing else.
-   */
-  private AgentTask reportedStatusOf(AgentTask task) {
-    AgentTaskStatus status = client.getKubernetesSerialization().clone(task.getStatus());
-    status.setReported(true);
-    AgentTask write = new AgentTask();
-    write.setMetadata(
+    AgentTask named = new AgentTask();
+    named.setMetadata(
         new ObjectMetaBuilder()
             .withName(task.getMetadata().getName())
             .withNamespace(task.getMetadata().getNamespace())
-            .withResourceVersion(task.getMetadata().getResourceVersion())
             .build());
-    write.setStatus(status);
-    return write;
+    try {
+      // Patched through a task carrying only its name: by name alone, the client reads it first.
+      client
+          .resource(named)
+          .subresource("status")
+          .patch(PatchContext.of(PatchType.JSON_MERGE), REPORTED_PATCH);
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
   }
 
   private static String describe(WorkerMessage message) {

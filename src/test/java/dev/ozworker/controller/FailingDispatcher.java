@@ -31,7 +31,7 @@ final class FailingDispatcher extends Dispatcher {
     this.recordsStatusWrites = recordsStatusWrites;
   }
 
-  /** Updates whose body contains {@code text} answer 503 until called with null. */
+  /** Updates and patches whose body contains {@code text} answer 503 until called with null. */
   void failUpdatesContaining(String text) {
     failingUpdates = text;
   }
@@ -47,7 +47,7 @@ final class FailingDispatcher extends Dispatcher {
     failingCreates = fragment;
   }
 
-  /** The bodies of every PUT of a status, in order; none when not recording them. */
+  /** The bodies of every PUT or PATCH of a status, in order; none when not recording them. */
   List<String> statusWrites() {
     return List.copyOf(statusWrites);
   }
@@ -66,7 +66,10 @@ final class FailingDispatcher extends Dispatcher {
           return createFailure;
         }
       }
-      case PUT -> {
+      case PUT, PATCH -> {
+        if ("PATCH".equals(String.valueOf(request.method()))) {
+          patched.add(request.getPath());
+        }
         String failing = failingUpdates;
         if (failing != null || recordsStatusWrites) {
           String body = new String(request.getBody().getBytes(), StandardCharsets.UTF_8);
@@ -79,7 +82,6 @@ final class FailingDispatcher extends Dispatcher {
           }
         }
       }
-      case PATCH -> patched.add(request.getPath());
       default -> {}
     }
     return embedded.dispatch(request);
