@@ -32,7 +32,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The Oz link on a real API server (kube-local in CI): assignments stored as a Secret and an
  * AgentTask the server validates, claims after both exist, a cancellation as a merge patch of
- * {@code spec.cancel}, and {@code status.reported} written with the resource version once the
+ * {@code spec.cancel}, and {@code status.reported} set by a merge patch of that field once the
  * result frame went out. Required in CI; skipped elsewhere when no KUBECONFIG is set.
  */
 class OzLinkApiServerIT {
