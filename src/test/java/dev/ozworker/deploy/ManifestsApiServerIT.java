@@ -133,14 +133,16 @@ class ManifestsApiServerIT {
             "watch agenttasks.ozworker.dev",
             "delete agenttasks.ozworker.dev",
             "update agenttasks.ozworker.dev --subresource=status",
+            "patch agenttasks.ozworker.dev --subresource=status",
             "get secrets",
             "create secrets",
             "patch secrets",
             "create events",
+            "patch events",
             "get pods");
     List<String> denied =
         List.of(
-            "patch agenttasks.ozworker.dev --subresource=status",
+            "delete secrets",
             "list secrets",
             "watch secrets",
             "update secrets",

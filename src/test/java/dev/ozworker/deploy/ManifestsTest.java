@@ -232,7 +232,7 @@ class ManifestsTest {
     Map<String, Set<String>> expected = new TreeMap<>(BASE_GRANTS);
     expected.put("/pods", Set.of("get", "create", "list", "watch", "delete"));
     expected.put("/pods/log", Set.of("get"));
-    expected.put("/events", Set.of("create", "list", "watch"));
+    expected.put("/events", Set.of("create", "patch", "list", "watch"));
     expected.put("ozworker.dev/agenttasks/finalizers", Set.of("update"));
 
     assertThat(
@@ -319,13 +319,13 @@ class ManifestsTest {
           "ozworker.dev/agenttasks",
           Set.of("get", "list", "watch", "create", "update", "patch", "delete"),
           "ozworker.dev/agenttasks/status",
-          Set.of("update"),
+          Set.of("update", "patch"),
           "/secrets",
-          Set.of("get", "create", "patch", "delete"),
+          Set.of("get", "create", "patch"),
           "/pods",
           Set.of("get"),
           "/events",
-          Set.of("create"));
+          Set.of("create", "patch"));
 
   static WorkerConfig resolve(String yaml, String... flags) throws ConfigException {
     List<String> args = new ArrayList<>(List.of("--worker-id", POD_NAME));

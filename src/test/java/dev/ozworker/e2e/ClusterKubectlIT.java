@@ -114,17 +114,18 @@ class ClusterKubectlIT {
                 "patch agenttasks.ozworker.dev",
                 "delete agenttasks.ozworker.dev",
                 "update agenttasks.ozworker.dev --subresource=status",
+                "patch agenttasks.ozworker.dev --subresource=status",
                 "get secrets",
                 "create secrets",
                 "patch secrets",
-                "delete secrets",
                 "create events",
+                "patch events",
                 // to see that the pod of another replica is gone, and adopt its tasks
                 "get pods"));
     List<String> denied =
         new ArrayList<>(
             List.of(
-                "patch agenttasks.ozworker.dev --subresource=status",
+                "delete secrets",
                 "deletecollection agenttasks.ozworker.dev",
                 "list secrets",
                 "watch secrets",

@@ -13,6 +13,7 @@ import dev.ozworker.cli.WorkerConfigs;
 import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.controller.ScriptedBackend;
+import dev.ozworker.intake.AgentTaskNames;
 import dev.ozworker.intake.AssignmentMapping;
 import dev.ozworker.intake.InvalidAssignmentException;
 import dev.ozworker.intake.TaskResources;
@@ -33,6 +34,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Function;
@@ -156,13 +158,24 @@ class GeneratedAssignmentsApiServerIT {
     if (!want.equals(got)) {
       problems.add(id + ": stored spec differs: want " + cut(want) + " got " + cut(got));
     }
-    Secret secret = secrets.get(c.expected().envSecret().orElseThrow().getMetadata().getName());
-    Map<String, String> wantData = c.expected().envSecret().orElseThrow().getData();
-    if (secret == null
-        || !(wantData == null
-            ? secret.getData() == null || secret.getData().isEmpty()
-            : wantData.equals(secret.getData()))) {
-      problems.add(id + ": Secret missing or different");
+    // An assignment without env_vars has no Secret; one with them, its own, owned by the task.
+    String secretName = AgentTaskNames.envSecret(task.getMetadata().getName());
+    Secret secret = secrets.get(secretName);
+    Optional<Secret> wanted = c.expected().envSecret();
+    if (wanted.isEmpty() && secret != null) {
+      problems.add(id + ": a Secret was stored for an assignment without env_vars");
+    }
+    if (wanted.isPresent()
+        && (secret == null
+            || !wanted.get().getData().equals(secret.getData())
+            || secret.getMetadata().getOwnerReferences() == null
+            || !secret
+                .getMetadata()
+                .getOwnerReferences()
+                .getFirst()
+                .getUid()
+                .equals(task.getMetadata().getUid()))) {
+      problems.add(id + ": Secret missing, different or not owned by its task");
     }
     return "stored:" + result.type();
   }
@@ -190,7 +203,8 @@ class GeneratedAssignmentsApiServerIT {
       problems.add(id + ": failed, yet its AgentTask is stored");
     }
     if (c.expected() != null
-        && secrets.containsKey(c.expected().envSecret().orElseThrow().getMetadata().getName())) {
+        && c.expected().envSecret().isPresent()
+        && secrets.containsKey(c.expected().envSecret().get().getMetadata().getName())) {
       problems.add(id + ": failed, yet its Secret is left behind");
     }
   }
