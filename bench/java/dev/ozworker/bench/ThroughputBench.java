@@ -127,11 +127,24 @@ class ThroughputBench {
         MockApi api = MockApi.startUnchecked()) {
       FrameWatch frames = FrameWatch.on(oz);
       double[] ours;
+      ProcCpu ourCpu;
       try (OurWorker worker =
           OurWorker.direct(api.client(), false, oz, "bench-tpd", cli, dir.resolve("ours"))) {
-        ours = rounds(oz, frames, "bench-tpd", Map.of());
+        warmUp(oz, frames, "bench-tpd", Math.max(1, TASKS / 10));
+        ProcCpu before = ProcCpu.self();
+        ours = measuredRounds(oz, frames, "bench-tpd", Map.of());
+        ourCpu = ProcCpu.self().since(before);
       }
-      Figure figure = Figure.of("throughput_direct_embedded", "tasks/s", Stats.of(ours));
+      Figure figure =
+          Figure.of("throughput_direct_embedded", "tasks/s", Stats.of(ours))
+              .withTarget(Target.referenceTimes(0.5));
+      BenchReport report =
+          new BenchReport("throughput-direct")
+              .fact("tasks_per_round", TASKS)
+              // the whole JVM: worker, embedded API server and fake Oz server
+              .fact("cpu_ms_per_task", ourCpu.ownMs() / (TASKS * ROUNDS))
+              // the processes the runs started: wrapper, CLI, mkfifo, kill
+              .fact("child_cpu_ms_per_task", ourCpu.childrenMs() / (TASKS * ROUNDS));
       if (binary.isPresent()) {
         try (ReferenceWorkerProcess go =
             ReferenceWorkerProcess.start(
@@ -145,10 +158,17 @@ class ThroughputBench {
               .atMost(Duration.ofSeconds(30))
               .until(() -> oz.isConnected("bench-tpd-ref") || !go.isAlive());
           assertThat(go.isAlive()).as("reference worker, log %s", go.log()).isTrue();
-          figure = figure.withReference(Stats.of(rounds(oz, frames, "bench-tpd-ref", Map.of())));
+          warmUp(oz, frames, "bench-tpd-ref", Math.max(1, TASKS / 10));
+          ProcCpu before = ProcCpu.of(go.pid());
+          figure =
+              figure.withReference(Stats.of(measuredRounds(oz, frames, "bench-tpd-ref", Map.of())));
+          ProcCpu goCpu = ProcCpu.of(go.pid()).since(before);
+          report
+              .fact("reference_cpu_ms_per_task", goCpu.ownMs() / (TASKS * ROUNDS))
+              .fact("reference_child_cpu_ms_per_task", goCpu.childrenMs() / (TASKS * ROUNDS));
         }
       }
-      new BenchReport("throughput-direct").figure(figure).fact("tasks_per_round", TASKS).write();
+      report.figure(figure).write();
     }
   }
 
