@@ -38,6 +38,16 @@ class ThroughputBench {
   static final int TASKS = BenchSize.of(1000, 20);
   static final int ROUNDS = BenchSize.of(3, 1);
   static final int EMBEDDED_WARMUP = BenchSize.of(5, 1);
+
+  /**
+   * Direct tasks each worker runs before the measured bursts: as many as the embedded no-op figure
+   * takes, for the same reason: the JVM's CPU per Direct task, mostly the embedded API server's and
+   * the controller's, was 21 ms after 100 and 15 ms after 5,000 (bench/README.md). The reference
+   * worker gets the same, which it does not need.
+   */
+  static final int DIRECT_WARMUP =
+      Integer.getInteger("bench.direct.warmup", EMBEDDED_WARMUP * TASKS);
+
   static final int FLOOR_WRITES = BenchSize.of(300, 20);
   static final int FLOOR_CLIENTS = 16;
   static final AtomicInteger UNFINISHED = new AtomicInteger();
@@ -128,12 +138,15 @@ class ThroughputBench {
       FrameWatch frames = FrameWatch.on(oz);
       double[] ours;
       ProcCpu ourCpu;
+      int requests;
       try (OurWorker worker =
           OurWorker.direct(api.client(), false, oz, "bench-tpd", cli, dir.resolve("ours"))) {
-        warmUp(oz, frames, "bench-tpd", Math.max(1, TASKS / 10));
+        warmUp(oz, frames, "bench-tpd", DIRECT_WARMUP);
         ProcCpu before = ProcCpu.self();
+        int requestsBefore = api.requestCount();
         ours = measuredRounds(oz, frames, "bench-tpd", Map.of());
         ourCpu = ProcCpu.self().since(before);
+        requests = api.requestCount() - requestsBefore;
       }
       Figure figure =
           Figure.of("throughput_direct_embedded", "tasks/s", Stats.of(ours))
@@ -141,6 +154,8 @@ class ThroughputBench {
       BenchReport report =
           new BenchReport("throughput-direct")
               .fact("tasks_per_round", TASKS)
+              .fact("warmup_tasks", DIRECT_WARMUP)
+              .fact("api_requests_per_task", requests / (double) (TASKS * ROUNDS))
               // the whole JVM: worker, embedded API server and fake Oz server
               .fact("cpu_ms_per_task", ourCpu.ownMs() / (TASKS * ROUNDS))
               // the processes the runs started: wrapper, CLI, mkfifo, kill
@@ -158,7 +173,7 @@ class ThroughputBench {
               .atMost(Duration.ofSeconds(30))
               .until(() -> oz.isConnected("bench-tpd-ref") || !go.isAlive());
           assertThat(go.isAlive()).as("reference worker, log %s", go.log()).isTrue();
-          warmUp(oz, frames, "bench-tpd-ref", Math.max(1, TASKS / 10));
+          warmUp(oz, frames, "bench-tpd-ref", DIRECT_WARMUP);
           ProcCpu before = ProcCpu.of(go.pid());
           figure =
               figure.withReference(Stats.of(measuredRounds(oz, frames, "bench-tpd-ref", Map.of())));
