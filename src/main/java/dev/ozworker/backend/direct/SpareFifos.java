@@ -162,9 +162,14 @@ final class SpareFifos implements AutoCloseable {
 
   /**
    * {@link #restock()} after {@link #RESTOCK_AFTER}: a run that has just started its agent calls
-   * this, so that the mkfifo processes do not compete for the CPU with the agent's own start.
+   * this, so that the mkfifo processes do not compete for the CPU with the agent's own start. Only
+   * once the stock is down to half: one process then makes half a stock, where runs one after
+   * another took an mkfifo process each.
    */
   void restockLater() {
+    if (ready.size() > STOCK / 2) {
+      return;
+    }
     restockOn(
         CompletableFuture.delayedExecutor(
             RESTOCK_AFTER.toMillis(), TimeUnit.MILLISECONDS, executor));

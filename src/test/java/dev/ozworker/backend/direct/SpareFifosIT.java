@@ -42,8 +42,19 @@ class SpareFifosIT {
       assertThat(Files.getPosixFilePermissions(output))
           .isEqualTo(PosixFilePermissions.fromString("rw-------"));
       assertThat(spares.stocked()).isEqualTo(SpareFifos.STOCK - 1);
+      long processes = spares.processes();
+      spares.restockLater();
+      while (spares.stocked() > SpareFifos.STOCK / 2 + 1) {
+        spares.place(output);
+        spares.restockLater();
+      }
+      assertThat(spares.processes())
+          .as("no restock while the stock is above half")
+          .isEqualTo(processes);
+      spares.place(output);
       spares.restockLater();
       await().atMost(Duration.ofSeconds(30)).until(() -> spares.stocked() == SpareFifos.STOCK);
+      assertThat(spares.processes()).as("one process made the stock up").isEqualTo(processes + 1);
     }
   }
 
