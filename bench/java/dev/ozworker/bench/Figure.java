@@ -51,6 +51,6 @@ public record Figure(
 
   /** Whether the target is met; null without a target. */
   public Boolean met() {
-    return target == null ? null : target.metBy(ours, floor);
+    return target == null ? null : target.metBy(ours, floor, reference);
   }
 }

@@ -40,6 +40,16 @@ class ThroughputBench {
   static final int TASKS = BenchSize.of(1000, 20);
   static final int ROUNDS = BenchSize.of(3, 1);
   static final int EMBEDDED_WARMUP = BenchSize.of(5, 1);
+
+  /**
+   * Direct tasks each worker runs before the measured bursts: as many as the embedded no-op figure
+   * takes, for the same reason: the JVM's CPU per Direct task, mostly the embedded API server's and
+   * the controller's, was 21 ms after 100 and 15 ms after 5,000 (bench/README.md). The reference
+   * worker gets the same, which it does not need.
+   */
+  static final int DIRECT_WARMUP =
+      Integer.getInteger("bench.direct.warmup", EMBEDDED_WARMUP * TASKS);
+
   static final int FLOOR_WRITES = BenchSize.of(300, 20);
   static final int FLOOR_CLIENTS = 16;
   static final AtomicInteger UNFINISHED = new AtomicInteger();
@@ -185,11 +195,29 @@ class ThroughputBench {
         MockApi api = MockApi.startUnchecked()) {
       FrameWatch frames = FrameWatch.on(oz);
       double[] ours;
+      ProcCpu ourCpu;
+      int requests;
       try (OurWorker worker =
           OurWorker.direct(api.client(), false, oz, "bench-tpd", cli, dir.resolve("ours"))) {
-        ours = rounds(oz, frames, "bench-tpd", Map.of());
+        warmUp(oz, frames, "bench-tpd", DIRECT_WARMUP);
+        ProcCpu before = ProcCpu.self();
+        int requestsBefore = api.requestCount();
+        ours = measuredRounds(oz, frames, "bench-tpd", Map.of());
+        ourCpu = ProcCpu.self().since(before);
+        requests = api.requestCount() - requestsBefore;
       }
-      Figure figure = Figure.of("throughput_direct_embedded", "tasks/s", Stats.of(ours));
+      Figure figure =
+          Figure.of("throughput_direct_embedded", "tasks/s", Stats.of(ours))
+              .withTarget(Target.referenceTimes(0.5));
+      BenchReport report =
+          new BenchReport("throughput-direct")
+              .fact("tasks_per_round", TASKS)
+              .fact("warmup_tasks", DIRECT_WARMUP)
+              .fact("api_requests_per_task", requests / (double) (TASKS * ROUNDS))
+              // the whole JVM: worker, embedded API server and fake Oz server
+              .fact("cpu_ms_per_task", ourCpu.ownMs() / (TASKS * ROUNDS))
+              // the processes the runs started: wrapper, CLI, mkfifo, kill
+              .fact("child_cpu_ms_per_task", ourCpu.childrenMs() / (TASKS * ROUNDS));
       if (binary.isPresent()) {
         try (ReferenceWorkerProcess go =
             ReferenceWorkerProcess.start(
@@ -203,10 +231,17 @@ class ThroughputBench {
               .atMost(Duration.ofSeconds(30))
               .until(() -> oz.isConnected("bench-tpd-ref") || !go.isAlive());
           assertThat(go.isAlive()).as("reference worker, log %s", go.log()).isTrue();
-          figure = figure.withReference(Stats.of(rounds(oz, frames, "bench-tpd-ref", Map.of())));
+          warmUp(oz, frames, "bench-tpd-ref", DIRECT_WARMUP);
+          ProcCpu before = ProcCpu.of(go.pid());
+          figure =
+              figure.withReference(Stats.of(measuredRounds(oz, frames, "bench-tpd-ref", Map.of())));
+          ProcCpu goCpu = ProcCpu.of(go.pid()).since(before);
+          report
+              .fact("reference_cpu_ms_per_task", goCpu.ownMs() / (TASKS * ROUNDS))
+              .fact("reference_child_cpu_ms_per_task", goCpu.childrenMs() / (TASKS * ROUNDS));
         }
       }
-      new BenchReport("throughput-direct").figure(figure).fact("tasks_per_round", TASKS).write();
+      report.figure(figure).write();
     }
   }
 

@@ -24,6 +24,12 @@ import java.util.concurrent.TimeUnit;
  * worker that dies never makes the agent's writes fail (SIGPIPE); while no worker reads, output
  * waits in the FIFO and the agent blocks once it is full. It traps SIGTERM so that a cancelled
  * agent's status is still written.
+ *
+ * <p>Nothing the agent started may outlive it (its workspace is about to be removed): once the
+ * status is written, the wrapper kills its whole process group, itself last, with the shell's own
+ * {@code kill} ({@link #ENDS_OWN_GROUP}). Done from the worker, that took two {@code /bin/kill}
+ * processes per run, the most of any step of a trivial run (see bench/README.md); the worker now
+ * kills the group only when the wrapper did not end that way.
  */
 final class AgentProcess {
   static final String WRAPPER =
@@ -36,8 +42,15 @@ final class AgentProcess {
       "$@" 3>&-
       code=$?
       printf '%s\\n' "$code" >"$exit_file"
+      kill -KILL 0
       exit "$code"
       """;
+
+  /**
+   * How the wrapper ends when it has written the status: killed by its own SIGKILL to its group
+   * (128 + 9), which also ended whatever the agent left in the group.
+   */
+  static final int ENDS_OWN_GROUP = 128 + 9;
 
   private static final String MKFIFO = "/usr/bin/mkfifo";
 
@@ -72,12 +85,13 @@ final class AgentProcess {
   }
 
   /**
-   * Makes a FIFO at {@code path}, readable and writable by the worker's user only; runs get theirs
-   * from {@link SpareFifos}.
+   * Makes a FIFO at each of {@code paths}, readable and writable by the worker's user only, with
+   * one process; runs get theirs from {@link SpareFifos}.
    */
-  static void makeFifo(Path path) throws IOException {
-    Process mkfifo =
-        new ProcessBuilder(MKFIFO, "-m", "600", path.toString()).redirectErrorStream(true).start();
+  static void makeFifos(List<Path> paths) throws IOException {
+    List<String> command = new ArrayList<>(List.of(MKFIFO, "-m", "600", "--"));
+    paths.forEach(path -> command.add(path.toString()));
+    Process mkfifo = new ProcessBuilder(command).redirectErrorStream(true).start();
     try {
       if (!mkfifo.waitFor(30, TimeUnit.SECONDS)) {
         mkfifo.destroyForcibly();
@@ -93,6 +107,15 @@ final class AgentProcess {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while making the output FIFO", e);
     }
+  }
+
+  /**
+   * Whether the wrapper ended its own process group: it wrote the agent's status and then died of
+   * the SIGKILL it sent the group. A wrapper killed before that (a cancel's SIGKILL, the OOM
+   * killer) may have left processes behind, and so does one that wrote no status.
+   */
+  static boolean endedOwnGroup(int wrapperStatus, RunFiles files) {
+    return wrapperStatus == ENDS_OWN_GROUP && files.exitStatus().isPresent();
   }
 
   /**

@@ -21,6 +21,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -129,7 +130,8 @@ final class DirectRun {
     } catch (IOException e) {
       output.line("[worker] the agent's output cannot be read: " + e);
     }
-    afterAgent(wrapper.onExit(), () -> files.exitStatus().orElse(null))
+    // An earlier worker's wrapper may not end its own group: the group is killed from here.
+    afterAgent(wrapper.onExit(), () -> files.exitStatus().orElse(null), () -> true)
         .whenComplete((code, error) -> end(code, error));
   }
 
@@ -249,7 +251,10 @@ final class DirectRun {
             null);
     tell(() -> listener.located(where));
     tell(listener::running);
-    return afterAgent(process.onExit(), process::exitValue);
+    return afterAgent(
+        process.onExit(),
+        () -> files.exitStatus().orElseGet(process::exitValue),
+        () -> !AgentProcess.endedOwnGroup(process.exitValue(), files));
   }
 
   /** Opens the run's output FIFO and starts copying it into the log. */
@@ -270,10 +275,12 @@ final class DirectRun {
   /**
    * Once the agent's wrapper has ended: nothing the agent left running outlives it (its workspace
    * is about to be torn down; killed first, so that those processes let go of the output), then the
-   * agent's status, once its output is read to the end within the drain time.
+   * agent's status, once its output is read to the end within the drain time. A wrapper that ended
+   * normally killed its group itself ({@link AgentProcess}); otherwise {@code groupLeft} says so
+   * and the group is killed from here.
    */
   private CompletableFuture<Integer> afterAgent(
-      CompletableFuture<?> wrapperExit, Supplier<Integer> status) {
+      CompletableFuture<?> wrapperExit, Supplier<Integer> status, BooleanSupplier groupLeft) {
     return wrapperExit
         .thenApplyAsync(
             exited -> {
@@ -281,8 +288,8 @@ final class DirectRun {
               synchronized (this) {
                 current = group;
               }
-              if (current != null) {
-                current.kill();
+              if (current != null && groupLeft.getAsBoolean()) {
+                current.killRemaining();
               }
               return status.get();
             },

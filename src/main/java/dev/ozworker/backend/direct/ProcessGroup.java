@@ -73,6 +73,14 @@ record ProcessGroup(long id) {
     signal("KILL");
   }
 
+  /**
+   * Kills what is left of the group once its leader has ended and been reaped: only the group is
+   * signalled, never the leader's pid, which may belong to another process by now.
+   */
+  void killRemaining() {
+    run(KILL, "-KILL", "--", "-" + id);
+  }
+
   /** Whether any process of the group is alive. */
   boolean isAlive() {
     return signal("0");

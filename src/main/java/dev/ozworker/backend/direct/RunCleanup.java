@@ -70,10 +70,12 @@ final class RunCleanup {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     RunFiles.Workspace workspace = recorded.get();
-    TaskLog output = TaskLog.open(settings.taskLogDir(), runId, redactor);
+    // The run's log is opened again only for a teardown's output: its buffers cost every run.
+    TaskLog output = null;
     CompletableFuture<Optional<TaskFailure>> teardown =
         CompletableFuture.completedFuture(Optional.empty());
     if (settings.teardownCommand().isPresent() && !files.isTornDown()) {
+      output = TaskLog.open(settings.taskLogDir(), runId, redactor);
       teardown =
           Teardown.run(
               settings.teardownCommand().get(),
@@ -85,6 +87,7 @@ final class RunCleanup {
               output,
               executor);
     }
+    TaskLog teardownOutput = output;
     return teardown.thenApplyAsync(
         failure -> {
           try (var ignored = MDC.putCloseable("task", runId)) {
@@ -93,7 +96,9 @@ final class RunCleanup {
               keep(workspace, files);
             }
             Optional<TaskFailure> removal = remove(workspace);
-            output.close();
+            if (teardownOutput != null) {
+              teardownOutput.close();
+            }
             deleteQuietly(files);
             failure.ifPresent(f -> log.warn("run {}: {}", runId, f));
             return failure.or(() -> removal);

@@ -14,6 +14,8 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
@@ -29,10 +31,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Output FIFOs made ahead of time. Java cannot make a FIFO, so each one takes an {@code mkfifo}
+ * Output FIFOs made ahead of time. Java cannot make a FIFO, so making one takes an {@code mkfifo}
  * process, which cost about 14 ms of every agent's start on a 2-CPU machine. A run instead gets a
- * spare renamed into place, and the stock is made up again in the background; when several runs
- * start at once and the stock is empty, the FIFO is made on the spot as before.
+ * spare renamed into place, and the stock is made up again in the background. One process makes a
+ * whole batch ({@code mkfifo a b c …}): the process is the cost, not the FIFOs. When many runs
+ * start at once and the stock is used up, a run makes its FIFO on the spot, and one such run at a
+ * time makes the stock up in the same process, so a burst of runs takes a process per batch, not
+ * per run.
  *
  * <p>The spares live in a folder of this process's own under {@code <task_log_dir>/.direct-fifos}
  * (the file system of the runs' files, so the rename is atomic), locked while the process lives.
@@ -40,7 +45,9 @@ import org.slf4j.LoggerFactory;
  */
 final class SpareFifos implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SpareFifos.class);
-  static final int STOCK = 2;
+
+  /** Spares kept ready: a batch for one mkfifo process. */
+  static final int STOCK = 32;
 
   /** How long after an agent's spawn the stock is made up again: its start is over by then. */
   static final Duration RESTOCK_AFTER = Duration.ofMillis(200);
@@ -61,6 +68,7 @@ final class SpareFifos implements AutoCloseable {
   private final Queue<Path> ready = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean refilling = new AtomicBoolean();
   private final AtomicLong made = new AtomicLong();
+  private final AtomicLong processes = new AtomicLong();
   private volatile boolean closed;
 
   private SpareFifos(Path folder, FileChannel lockChannel, Executor executor) {
@@ -98,8 +106,9 @@ final class SpareFifos implements AutoCloseable {
   }
 
   /**
-   * Puts a FIFO at {@code target}: a spare when one is left, else one made now. The caller calls
-   * {@link #restockLater()} once its agent is spawned, so making spares does not slow that start.
+   * Puts a FIFO at {@code target}: a spare when one is left, else one made now, with a new stock in
+   * the same process unless another run is making one meanwhile. The caller calls {@link
+   * #restockLater()} once its agent is spawned, so making spares does not slow that start.
    */
   void place(Path target) throws IOException {
     Files.deleteIfExists(target);
@@ -112,12 +121,38 @@ final class SpareFifos implements AutoCloseable {
         // removed under us (say, the task log dir was cleaned): try the next one
       }
     }
-    AgentProcess.makeFifo(target);
+    if (closed || !refilling.compareAndSet(false, true)) {
+      make(List.of(target));
+      return;
+    }
+    // The stock is used up, so more runs are likely starting: the spares are made in the same
+    // process as this run's FIFO.
+    try {
+      List<Path> spares = nextSpares();
+      List<Path> batch = new ArrayList<>(List.of(target));
+      batch.addAll(spares);
+      try {
+        make(batch);
+        ready.addAll(spares);
+      } catch (IOException e) {
+        // a spare that failed must not fail the run: its FIFO alone, with its own error if any
+        log.debug("cannot make spare FIFOs in {}: {}", folder, e.getMessage());
+        Files.deleteIfExists(target);
+        make(List.of(target));
+      }
+    } finally {
+      refilling.set(false);
+    }
   }
 
   /** Spares ready now. */
   int stocked() {
     return ready.size();
+  }
+
+  /** How many mkfifo processes this stock has run. */
+  long processes() {
+    return processes.get();
   }
 
   /** Makes spares up to {@link #STOCK} on the executor, one filler at a time. */
@@ -127,9 +162,14 @@ final class SpareFifos implements AutoCloseable {
 
   /**
    * {@link #restock()} after {@link #RESTOCK_AFTER}: a run that has just started its agent calls
-   * this, so that the mkfifo processes do not compete for the CPU with the agent's own start.
+   * this, so that the mkfifo processes do not compete for the CPU with the agent's own start. Only
+   * once the stock is down to half: one process then makes half a stock, where runs one after
+   * another took an mkfifo process each.
    */
   void restockLater() {
+    if (ready.size() > STOCK / 2) {
+      return;
+    }
     restockOn(
         CompletableFuture.delayedExecutor(
             RESTOCK_AFTER.toMillis(), TimeUnit.MILLISECONDS, executor));
@@ -143,10 +183,10 @@ final class SpareFifos implements AutoCloseable {
       filler.execute(
           () -> {
             try {
-              while (!closed && ready.size() < STOCK) {
-                Path next = folder.resolve("fifo-" + made.incrementAndGet());
-                AgentProcess.makeFifo(next);
-                ready.add(next);
+              List<Path> batch = nextSpares();
+              if (!closed && !batch.isEmpty()) {
+                make(batch);
+                ready.addAll(batch);
               }
             } catch (IOException e) {
               log.debug("cannot make a spare FIFO in {}: {}", folder, e.getMessage());
@@ -157,6 +197,20 @@ final class SpareFifos implements AutoCloseable {
     } catch (RejectedExecutionException shutDown) {
       refilling.set(false);
     }
+  }
+
+  /** Names for the spares missing from the stock. */
+  private List<Path> nextSpares() {
+    List<Path> names = new ArrayList<>();
+    for (int i = ready.size(); i < STOCK; i++) {
+      names.add(folder.resolve("fifo-" + made.incrementAndGet()));
+    }
+    return names;
+  }
+
+  private void make(List<Path> fifos) throws IOException {
+    processes.incrementAndGet();
+    AgentProcess.makeFifos(fifos);
   }
 
   @Override

@@ -42,22 +42,39 @@ class SpareFifosIT {
       assertThat(Files.getPosixFilePermissions(output))
           .isEqualTo(PosixFilePermissions.fromString("rw-------"));
       assertThat(spares.stocked()).isEqualTo(SpareFifos.STOCK - 1);
+      long processes = spares.processes();
+      spares.restockLater();
+      while (spares.stocked() > SpareFifos.STOCK / 2 + 1) {
+        spares.place(output);
+        spares.restockLater();
+      }
+      assertThat(spares.processes())
+          .as("no restock while the stock is above half")
+          .isEqualTo(processes);
+      spares.place(output);
       spares.restockLater();
       await().atMost(Duration.ofSeconds(30)).until(() -> spares.stocked() == SpareFifos.STOCK);
+      assertThat(spares.processes()).as("one process made the stock up").isEqualTo(processes + 1);
     }
   }
 
   @Test
-  void withTheStockUsedUpTheFifoIsMadeOnTheSpot() throws Exception {
+  void withTheStockUsedUpTheFifoIsMadeOnTheSpotWithANewStockInTheSameProcess() throws Exception {
     try (SpareFifos spares = SpareFifos.open(logs, executor)) {
       await().atMost(Duration.ofSeconds(30)).until(() -> spares.stocked() == SpareFifos.STOCK);
+      long processes = spares.processes();
       Path run = Files.createDirectories(logs.resolve("run"));
-      for (int i = 0; i < SpareFifos.STOCK + 3; i++) {
+      // a burst: three stocks' worth of runs, none waiting for a restock in the background
+      for (int i = 0; i < 3 * SpareFifos.STOCK; i++) {
         Path output = run.resolve("output-" + i);
         spares.place(output);
         assertThat(Files.readAttributes(output, PosixFileAttributes.class).isOther()).isTrue();
+        assertThat(Files.getPosixFilePermissions(output))
+            .isEqualTo(PosixFilePermissions.fromString("rw-------"));
       }
-      assertThat(spares.stocked()).isZero();
+      assertThat(spares.processes() - processes)
+          .as("mkfifo processes for %d runs after the stock was used up", 2 * SpareFifos.STOCK)
+          .isLessThanOrEqualTo(2);
     }
   }
 
