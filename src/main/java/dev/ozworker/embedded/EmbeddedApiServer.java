@@ -67,14 +67,15 @@ public final class EmbeddedApiServer implements AutoCloseable {
         new KubernetesMockServer(
             new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init(InetAddress.getLoopbackAddress(), 0);
-    EmbeddedApiServer api = new EmbeddedApiServer(server);
-    try {
-      api.client().apiextensions().v1().customResourceDefinitions().resource(crd()).create();
+    // Its own client, closed once the CRD is in: kept, its HTTP client's selector and its two
+    // pool threads would idle for the life of the worker beside those of the worker's client.
+    try (KubernetesClient installer = server.createClient(new JdkHttpClientFactory())) {
+      installer.apiextensions().v1().customResourceDefinitions().resource(crd()).create();
     } catch (RuntimeException e) {
-      api.close();
+      server.destroy();
       throw e;
     }
-    return api;
+    return new EmbeddedApiServer(server);
   }
 
   /** The AgentTask CRD bundled in the jar. */
