@@ -31,7 +31,8 @@ public final class Main {
     OzWorkerCommand command =
         new OzWorkerCommand(new WorkerConfigResolver(env, workingDirectory), env);
     CommandLine commandLine =
-        new CommandLine(command)
+        command
+            .commandLine(args)
             .setOut(out)
             .setErr(err)
             .setExecutionExceptionHandler(

@@ -7,9 +7,12 @@ import dev.ozworker.config.LogLevel;
 import dev.ozworker.config.WorkerConfigResolver;
 import dev.ozworker.observe.LogSetup;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -30,12 +33,6 @@ import picocli.CommandLine.Spec;
       "Self-hosted Oz worker as a Kubernetes operator: each task assignment from Oz becomes an"
           + " AgentTask resource, run by the Docker or Direct backend, its result reported to Oz.",
       ""
-    },
-    subcommands = {
-      CheckConfigCommand.class,
-      RunCommand.class,
-      DemoCommand.class,
-      LogsCommand.class
     },
     modelTransformer = KeyOptions.class,
     footer = {
@@ -69,6 +66,35 @@ public final class OzWorkerCommand implements Callable<Integer> {
       scope = ScopeType.INHERIT,
       description = "Path to YAML config file.")
   Path configFile;
+
+  /**
+   * The command line for {@code args}: picocli builds a model of every subcommand it has, each with
+   * every key's flag inherited, and a start of the worker spends a tenth of its time there
+   * (picocli's classes are too old a class-file version for the AOT cache to hold). So only the
+   * subcommand {@code args} begins with is added; anything else (help, {@code --version}, the
+   * reference worker's form without a subcommand, a mistyped subcommand) gets all of them.
+   */
+  public CommandLine commandLine(String[] args) {
+    CommandLine line = new CommandLine(this);
+    String first = args.length == 0 ? "" : args[0];
+    Map<String, Supplier<Object>> subcommands = subcommands();
+    if (subcommands.containsKey(first)) {
+      line.addSubcommand(subcommands.get(first).get());
+    } else {
+      subcommands.values().forEach(subcommand -> line.addSubcommand(subcommand.get()));
+    }
+    return line;
+  }
+
+  /** The subcommands by name, in the order help lists them. */
+  private static Map<String, Supplier<Object>> subcommands() {
+    Map<String, Supplier<Object>> subcommands = new LinkedHashMap<>();
+    subcommands.put("check-config", CheckConfigCommand::new);
+    subcommands.put("run", RunCommand::new);
+    subcommands.put("demo", DemoCommand::new);
+    subcommands.put("logs", LogsCommand::new);
+    return subcommands;
+  }
 
   /** The flags as given, for {@link dev.ozworker.config.WorkerConfigResolver}. */
   Flags flags() {

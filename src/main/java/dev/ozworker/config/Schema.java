@@ -18,13 +18,26 @@ public final class Schema {
 
   private Schema() {}
 
+  /**
+   * The worker's flags, walked once: a start asks for them about six times (the command line's
+   * options, each reading of what was given, each resolution), and a walk of the keys in a JVM that
+   * has only just started costs milliseconds each time.
+   */
+  private static final class WorkerFlags {
+    static final List<FlagSpec> FLAGS = declaredFlags(WORKER);
+  }
+
   /** The command-line flags the keys declare, in the order of the keys. */
   public static List<FlagSpec> flags() {
-    return flags(WORKER);
+    return WorkerFlags.FLAGS;
   }
 
   /** The flags the keys of {@code root} and below declare. */
   static List<FlagSpec> flags(Block root) {
+    return root == WORKER ? WorkerFlags.FLAGS : declaredFlags(root);
+  }
+
+  private static List<FlagSpec> declaredFlags(Block root) {
     Map<String, List<Member>> declaring = new LinkedHashMap<>();
     members(root)
         .forEach(

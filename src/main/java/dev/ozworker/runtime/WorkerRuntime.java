@@ -149,7 +149,6 @@ public final class WorkerRuntime implements AutoCloseable {
     metrics.watch(link::isConnected, index::active, controller::queuedTasks, reporter::unreported);
     Optional<WorkerHttpServer> http = Optional.empty();
     if (serveHttp) {
-      metrics.registerJvmMetrics();
       ApiServerCheck apiServer = new ApiServerCheck(client, namespace, API_SERVER_DEADLINE);
       Probes probes =
           new Probes(
@@ -179,6 +178,11 @@ public final class WorkerRuntime implements AutoCloseable {
     // Last: a worker that cannot serve its probes (a port in use) stops before it has claimed
     // anything from Oz, not after
     link.start(intake);
+    if (serveHttp) {
+      // After the dial starts, which then waits on the network meanwhile: the JVM's series load
+      // the management beans and their classes, nothing the link or the probes need.
+      metrics.registerJvmMetrics();
+    }
     return new WorkerRuntime(controller, tasks, index, reporter, intake, link, metrics, http);
   }
 
