@@ -65,6 +65,9 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   /** How long after the agent started its Running phase is written, if the run still goes on. */
   static final Duration PROGRESS_DELAY = Duration.ofSeconds(1);
 
+  /** How long the end of a run waits for its cleanup, to be written with it. */
+  static final Duration CLEANUP_WAIT = Duration.ofSeconds(2);
+
   /** Why a task written by hand fails on a worker that runs only tasks from Oz. */
   static final String USER_TASKS_OFF =
       "this worker runs only tasks from Oz (user_tasks.enabled is false), and this one was not"
@@ -104,6 +107,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   private final SimpleInboundEventSource<AgentTask> wakeups =
       new SimpleInboundEventSource<>("backend-events");
   private final Duration progressDelay;
+  private final Duration cleanupWait;
   private volatile boolean draining;
   private volatile boolean handingOver;
   private volatile Duration shutdownGrace;
@@ -114,12 +118,13 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       Clock clock,
       WorkerMetrics metrics,
       FreshSecrets freshSecrets) {
-    this(config, backends, clock, metrics, freshSecrets, PROGRESS_DELAY);
+    this(config, backends, clock, metrics, freshSecrets, PROGRESS_DELAY, CLEANUP_WAIT);
   }
 
   /**
    * @param progressDelay how long after the agent started its Running phase is written ({@link
    *     #PROGRESS_DELAY}; tests that step a clock by hand may want none)
+   * @param cleanupWait how long the end of a run waits for its cleanup ({@link #CLEANUP_WAIT})
    */
   AgentTaskReconciler(
       WorkerConfig config,
@@ -127,8 +132,10 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       Clock clock,
       WorkerMetrics metrics,
       FreshSecrets freshSecrets,
-      Duration progressDelay) {
+      Duration progressDelay,
+      Duration cleanupWait) {
     this.progressDelay = progressDelay;
+    this.cleanupWait = cleanupWait;
     this.config = config;
     this.freshSecrets = freshSecrets;
     freshSecrets.onArrival(wakeups::propagateEvent);
@@ -489,7 +496,15 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     // The cleanup ends on a backend thread: whether it is over is read once, for the status
     // written and for forgetting the run alike.
     AgentTaskStatus next = statuses.ofRun(task, run);
-    Optional<Duration> held = progressHeld(task, next, run);
+    if (run.isOver() && !run.cleanupStarted()) {
+      // It ended between the two reads: its cleanup starts now, and may be done already.
+      run.cleanUpOnce();
+      next = statuses.ofRun(task, run);
+    }
+    AgentTask read = task;
+    AgentTaskStatus decided = next;
+    Optional<Duration> held =
+        progressHeld(read, decided, run).or(() -> endHeld(read, decided, run));
     if (held.isPresent()) {
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(held.get());
     }
@@ -523,6 +538,27 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       return Optional.empty();
     }
     Duration left = until(run.runningSince().get().plus(progressDelay));
+    return left.isZero() ? Optional.empty() : Optional.of(left);
+  }
+
+  /**
+   * How long the write of the end is held back for the cleanup: a cleanup done within {@link
+   * #CLEANUP_WAIT} of the end (a container or Pod removed, a workspace deleted, a short teardown)
+   * goes out in the same write as the result, one write less, and the result reaches Oz after the
+   * teardown, as the reference reports it. A longer cleanup does not hold the result any longer:
+   * its end is written, and TornDown when it is done. The cleanup's end wakes the task.
+   */
+  private Optional<Duration> endHeld(AgentTask task, AgentTaskStatus next, TaskRun run) {
+    if (phaseOf(task).isTerminal()
+        || next.getPhase() == null
+        || !next.getPhase().isTerminal()
+        || run.cleanedUp().isPresent()
+        || run.endedAt().isEmpty()
+        || AgentTaskConditions.find(next.getConditions(), AgentTaskConditions.TORN_DOWN)
+            .isPresent()) {
+      return Optional.empty();
+    }
+    Duration left = until(run.endedAt().get().plus(cleanupWait));
     return left.isZero() ? Optional.empty() : Optional.of(left);
   }
 

@@ -1,8 +1,8 @@
 package dev.ozworker.controller;
 
 import dev.ozworker.api.AgentTask;
+import dev.ozworker.api.OwnedByTask;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -96,14 +96,7 @@ final class EnvSecrets {
     if (!rule.isTasksOwn(task, secret) || ownedBy(secret, task)) {
       return;
     }
-    OwnerReference owner =
-        new OwnerReferenceBuilder()
-            .withApiVersion(task.getApiVersion())
-            .withKind(task.getKind())
-            .withName(task.getMetadata().getName())
-            .withUid(task.getMetadata().getUid())
-            .withController(true)
-            .build();
+    OwnerReference owner = OwnedByTask.reference(task);
     List<OwnerReference> owners =
         new ArrayList<>(
             secret.getMetadata().getOwnerReferences() == null

@@ -51,6 +51,7 @@ final class TaskRun implements TaskListener {
   private volatile boolean located;
   private volatile boolean started;
   private volatile Instant runningSince;
+  private volatile Instant endedAt;
   private final AtomicReference<TaskOutcome> outcome = new AtomicReference<>();
   private final AtomicReference<StopCause> stop = new AtomicReference<>();
   private final AtomicReference<CompletableFuture<Optional<TaskFailure>>> cleanup =
@@ -150,6 +151,11 @@ final class TaskRun implements TaskListener {
     return true;
   }
 
+  /** Whether {@link #cleanUpOnce} was called. */
+  boolean cleanupStarted() {
+    return cleanup.get() != null;
+  }
+
   /** Starts the backend's cleanup (teardown and removal), exactly once per run. */
   void cleanUpOnce() {
     CompletableFuture<Optional<TaskFailure>> done = new CompletableFuture<>();
@@ -192,8 +198,15 @@ final class TaskRun implements TaskListener {
 
   @Override
   public void finished(TaskOutcome result) {
-    outcome.compareAndSet(null, result);
+    if (outcome.compareAndSet(null, result)) {
+      endedAt = clock.instant();
+    }
     wake.accept(id);
+  }
+
+  /** When the backend said the run ended; empty before. */
+  Optional<Instant> endedAt() {
+    return Optional.ofNullable(endedAt);
   }
 
   /** Handed to the backend (or found from an earlier process). */

@@ -2,11 +2,11 @@ package dev.ozworker.intake;
 
 import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.AgentTaskKeys;
+import dev.ozworker.api.OwnedByTask;
 import dev.ozworker.observe.ApiServerError;
 import dev.ozworker.task.IntakeProof;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -194,14 +194,7 @@ final class TaskStore {
   private static Secret ownedBy(Secret secret, AgentTask task) {
     return new SecretBuilder(secret)
         .editMetadata()
-        .withOwnerReferences(
-            new OwnerReferenceBuilder()
-                .withApiVersion(task.getApiVersion())
-                .withKind(task.getKind())
-                .withName(task.getMetadata().getName())
-                .withUid(task.getMetadata().getUid())
-                .withController(true)
-                .build())
+        .withOwnerReferences(OwnedByTask.reference(task))
         .endMetadata()
         .build();
   }

@@ -12,6 +12,7 @@ import dev.ozworker.api.AgentTaskStatus;
 import dev.ozworker.api.BackendRef;
 import dev.ozworker.api.EnvSource;
 import dev.ozworker.api.FailureReason;
+import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskOutcome;
 import dev.ozworker.config.LogFormat;
 import dev.ozworker.config.LogLevel;
@@ -20,6 +21,7 @@ import dev.ozworker.observe.LogSetup;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -65,7 +67,9 @@ class ReconcileTimingTest {
   @Test
   void runningIsWrittenASecondAfterTheAgentStartedSoThatARunEndingSoonerWritesOnlyItsEnd() {
     LogSetup.apply(LogLevel.info, LogFormat.text);
-    rig = new ReconcilerRig("worker_id: w1", Map.of(), AgentTaskReconciler.PROGRESS_DELAY);
+    rig =
+        new ReconcilerRig(
+            "worker_id: w1", Map.of(), AgentTaskReconciler.PROGRESS_DELAY, Duration.ZERO);
     try (LogCapture logs = LogCapture.start()) {
       rig.create(userTask("brief"));
       rig.create(userTask("long"));
@@ -87,6 +91,41 @@ class ReconcileTimingTest {
           .doesNotContain("AgentTask brief is Running")
           .contains("AgentTask long is Running");
     }
+  }
+
+  @Test
+  void theEndWaitsUpToTwoSecondsForItsCleanupToBeWrittenWithIt() {
+    rig =
+        new ReconcilerRig(
+            "worker_id: w1", Map.of(), Duration.ZERO, AgentTaskReconciler.CLEANUP_WAIT);
+    CompletableFuture<Optional<TaskFailure>> quick = rig.backend.holdTeardown("quick");
+    CompletableFuture<Optional<TaskFailure>> slow = rig.backend.holdTeardown("slow");
+    rig.create(userTask("quick"));
+    rig.create(userTask("slow"));
+    rig.settle();
+
+    rig.backend.finish("quick", new TaskOutcome.Succeeded("done"));
+    rig.backend.finish("slow", new TaskOutcome.Succeeded("done"));
+    rig.settle();
+    assertThat(rig.phase("quick")).isEqualTo(AgentTaskPhase.Running);
+    assertThat(rig.dueIn("slow")).contains(AgentTaskReconciler.CLEANUP_WAIT);
+    rig.advance(Duration.ofSeconds(1));
+    quick.complete(Optional.empty());
+    rig.settle();
+
+    AgentTask quickly = rig.get("quick");
+    assertThat(quickly.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Succeeded);
+    assertThat(conditions(quickly)).containsEntry("TornDown", "True/CleanedUp");
+    assertThat(rig.phase("slow")).isEqualTo(AgentTaskPhase.Running);
+
+    rig.advance(Duration.ofSeconds(1));
+    assertThat(rig.phase("slow"))
+        .as("the result waits no longer")
+        .isEqualTo(AgentTaskPhase.Succeeded);
+    assertThat(conditions(rig.get("slow"))).doesNotContainKey("TornDown");
+    slow.complete(Optional.empty());
+    rig.settle();
+    assertThat(conditions(rig.get("slow"))).containsEntry("TornDown", "True/CleanedUp");
   }
 
   @Test
