@@ -395,6 +395,12 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       }
       secret = secrets.read(task);
     }
+    if (secretName.isPresent() && secret.isEmpty() && fromOz) {
+      // The intake makes a task's Secret right after the task and claims it only then: a task from
+      // Oz without its Secret, which no intake here is making, was left by a worker stopped in
+      // between. It cannot run without its environment; it ends, so that Oz hears of it.
+      return refuse(task, neverStored(task, secretName.get()), context);
+    }
     if (secretName.isPresent() && secret.isEmpty()) {
       writer.write(task, statuses.waitingForSecret(task, secretName.get()), context);
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(SECRET_RECHECK);
@@ -434,6 +440,15 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     TaskRun run = TaskRun.planned(id, backend, spec, wakeups::propagateEvent, clock);
     runs.put(id, run);
     return follow(task, run, context);
+  }
+
+  private static String neverStored(AgentTask task, String secretName) {
+    return "Secret "
+        + secretName
+        + " (spec.envFrom.secretName) was never stored in namespace "
+        + task.getMetadata().getNamespace()
+        + ": the worker stopped between storing the AgentTask and its Secret, before it claimed"
+        + " the task; Oz may assign it again";
   }
 
   /** Fails a task that cannot run as written, before it reaches a backend or holds a slot. */

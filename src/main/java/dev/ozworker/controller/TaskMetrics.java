@@ -42,6 +42,12 @@ final class TaskMetrics {
         }
         case Succeeded, Failed, Cancelled, Dispatched -> {
           if (was == null || !was.isTerminal()) {
+            // A run that ended within a second of its start writes no Running phase (held back,
+            // see AgentTaskReconciler.PROGRESS_DELAY): the agent's start is counted with its end.
+            if (was != AgentTaskPhase.Running
+                && AgentTaskConditions.isTrue(after.getConditions(), AgentTaskConditions.STARTED)) {
+              metrics.running(name, backend);
+            }
             finished(name, backend, after);
           }
         }

@@ -227,14 +227,15 @@ public final class TaskIntake implements LinkListener, AutoCloseable {
   }
 
   /**
-   * Whether the task, stored before, may lack its Secret: it has env_vars and has not started (a
-   * started task had its Secret). Its Secret is then made, if it is missing, before the claim.
+   * Whether the task, stored before, may lack its Secret: it has env_vars and the controller has
+   * not taken it up yet (one that did either had its Secret or ended without it). Its Secret is
+   * then made, if it is missing, before the claim.
    */
   private boolean secretMayBeMissing(String name, TaskResources resources) {
     return resources.envSecret().isPresent()
         && index
             .stored(name)
-            .filter(task -> task.getStatus() == null || task.getStatus().getStartedAt() == null)
+            .filter(task -> task.getStatus() == null || task.getStatus().getPhase() == null)
             .isPresent();
   }
 

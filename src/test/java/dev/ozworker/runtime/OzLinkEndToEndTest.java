@@ -194,9 +194,9 @@ class OzLinkEndToEndTest {
   }
 
   @Test
-  void aTaskStoredWithoutItsSecretGetsItWhenAssignedAgainAndOnlyThenIsClaimed() throws Exception {
-    // What a worker stopped between the AgentTask and its Secret leaves: the task, signed, alone.
-    backend.ends("half", new TaskOutcome.Succeeded(""));
+  void aTaskLeftWithoutItsSecretByAStoppedWorkerEndsFailedAndOzHearsOfIt() throws Exception {
+    // What a worker stopped between the AgentTask and its Secret leaves: the task, signed, alone,
+    // never claimed. It cannot run without its environment, and nothing waits for it.
     worker("worker_id: w1");
     ObjectNode frame = new ObjectMapper().createObjectNode().put("type", "task_assignment");
     frame.set("data", assignment("half", Map.of("GITHUB_ACCESS_TOKEN", SECRET)));
@@ -208,22 +208,19 @@ class OzLinkEndToEndTest {
             .provenIn(namespace, IntakeProof.of(new ApiKey(API_KEY)));
     AgentTask stored = client.resource(resources.agentTask()).create();
     String name = stored.getMetadata().getName();
-    await()
-        .atMost(WAIT)
-        .until(
-            () ->
-                agentTask(name).getStatus() != null
-                    && agentTask(name).getStatus().getMessage() != null
-                    && agentTask(name).getStatus().getMessage().contains("not found"));
 
+    await().atMost(WAIT).until(() -> oz.framesAbout("half", "task_failed").size() == 1);
+    AgentTask failed = agentTask(name);
+    assertThat(failed.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Failed);
+    assertThat(failed.getStatus().getMessage())
+        .contains("Secret " + name + "-env (spec.envFrom.secretName) was never stored");
+    assertThat(backend.count("start", "half")).isZero();
+
+    // Oz assigning it again gets the claim and the result again; nothing runs.
     oz.assign("w1", assignment("half", Map.of("GITHUB_ACCESS_TOKEN", SECRET)));
-
-    await().atMost(WAIT).until(() -> oz.framesAbout("half", "task_completed").size() == 1);
+    await().atMost(WAIT).until(() -> oz.framesAbout("half", "task_failed").size() == 2);
     assertThat(oz.framesAbout("half", "task_claimed")).hasSize(1);
-    assertThat(secret(name).getMetadata().getOwnerReferences())
-        .extracting(OwnerReference::getUid)
-        .containsExactly(stored.getMetadata().getUid());
-    assertThat(backend.spec("half").env().asMap()).containsEntry("GITHUB_ACCESS_TOKEN", SECRET);
+    assertThat(backend.count("start", "half")).isZero();
   }
 
   @Test
