@@ -225,12 +225,24 @@ final class KillCampaign {
         && tornDown(task);
   }
 
+  /**
+   * Torn down, or ended before it reached a backend, which leaves nothing to tear down: a worker
+   * killed between storing the AgentTask and its Secret leaves a task that ends so.
+   */
   static boolean tornDown(AgentTask task) {
-    return task != null
-        && task.getStatus() != null
-        && task.getStatus().getConditions() != null
-        && task.getStatus().getConditions().stream()
-            .anyMatch(c -> c.getType().equals("TornDown") && c.getStatus().equals("True"));
+    if (task == null || task.getStatus() == null) {
+      return false;
+    }
+    var status = task.getStatus();
+    boolean neverStarted =
+        status.getPhase() != null
+            && status.getPhase().isTerminal()
+            && status.getStartedAt() == null
+            && status.getBackendRef() == null;
+    return neverStarted
+        || (status.getConditions() != null
+            && status.getConditions().stream()
+                .anyMatch(c -> c.getType().equals("TornDown") && c.getStatus().equals("True")));
   }
 
   /** Without a worker nothing removes the finalizers; the namespace must still go. */
