@@ -46,6 +46,9 @@ import org.slf4j.LoggerFactory;
 final class SpareFifos implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SpareFifos.class);
 
+  /** How long a close waits for a refill under way. */
+  static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
   /** Spares kept ready: a batch for one mkfifo process. */
   static final int STOCK = 32;
 
@@ -141,7 +144,7 @@ final class SpareFifos implements AutoCloseable {
         make(List.of(target));
       }
     } finally {
-      refilling.set(false);
+      doneRefilling();
     }
   }
 
@@ -191,11 +194,11 @@ final class SpareFifos implements AutoCloseable {
             } catch (IOException e) {
               log.debug("cannot make a spare FIFO in {}: {}", folder, e.getMessage());
             } finally {
-              refilling.set(false);
+              doneRefilling();
             }
           });
     } catch (RejectedExecutionException shutDown) {
-      refilling.set(false);
+      doneRefilling();
     }
   }
 
@@ -213,12 +216,40 @@ final class SpareFifos implements AutoCloseable {
     AgentProcess.makeFifos(fifos);
   }
 
+  /** A refill ended: a close waiting for it may remove the folder now. */
+  private void doneRefilling() {
+    synchronized (refilling) {
+      refilling.set(false);
+      refilling.notifyAll();
+    }
+  }
+
+  /**
+   * Waits, for {@link #CLOSE_WAIT} at most, for a refill under way: an mkfifo still running would
+   * make its FIFOs in the folder after it was removed, and leave it behind.
+   */
+  private void awaitRefill() {
+    long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+    synchronized (refilling) {
+      for (long left = CLOSE_WAIT.toNanos(); refilling.get() && left > 0; ) {
+        try {
+          TimeUnit.NANOSECONDS.timedWait(refilling, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        left = deadline - System.nanoTime();
+      }
+    }
+  }
+
   @Override
   public void close() {
     if (folder == null) {
       return;
     }
     closed = true;
+    awaitRefill();
     ready.clear();
     try {
       RunFiles.deleteTree(folder);
