@@ -62,9 +62,6 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
    */
   static final Duration STALE_RECHECK = Duration.ofSeconds(1);
 
-  /** How long after the agent started its Running phase is written, if the run still goes on. */
-  static final Duration PROGRESS_DELAY = Duration.ofSeconds(1);
-
   /** How long the end of a run waits for its cleanup, to be written with it. */
   static final Duration CLEANUP_WAIT = Duration.ofSeconds(2);
 
@@ -106,7 +103,6 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
 
   private final SimpleInboundEventSource<AgentTask> wakeups =
       new SimpleInboundEventSource<>("backend-events");
-  private final Duration progressDelay;
   private final Duration cleanupWait;
   private volatile boolean draining;
   private volatile boolean handingOver;
@@ -118,12 +114,10 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       Clock clock,
       WorkerMetrics metrics,
       FreshSecrets freshSecrets) {
-    this(config, backends, clock, metrics, freshSecrets, PROGRESS_DELAY, CLEANUP_WAIT);
+    this(config, backends, clock, metrics, freshSecrets, CLEANUP_WAIT);
   }
 
   /**
-   * @param progressDelay how long after the agent started its Running phase is written ({@link
-   *     #PROGRESS_DELAY}; tests that step a clock by hand may want none)
    * @param cleanupWait how long the end of a run waits for its cleanup ({@link #CLEANUP_WAIT})
    */
   AgentTaskReconciler(
@@ -132,9 +126,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       Clock clock,
       WorkerMetrics metrics,
       FreshSecrets freshSecrets,
-      Duration progressDelay,
       Duration cleanupWait) {
-    this.progressDelay = progressDelay;
     this.cleanupWait = cleanupWait;
     this.config = config;
     this.freshSecrets = freshSecrets;
@@ -516,10 +508,7 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       run.cleanUpOnce();
       next = statuses.ofRun(task, run);
     }
-    AgentTask read = task;
-    AgentTaskStatus decided = next;
-    Optional<Duration> held =
-        progressHeld(read, decided, run).or(() -> endHeld(read, decided, run));
+    Optional<Duration> held = endHeld(task, next, run);
     if (held.isPresent()) {
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(held.get());
     }
@@ -536,24 +525,6 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     return deadline
         .map(at -> UpdateControl.<AgentTask>noUpdate().rescheduleAfter(until(at)))
         .orElse(UpdateControl.noUpdate());
-  }
-
-  /**
-   * How long the write of Running is held back: progress alone (Preparing to Running, the run going
-   * on) is written {@link #PROGRESS_DELAY} after the agent started, so that a run ending sooner
-   * writes its end instead, one write less on the API server the cluster shares. What keeps a
-   * promise (the start, before the backend hears of it; the end) is never held.
-   */
-  private Optional<Duration> progressHeld(AgentTask task, AgentTaskStatus next, TaskRun run) {
-    if (phaseOf(task) != AgentTaskPhase.Preparing
-        || next.getPhase() != AgentTaskPhase.Running
-        || run.isOver()
-        || run.stopCause().isPresent()
-        || run.runningSince().isEmpty()) {
-      return Optional.empty();
-    }
-    Duration left = until(run.runningSince().get().plus(progressDelay));
-    return left.isZero() ? Optional.empty() : Optional.of(left);
   }
 
   /**

@@ -42,8 +42,8 @@ final class TaskMetrics {
         }
         case Succeeded, Failed, Cancelled, Dispatched -> {
           if (was == null || !was.isTerminal()) {
-            // A run that ended within a second of its start writes no Running phase (held back,
-            // see AgentTaskReconciler.PROGRESS_DELAY): the agent's start is counted with its end.
+            // A run whose start and end reached one reconcile writes no Running phase: the
+            // agent's start is counted with its end.
             if (was != AgentTaskPhase.Running
                 && AgentTaskConditions.isTrue(after.getConditions(), AgentTaskConditions.STARTED)) {
               metrics.running(name, backend);

@@ -14,10 +14,6 @@ import dev.ozworker.api.EnvSource;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskOutcome;
-import dev.ozworker.config.LogFormat;
-import dev.ozworker.config.LogLevel;
-import dev.ozworker.observe.LogCapture;
-import dev.ozworker.observe.LogSetup;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -65,39 +61,8 @@ class ReconcileTimingTest {
   }
 
   @Test
-  void runningIsWrittenASecondAfterTheAgentStartedSoThatARunEndingSoonerWritesOnlyItsEnd() {
-    LogSetup.apply(LogLevel.info, LogFormat.text);
-    rig =
-        new ReconcilerRig(
-            "worker_id: w1", Map.of(), AgentTaskReconciler.PROGRESS_DELAY, Duration.ZERO);
-    try (LogCapture logs = LogCapture.start()) {
-      rig.create(userTask("brief"));
-      rig.create(userTask("long"));
-      rig.settle();
-      assertThat(rig.phase("brief")).isEqualTo(AgentTaskPhase.Preparing);
-      assertThat(rig.phase("long")).isEqualTo(AgentTaskPhase.Preparing);
-      assertThat(rig.dueIn("long")).contains(AgentTaskReconciler.PROGRESS_DELAY);
-
-      rig.backend.finish("brief", new TaskOutcome.Succeeded("done"));
-      rig.settle();
-      rig.advance(AgentTaskReconciler.PROGRESS_DELAY.minusMillis(1));
-      assertThat(rig.phase("long")).isEqualTo(AgentTaskPhase.Preparing);
-      rig.advance(Duration.ofMillis(1));
-
-      assertThat(rig.phase("brief")).isEqualTo(AgentTaskPhase.Succeeded);
-      assertThat(rig.phase("long")).isEqualTo(AgentTaskPhase.Running);
-      assertThat(logs.text())
-          .contains("AgentTask brief is Preparing", "AgentTask brief is Succeeded")
-          .doesNotContain("AgentTask brief is Running")
-          .contains("AgentTask long is Running");
-    }
-  }
-
-  @Test
   void theEndWaitsUpToTwoSecondsForItsCleanupToBeWrittenWithIt() {
-    rig =
-        new ReconcilerRig(
-            "worker_id: w1", Map.of(), Duration.ZERO, AgentTaskReconciler.CLEANUP_WAIT);
+    rig = new ReconcilerRig("worker_id: w1", Map.of(), AgentTaskReconciler.CLEANUP_WAIT);
     CompletableFuture<Optional<TaskFailure>> quick = rig.backend.holdTeardown("quick");
     CompletableFuture<Optional<TaskFailure>> slow = rig.backend.holdTeardown("slow");
     rig.create(userTask("quick"));

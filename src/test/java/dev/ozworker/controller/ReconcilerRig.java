@@ -70,15 +70,14 @@ final class ReconcilerRig implements AutoCloseable {
    * @param env the worker's environment besides its API key (POD_NAME, NODE_NAME)
    */
   ReconcilerRig(String yaml, Map<String, String> env) {
-    this(yaml, env, Duration.ZERO, Duration.ZERO);
+    this(yaml, env, Duration.ZERO);
   }
 
   /**
-   * @param progressDelay how long after the agent started Running is written: none by default, so
-   *     that a reconcile after the backend's news writes it, as each test's steps expect
+   * @param cleanupWait how long the end waits for the cleanup: none by default, so that a reconcile
+   *     after the backend's news writes the end, as each test's steps expect
    */
-  ReconcilerRig(
-      String yaml, Map<String, String> env, Duration progressDelay, Duration cleanupWait) {
+  ReconcilerRig(String yaml, Map<String, String> env, Duration cleanupWait) {
     Map<String, String> environment = new HashMap<>(env);
     environment.put("WARP_API_KEY", "wk_worker");
     try {
@@ -93,7 +92,6 @@ final class ReconcilerRig implements AutoCloseable {
             clock,
             TestMetrics.create(),
             new FreshSecrets(clock),
-            progressDelay,
             cleanupWait);
     context =
         new TaskContext(

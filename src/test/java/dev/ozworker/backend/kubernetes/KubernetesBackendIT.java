@@ -328,8 +328,7 @@ class KubernetesBackendIT {
                     "echo \"agent: run $RANDOM$RANDOM started\"; sleep 8; echo \"agent: second"
                         + " half\"; exit 7")));
     await().atMost(WAIT).until(() -> taskLog(id).contains("started"));
-    // Running is written a second after the agent started (progress, held back): stopped once it
-    // is, the worker leaves a task that records a running Pod.
+    // Stopped once Running is written, the worker leaves a task that records a running Pod.
     await().atMost(WAIT).until(() -> phase(id) == AgentTaskPhase.Running);
     Pod before = pod(id);
 
