@@ -62,9 +62,6 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
    */
   static final Duration STALE_RECHECK = Duration.ofSeconds(1);
 
-  /** How long the end of a run waits for its cleanup, to be written with it. */
-  static final Duration CLEANUP_WAIT = Duration.ofSeconds(2);
-
   /** Why a task written by hand fails on a worker that runs only tasks from Oz. */
   static final String USER_TASKS_OFF =
       "this worker runs only tasks from Oz (user_tasks.enabled is false), and this one was not"
@@ -103,7 +100,6 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
 
   private final SimpleInboundEventSource<AgentTask> wakeups =
       new SimpleInboundEventSource<>("backend-events");
-  private final Duration cleanupWait;
   private volatile boolean draining;
   private volatile boolean handingOver;
   private volatile Duration shutdownGrace;
@@ -114,20 +110,6 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       Clock clock,
       WorkerMetrics metrics,
       FreshSecrets freshSecrets) {
-    this(config, backends, clock, metrics, freshSecrets, CLEANUP_WAIT);
-  }
-
-  /**
-   * @param cleanupWait how long the end of a run waits for its cleanup ({@link #CLEANUP_WAIT})
-   */
-  AgentTaskReconciler(
-      WorkerConfig config,
-      List<Backend> backends,
-      Clock clock,
-      WorkerMetrics metrics,
-      FreshSecrets freshSecrets,
-      Duration cleanupWait) {
-    this.cleanupWait = cleanupWait;
     this.config = config;
     this.freshSecrets = freshSecrets;
     freshSecrets.onArrival(wakeups::propagateEvent);
@@ -508,10 +490,6 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       run.cleanUpOnce();
       next = statuses.ofRun(task, run);
     }
-    Optional<Duration> held = endHeld(task, next, run);
-    if (held.isPresent()) {
-      return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(held.get());
-    }
     task = writer.write(task, next, context);
     if (AgentTaskConditions.find(next.getConditions(), AgentTaskConditions.TORN_DOWN).isPresent()) {
       settled.add(task.getMetadata().getUid());
@@ -525,27 +503,6 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     return deadline
         .map(at -> UpdateControl.<AgentTask>noUpdate().rescheduleAfter(until(at)))
         .orElse(UpdateControl.noUpdate());
-  }
-
-  /**
-   * How long the write of the end is held back for the cleanup: a cleanup done within {@link
-   * #CLEANUP_WAIT} of the end (a container or Pod removed, a workspace deleted, a short teardown)
-   * goes out in the same write as the result, one write less, and the result reaches Oz after the
-   * teardown, as the reference reports it. A longer cleanup does not hold the result any longer:
-   * its end is written, and TornDown when it is done. The cleanup's end wakes the task.
-   */
-  private Optional<Duration> endHeld(AgentTask task, AgentTaskStatus next, TaskRun run) {
-    if (phaseOf(task).isTerminal()
-        || next.getPhase() == null
-        || !next.getPhase().isTerminal()
-        || run.cleanedUp().isPresent()
-        || run.endedAt().isEmpty()
-        || AgentTaskConditions.find(next.getConditions(), AgentTaskConditions.TORN_DOWN)
-            .isPresent()) {
-      return Optional.empty();
-    }
-    Duration left = until(run.endedAt().get().plus(cleanupWait));
-    return left.isZero() ? Optional.empty() : Optional.of(left);
   }
 
   private Duration until(Instant at) {

@@ -51,7 +51,6 @@ final class TaskRun implements TaskListener {
   private volatile boolean located;
   private volatile boolean started;
   private volatile Instant runningSince;
-  private volatile Instant endedAt;
   private final AtomicReference<TaskOutcome> outcome = new AtomicReference<>();
   private final AtomicReference<StopCause> stop = new AtomicReference<>();
   private final AtomicReference<CompletableFuture<Optional<TaskFailure>>> cleanup =
@@ -198,15 +197,8 @@ final class TaskRun implements TaskListener {
 
   @Override
   public void finished(TaskOutcome result) {
-    if (outcome.compareAndSet(null, result)) {
-      endedAt = clock.instant();
-    }
+    outcome.compareAndSet(null, result);
     wake.accept(id);
-  }
-
-  /** When the backend said the run ended; empty before. */
-  Optional<Instant> endedAt() {
-    return Optional.ofNullable(endedAt);
   }
 
   /** Handed to the backend (or found from an earlier process). */

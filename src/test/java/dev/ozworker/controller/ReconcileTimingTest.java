@@ -12,12 +12,10 @@ import dev.ozworker.api.AgentTaskStatus;
 import dev.ozworker.api.BackendRef;
 import dev.ozworker.api.EnvSource;
 import dev.ozworker.api.FailureReason;
-import dev.ozworker.backend.TaskFailure;
 import dev.ozworker.backend.TaskOutcome;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -58,39 +56,6 @@ class ReconcileTimingTest {
     assertThat(task.getStatus().getFinishedAt()).isEqualTo("2026-12-05T10:10:00Z");
     assertThat(rig.backend.graces()).containsExactly(Duration.ofSeconds(7));
     assertThat(rig.backend.count("cleanup", "slowpoke")).isEqualTo(1);
-  }
-
-  @Test
-  void theEndWaitsUpToTwoSecondsForItsCleanupToBeWrittenWithIt() {
-    rig = new ReconcilerRig("worker_id: w1", Map.of(), AgentTaskReconciler.CLEANUP_WAIT);
-    CompletableFuture<Optional<TaskFailure>> quick = rig.backend.holdTeardown("quick");
-    CompletableFuture<Optional<TaskFailure>> slow = rig.backend.holdTeardown("slow");
-    rig.create(userTask("quick"));
-    rig.create(userTask("slow"));
-    rig.settle();
-
-    rig.backend.finish("quick", new TaskOutcome.Succeeded("done"));
-    rig.backend.finish("slow", new TaskOutcome.Succeeded("done"));
-    rig.settle();
-    assertThat(rig.phase("quick")).isEqualTo(AgentTaskPhase.Running);
-    assertThat(rig.dueIn("slow")).contains(AgentTaskReconciler.CLEANUP_WAIT);
-    rig.advance(Duration.ofSeconds(1));
-    quick.complete(Optional.empty());
-    rig.settle();
-
-    AgentTask quickly = rig.get("quick");
-    assertThat(quickly.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Succeeded);
-    assertThat(conditions(quickly)).containsEntry("TornDown", "True/CleanedUp");
-    assertThat(rig.phase("slow")).isEqualTo(AgentTaskPhase.Running);
-
-    rig.advance(Duration.ofSeconds(1));
-    assertThat(rig.phase("slow"))
-        .as("the result waits no longer")
-        .isEqualTo(AgentTaskPhase.Succeeded);
-    assertThat(conditions(rig.get("slow"))).doesNotContainKey("TornDown");
-    slow.complete(Optional.empty());
-    rig.settle();
-    assertThat(conditions(rig.get("slow"))).containsEntry("TornDown", "True/CleanedUp");
   }
 
   @Test

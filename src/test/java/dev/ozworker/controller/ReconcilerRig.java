@@ -70,14 +70,6 @@ final class ReconcilerRig implements AutoCloseable {
    * @param env the worker's environment besides its API key (POD_NAME, NODE_NAME)
    */
   ReconcilerRig(String yaml, Map<String, String> env) {
-    this(yaml, env, Duration.ZERO);
-  }
-
-  /**
-   * @param cleanupWait how long the end waits for the cleanup: none by default, so that a reconcile
-   *     after the backend's news writes the end, as each test's steps expect
-   */
-  ReconcilerRig(String yaml, Map<String, String> env, Duration cleanupWait) {
     Map<String, String> environment = new HashMap<>(env);
     environment.put("WARP_API_KEY", "wk_worker");
     try {
@@ -87,12 +79,7 @@ final class ReconcilerRig implements AutoCloseable {
     }
     reconciler =
         new AgentTaskReconciler(
-            config,
-            List.of(backend),
-            clock,
-            TestMetrics.create(),
-            new FreshSecrets(clock),
-            cleanupWait);
+            config, List.of(backend), clock, TestMetrics.create(), new FreshSecrets(clock));
     context =
         new TaskContext(
             client,
