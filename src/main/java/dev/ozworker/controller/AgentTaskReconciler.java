@@ -367,17 +367,18 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
         // The intake is creating it: its arrival wakes the task, which writes nothing meanwhile.
         return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(SECRET_RECHECK);
       }
+      // Read again: it may have arrived between the first read and that question.
       secret = secrets.read(task);
-    }
-    if (secretName.isPresent() && secret.isEmpty() && fromOz) {
-      // The intake makes a task's Secret right after the task and claims it only then: a task from
-      // Oz without its Secret, which no intake here is making, was left by a worker stopped in
-      // between. It cannot run without its environment; it ends, so that Oz hears of it.
-      return refuse(task, neverStored(task, secretName.get()), context);
-    }
-    if (secretName.isPresent() && secret.isEmpty()) {
-      writer.write(task, statuses.waitingForSecret(task, secretName.get()), context);
-      return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(SECRET_RECHECK);
+      if (secret.isEmpty() && fromOz) {
+        // The intake makes a task's Secret right after the task and claims it only then: a task
+        // from Oz without its Secret, which no intake here is making, was left by a worker stopped
+        // in between. It cannot run without its environment; it ends, so that Oz hears of it.
+        return refuse(task, neverStored(task, secretName.get()), context);
+      }
+      if (secret.isEmpty()) {
+        writer.write(task, statuses.waitingForSecret(task, secretName.get()), context);
+        return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(SECRET_RECHECK);
+      }
     }
     Optional<String> refused = secret.flatMap(found -> secretRule.refusal(task, found));
     if (refused.isPresent()) {
@@ -482,8 +483,8 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     if (run.isOver()) {
       run.cleanUpOnce();
     }
-    // The cleanup ends on a backend thread: whether it is over is read once, for the status
-    // written and for forgetting the run alike.
+    // The cleanup ends on a backend thread: whether it is over is read once per status computed,
+    // for the status written and for forgetting the run alike.
     AgentTaskStatus next = statuses.ofRun(task, run);
     if (run.isOver() && !run.cleanupStarted()) {
       // It ended between the two reads: its cleanup starts now, and may be done already.

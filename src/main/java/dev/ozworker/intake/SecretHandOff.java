@@ -17,17 +17,4 @@ public interface SecretHandOff {
 
   /** The Secret expected will not come from the intake (its task was not stored). */
   void abandoned(String namespace, String secretName);
-
-  /** Tells nothing: for an intake without a controller in its process. */
-  SecretHandOff NONE =
-      new SecretHandOff() {
-        @Override
-        public void expected(String namespace, String taskName, String secretName) {}
-
-        @Override
-        public void created(Secret secret) {}
-
-        @Override
-        public void abandoned(String namespace, String secretName) {}
-      };
 }
