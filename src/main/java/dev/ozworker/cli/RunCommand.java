@@ -6,6 +6,7 @@ import dev.ozworker.config.GoDuration;
 import dev.ozworker.config.KubernetesBackendConfig;
 import dev.ozworker.config.WorkerConfig;
 import dev.ozworker.oz.LinkTimings;
+import dev.ozworker.runtime.DialledLink;
 import dev.ozworker.runtime.Drain;
 import dev.ozworker.runtime.WorkerRuntime;
 import java.io.PrintWriter;
@@ -70,10 +71,15 @@ final class RunCommand implements Callable<Integer> {
     WorkerConfig config = worker.resolver.resolve(worker.flags());
     Clock clock = Clock.systemUTC();
     PrintWriter err = spec.commandLine().getErr();
+    Optional<Path> kubeconfigFile = kubeconfig(config);
+    // Dialled now, so the handshake overlaps the start of the cluster, the backend and the
+    // controller; the link holds what Oz sends until the worker can store it.
+    DialledLink dialled = DialledLink.dial(config, clock, LinkTimings.DEFAULT);
     Cluster cluster;
     try {
-      cluster = Cluster.connect(kubeconfig(config), worker.environment);
+      cluster = Cluster.connect(kubeconfigFile, worker.environment);
     } catch (RuntimeException e) {
+      dialled.close();
       err.println("oz-worker-operator: cannot reach Kubernetes: " + e.getMessage());
       return CANNOT_START;
     }
@@ -81,10 +87,12 @@ final class RunCommand implements Callable<Integer> {
     try {
       backend = WorkerBackends.create(config, worker.environment, clock, Optional.of(cluster));
     } catch (IllegalStateException e) {
+      dialled.close();
       cluster.close();
       err.println("oz-worker-operator: " + e.getMessage());
       return CANNOT_START;
     } catch (ConfigException e) {
+      dialled.close();
       cluster.close();
       throw e;
     }
@@ -100,13 +108,7 @@ final class RunCommand implements Callable<Integer> {
     try {
       runtime =
           WorkerRuntime.start(
-              cluster.client(),
-              config,
-              List.of(backend),
-              clock,
-              cluster.serverSideApply(),
-              LinkTimings.DEFAULT,
-              true);
+              dialled, cluster.client(), List.of(backend), cluster.serverSideApply(), true);
     } catch (RuntimeException | LinkageError e) {
       // A LinkageError (a module missing from a trimmed runtime image) must end the process
       // too: left to propagate, it would stop only this thread while the link's threads live on.

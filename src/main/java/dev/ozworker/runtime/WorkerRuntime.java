@@ -21,18 +21,18 @@ import dev.ozworker.task.IntakeProof;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.random.RandomGenerator;
 
 /**
  * One worker replica, assembled: the controller that runs this worker's AgentTasks, and the link to
- * Oz with the intake that stores assignments and the reporter that delivers results. Started in
- * that order, so an assignment is only taken once the worker can run it and knows what it runs.
+ * Oz with the intake that stores assignments and the reporter that delivers results. The link dials
+ * first, while the rest starts; what arrives is held until the controller runs and this worker's
+ * tasks are listed, so an assignment is only taken once the worker can run it and knows what it
+ * runs.
  */
 public final class WorkerRuntime implements AutoCloseable {
   /** How long {@code /readyz} waits for the API server before answering 503. */
@@ -67,7 +67,8 @@ public final class WorkerRuntime implements AutoCloseable {
   }
 
   /**
-   * Starts the controller, waits for this worker's tasks to be listed, then dials Oz.
+   * Dials Oz, starts the controller, waits for this worker's tasks to be listed, then hands the
+   * intake what arrived meanwhile.
    *
    * @param serverSideApply false for the embedded API server, which refuses such patches
    */
@@ -93,13 +94,45 @@ public final class WorkerRuntime implements AutoCloseable {
       boolean serverSideApply,
       LinkTimings timings,
       boolean serveHttp) {
-    WorkerMetrics metrics = WorkerMetrics.forConfig(new PrometheusRegistry(), clock, config);
+    return start(
+        DialledLink.dial(config, clock, timings), client, backends, serverSideApply, serveHttp);
+  }
+
+  /**
+   * Assembles the worker around a link that is already dialling: starts the controller, waits for
+   * this worker's tasks to be listed, then hands the intake what the link has held meanwhile. When
+   * this fails, the link is closed, having claimed nothing.
+   */
+  public static WorkerRuntime start(
+      DialledLink dialled,
+      KubernetesClient client,
+      List<Backend> backends,
+      boolean serverSideApply,
+      boolean serveHttp) {
+    try {
+      return assemble(dialled, client, backends, serverSideApply, serveHttp);
+    } catch (RuntimeException | LinkageError e) {
+      dialled.close();
+      throw e;
+    }
+  }
+
+  private static WorkerRuntime assemble(
+      DialledLink dialled,
+      KubernetesClient client,
+      List<Backend> backends,
+      boolean serverSideApply,
+      boolean serveHttp) {
+    WorkerConfig config = dialled.config();
+    WorkerMetrics metrics = dialled.metrics();
+    OzLink link = dialled.link();
     backends.forEach(
         backend ->
             backend.reportFailuresTo(
                 failure -> metrics.failed(WorkerMetrics.FailurePhase.backend, failure.reason())));
     AgentTaskController controller =
-        AgentTaskController.start(client, config, backends, clock, serverSideApply, metrics);
+        AgentTaskController.start(
+            client, config, backends, dialled.clock(), serverSideApply, metrics);
     String namespace = controller.namespace();
     SharedIndexInformer<AgentTask> tasks =
         client
@@ -108,15 +141,6 @@ public final class WorkerRuntime implements AutoCloseable {
             .withLabel(AgentTaskKeys.WORKER_ID_LABEL, config.workerId())
             .runnableInformer(0);
     WorkerTaskIndex index = new WorkerTaskIndex(tasks, namespace, config.maxConcurrentTasks());
-    OzLink link =
-        new OzLink(
-            config.webSocketUrl(),
-            config.workerId(),
-            config.apiKey(),
-            timings,
-            clock,
-            RandomGenerator.getDefault(),
-            metrics);
     ClaimOrder claims = new ClaimOrder();
     IntakeProof proof = IntakeProof.of(config.apiKey());
     ResultReporter reporter =
@@ -138,7 +162,6 @@ public final class WorkerRuntime implements AutoCloseable {
     try {
       tasks.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
-      link.close();
       tasks.close();
       controller.close();
       if (e instanceof InterruptedException) {
@@ -169,17 +192,18 @@ public final class WorkerRuntime implements AutoCloseable {
                 WorkerHttpServer.start(
                     config.httpAddress(), config.httpPort(), metrics.registry(), probes));
       } catch (RuntimeException | LinkageError e) {
-        new WorkerRuntime(
-                controller, tasks, index, reporter, intake, link, metrics, Optional.empty())
-            .close();
+        intake.close();
+        reporter.close();
+        tasks.close();
+        controller.close();
         throw e;
       }
     }
     // Last: a worker that cannot serve its probes (a port in use) stops before it has claimed
     // anything from Oz, not after
-    link.start(intake);
+    dialled.held().handTo(intake);
     if (serveHttp) {
-      // After the dial starts, which then waits on the network meanwhile: the JVM's series load
+      // After the intake takes over, while the link waits on the network: the JVM's series load
       // the management beans and their classes, nothing the link or the probes need.
       metrics.registerJvmMetrics();
     }
