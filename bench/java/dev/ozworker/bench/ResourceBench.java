@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ozworker.oz.fake.FakeOzServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,10 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Start-up and memory of the worker as its own process: process start → connected to the fake Oz
- * server (repeated with fresh processes), then resident memory and threads idle and with {@link
- * #TASKS} concurrent sleeping Direct tasks. The floor is a JVM that does nothing; the reference is
- * the Go worker measured the same way. Our worker is the runnable jar's {@code run} on its embedded
- * API server, with the JVM options it has in its pod ({@link PodJvm}), as is the floor.
+ * server, and → running (the worker takes what Oz sends: our worker connects while its controller
+ * starts, and holds what arrives until then; the reference is running once connected), repeated
+ * with fresh processes; then resident memory and threads idle once running, and with {@link #TASKS}
+ * concurrent sleeping Direct tasks. The floor is a JVM that does nothing; the reference is the Go
+ * worker measured the same way. Our worker is the runnable jar's {@code run} on its embedded API
+ * server, with the JVM options it has in its pod ({@link PodJvm}), as is the floor.
  */
 class ResourceBench {
   static final int STARTS = BenchSize.of(5, 1);
@@ -32,6 +35,7 @@ class ResourceBench {
 
   record Measured(
       double[] startMillis,
+      double[] runningMillis,
       double[] idleRss,
       double[] idleThreads,
       double[] rss,
@@ -60,7 +64,7 @@ class ResourceBench {
               "bench-res",
               (id, d) -> {
                 WorkerProcess p = WorkerProcess.worker(oz.webSocketUrl(), id, d, cli);
-                return new Subject(p.pid(), p);
+                return new Subject(p.pid(), p, () -> p.awaitRunning(Duration.ofSeconds(60)));
               });
       Optional<Path> binary = ReferenceWorkerProcess.binary();
       Measured reference = null;
@@ -76,7 +80,7 @@ class ResourceBench {
                   ReferenceWorkerProcess p =
                       ReferenceWorkerProcess.start(
                           binary.get(), oz.webSocketUrl(), OurWorker.API_KEY, id, cli, d);
-                  return new Subject(p.pid(), p);
+                  return new Subject(p.pid(), p, () -> {});
                 });
       }
       String jvm =
@@ -86,6 +90,8 @@ class ResourceBench {
               Figure.of("start_to_connected", "ms", Stats.of(ours.startMillis()))
                   .withFloor(Stats.of(floor.startMillis()), jvm + ": start → main")
                   .withTarget(Target.atMost("median", 800)),
+              Figure.of("start_to_running", "ms", Stats.of(ours.runningMillis()))
+                  .withFloor(Stats.of(floor.startMillis()), jvm + ": start → main"),
               Figure.of("rss_idle", "MiB", Stats.of(ours.idleRss()))
                   .withFloor(Stats.of(floor.idleRss()), jvm)
                   .withTarget(Target.atMost("median", 96)),
@@ -112,6 +118,7 @@ class ResourceBench {
   private static Stats referenceOf(Figure figure, Measured reference) {
     return switch (figure.name().replaceAll("_\\d+_", "_N_")) {
       case "start_to_connected" -> Stats.of(reference.startMillis());
+      case "start_to_running" -> Stats.of(reference.runningMillis());
       case "rss_idle" -> Stats.of(reference.idleRss());
       case "threads_idle" -> Stats.of(reference.idleThreads());
       case "rss_N_direct_tasks" -> Stats.of(reference.rss());
@@ -119,7 +126,12 @@ class ResourceBench {
     };
   }
 
-  record Subject(long pid, AutoCloseable process) {}
+  /** A started worker, and how to wait until it takes tasks. */
+  record Subject(long pid, AutoCloseable process, Running running) {}
+
+  interface Running {
+    void await() throws Exception;
+  }
 
   interface Starter {
     Subject start(String workerId, Path dir) throws Exception;
@@ -139,7 +151,7 @@ class ResourceBench {
         threads[i] = status.threads();
       }
     }
-    return new Measured(start, rss, threads, rss, threads);
+    return new Measured(start, start, rss, threads, rss, threads);
   }
 
   private Measured measure(
@@ -151,6 +163,7 @@ class ResourceBench {
       Starter starter)
       throws Exception {
     double[] start = new double[STARTS];
+    double[] running = new double[STARTS];
     List<Double> idleRss = new ArrayList<>();
     List<Double> idleThreads = new ArrayList<>();
     List<Double> rss = new ArrayList<>();
@@ -166,6 +179,8 @@ class ResourceBench {
                 .computeIfAbsent(workerId, k -> new CompletableFuture<>())
                 .get(60, TimeUnit.SECONDS);
         start[i] = (at - before) / 1e6;
+        subject.running().await();
+        running[i] = (System.nanoTime() - before) / 1e6;
         ProcStatus idle = ProcStatus.of(subject.pid());
         idleRss.add(idle.rssMiB());
         idleThreads.add((double) idle.threads());
@@ -174,7 +189,8 @@ class ResourceBench {
         }
       }
     }
-    return new Measured(start, array(idleRss), array(idleThreads), array(rss), array(threads));
+    return new Measured(
+        start, running, array(idleRss), array(idleThreads), array(rss), array(threads));
   }
 
   /** Starts {@link #TASKS} sleeping tasks, samples the worker, then cancels them all. */

@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 
 /**
  * A JVM child process for the resource figures: our worker as the runnable jar's {@code run}
@@ -16,10 +18,15 @@ import java.util.concurrent.TimeUnit;
  * by its own handle.
  */
 public final class WorkerProcess implements AutoCloseable {
-  private final Process process;
+  /** What {@code run} logs once the worker is assembled and takes tasks. */
+  static final String RUNNING_LINE = "RunCommand - worker ";
 
-  private WorkerProcess(Process process) {
+  private final Process process;
+  private final Path log;
+
+  private WorkerProcess(Process process, Path log) {
     this.process = process;
+    this.log = log;
   }
 
   /** Our worker with the Direct backend running {@code ozPath}; files and log under {@code dir}. */
@@ -49,7 +56,7 @@ public final class WorkerProcess implements AutoCloseable {
     builder.environment().put("WARP_API_KEY", OurWorker.API_KEY);
     builder.environment().remove("KUBECONFIG");
     builder.environment().put("HOME", Files.createDirectories(dir.resolve("home")).toString());
-    return new WorkerProcess(builder.start());
+    return new WorkerProcess(builder.start(), log);
   }
 
   /** A JVM doing nothing but saying it is up: reads its first line before returning. */
@@ -60,7 +67,7 @@ public final class WorkerProcess implements AutoCloseable {
         List.of("-cp", System.getProperty("java.class.path"), IdleJvmMain.class.getName()));
     Process process =
         new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    return new WorkerProcess(process);
+    return new WorkerProcess(process, null);
   }
 
   /** For {@link #idleJvm()}: blocks until it printed its first line. */
@@ -68,6 +75,23 @@ public final class WorkerProcess implements AutoCloseable {
     if (process.inputReader().readLine() == null) {
       throw new IOException("the idle JVM ended before saying it was up");
     }
+  }
+
+  /**
+   * Waits until our worker logs that it runs: the controller started, its tasks listed, the intake
+   * taking what Oz sends. The link may be connected before that, while the rest starts.
+   */
+  public void awaitRunning(Duration deadline) {
+    Awaitility.await("the worker's line that it runs, in " + log)
+        .atMost(deadline)
+        .pollInterval(Duration.ofMillis(5))
+        .until(
+            () -> {
+              if (!process.isAlive()) {
+                throw new IOException("the worker exited before it ran; its log is " + log);
+              }
+              return Files.readString(log).contains(RUNNING_LINE);
+            });
   }
 
   public long pid() {
