@@ -111,13 +111,19 @@ class ThroughputBench {
       double[] rates;
       Map<String, Double> plain;
       Map<String, Double> withEnv;
+      long cpuNanos;
+      long allocated;
       try (OurWorker worker =
           OurWorker.start(
               client, true, oz, workerId, "backend:\n  direct: {}\n", new NoOpBackend())) {
         int sent = warmUp(oz, frames, workerId, Math.max(1, TASKS / 10));
         awaitReported(client, workerId, sent);
         ApiServerWrites before = ApiServerWrites.read(client);
+        long cpuBefore = processCpuNanos();
+        long allocatedBefore = allocatedBytes();
         rates = measuredRounds(oz, frames, workerId, Map.of());
+        cpuNanos = processCpuNanos() - cpuBefore;
+        allocated = allocatedBytes() - allocatedBefore;
         sent += TASKS * ROUNDS;
         awaitReported(client, workerId, sent);
         ApiServerWrites between = ApiServerWrites.read(client);
@@ -149,7 +155,11 @@ class ThroughputBench {
                       .withTarget(Target.atLeast("median", 0.8)))
               .fact("tasks_per_round", TASKS)
               .fact("api_writes_per_second_" + FLOOR_CLIENTS + "_clients", capacity)
-              .fact("unfinished_tasks", UNFINISHED.getAndSet(0));
+              .fact("unfinished_tasks", UNFINISHED.getAndSet(0))
+              // This JVM (worker, client, fake Oz server) during the measured bursts; the API
+              // server's own CPU is not in it. Steadier than tasks/s on a shared machine.
+              .fact("cpu_ms_per_task", cpuNanos / 1e6 / (TASKS * ROUNDS))
+              .fact("allocated_kib_per_task", allocated / 1024.0 / (TASKS * ROUNDS));
       plain.forEach((what, n) -> report.fact("writes_per_task " + what, n / (TASKS * ROUNDS)));
       withEnv.forEach((what, n) -> report.fact("writes_per_task_env_vars " + what, n / ENV_TASKS));
       report.write();
