@@ -21,8 +21,8 @@ import java.time.Instant;
  * last token it found, and records the time only when it finds one. A configuration without a token
  * (a kubeconfig with a client certificate, as kube-local's and many others) never has one, so from
  * the client's second minute on every request read and parsed the kubeconfig again: 12 % of the
- * worker's CPU time on kube-local (bench/README.md, "Write share on a real API server"). With a
- * token (a pod's service account) nothing changes.
+ * worker's CPU samples in {@code ThroughputBench} on kube-local (bench/README.md, "Write share on a
+ * real API server"). With a token (a pod's service account) nothing changes.
  */
 public final class ApiServerClient {
   /** How often fabric8 looks for a new token before a request: its own interval. */
