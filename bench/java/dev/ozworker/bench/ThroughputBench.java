@@ -105,19 +105,33 @@ class ThroughputBench {
     try (FakeOzServer oz = FakeOzServer.start(OurWorker.API_KEY)) {
       FrameWatch frames = FrameWatch.on(oz);
       double floor = ApiServerTasks.writesPerSecond(client, TestCluster.NAMESPACE, FLOOR_WRITES);
+      LocalApiServer server = LocalApiServer.find();
+      double serverBefore = server.cpuMs();
       double capacity =
           ApiServerTasks.writesPerSecond(
               client, TestCluster.NAMESPACE, FLOOR_WRITES * 2, FLOOR_CLIENTS);
+      double serverMsPerPlainWrite = (server.cpuMs() - serverBefore) / (FLOOR_WRITES * 2);
+      double serverMsPerTask;
       double[] rates;
       Map<String, Double> plain;
       Map<String, Double> withEnv;
+      long cpuNanos;
+      long allocated;
       try (OurWorker worker =
           OurWorker.start(
               client, true, oz, workerId, "backend:\n  direct: {}\n", new NoOpBackend())) {
         int sent = warmUp(oz, frames, workerId, Math.max(1, TASKS / 10));
         awaitReported(client, workerId, sent);
         ApiServerWrites before = ApiServerWrites.read(client);
+        long cpuBefore = processCpuNanos();
+        long allocatedBefore = allocatedBytes();
+        double serverCpuBefore = server.cpuMs();
         rates = measuredRounds(oz, frames, workerId, Map.of());
+        cpuNanos = processCpuNanos() - cpuBefore;
+        allocated = allocatedBytes() - allocatedBefore;
+        // Before the benchmark lists the tasks to wait for the last `reported`: each list of
+        // thousands of tasks costs the server more than a task does.
+        serverMsPerTask = (server.cpuMs() - serverCpuBefore) / (TASKS * ROUNDS);
         sent += TASKS * ROUNDS;
         awaitReported(client, workerId, sent);
         ApiServerWrites between = ApiServerWrites.read(client);
@@ -149,7 +163,19 @@ class ThroughputBench {
                       .withTarget(Target.atLeast("median", 0.8)))
               .fact("tasks_per_round", TASKS)
               .fact("api_writes_per_second_" + FLOOR_CLIENTS + "_clients", capacity)
-              .fact("unfinished_tasks", UNFINISHED.getAndSet(0));
+              .fact("unfinished_tasks", UNFINISHED.getAndSet(0))
+              // This JVM (worker, client, fake Oz server) during the measured bursts; the API
+              // server's own CPU is not in it. Steadier than tasks/s on a shared machine.
+              .fact("cpu_ms_per_task", cpuNanos / 1e6 / (TASKS * ROUNDS))
+              .fact("allocated_kib_per_task", allocated / 1024.0 / (TASKS * ROUNDS));
+      if (server.isHere()) {
+        // kube-apiserver and etcd, when they share this machine: what the tasks cost the server
+        // during the bursts (a few `reported` writes of the last burst may come after), and
+        // what a plain write does.
+        report
+            .fact("apiserver_cpu_ms_per_task", serverMsPerTask)
+            .fact("apiserver_cpu_ms_per_plain_write", serverMsPerPlainWrite);
+      }
       plain.forEach((what, n) -> report.fact("writes_per_task " + what, n / (TASKS * ROUNDS)));
       withEnv.forEach((what, n) -> report.fact("writes_per_task_env_vars " + what, n / ENV_TASKS));
       report.write();

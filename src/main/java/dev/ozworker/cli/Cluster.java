@@ -3,8 +3,6 @@ package dev.ozworker.cli;
 import dev.ozworker.embedded.EmbeddedApiServer;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,13 +96,7 @@ record Cluster(
   }
 
   private static Cluster remote(Config config, String description) {
-    // The JDK client explicitly: the embedded server's library brings Vert.x's client too.
-    KubernetesClient client =
-        new KubernetesClientBuilder()
-            .withConfig(config)
-            .withHttpClientFactory(new JdkHttpClientFactory())
-            .build();
-    return new Cluster(client, description, true, Optional.empty());
+    return new Cluster(ApiServerClient.connect(config), description, true, Optional.empty());
   }
 
   boolean isEmbedded() {

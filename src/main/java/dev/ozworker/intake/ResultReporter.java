@@ -20,6 +20,8 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.net.HttpURLConnection;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -47,6 +49,8 @@ public final class ResultReporter implements AutoCloseable {
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration MAX_RETRY = Duration.ofSeconds(30);
 
+  private static final String BY_NAME = "ozReportedByName";
+
   private static final String REPORTED_PATCH = "{\"status\":{\"reported\":true}}";
 
   /** How many {@code reported} writes go to the API server at once. */
@@ -67,7 +71,8 @@ public final class ResultReporter implements AutoCloseable {
           Thread.ofPlatform().name("oz-report-retry").daemon().factory());
 
   /**
-   * @param tasks this worker's AgentTasks; the reporter adds its handler before the informer starts
+   * @param tasks this worker's AgentTasks; the reporter adds its handler and an index before the
+   *     informer starts
    * @param sender writes a frame on the live connection and completes once Oz has read it, failing
    *     when there is none ({@link OzLink#deliver})
    * @param metrics told when a result was delivered and recorded
@@ -94,11 +99,10 @@ public final class ResultReporter implements AutoCloseable {
       ClaimOrder claims) {
     this.proof = proof;
     this.claims = claims;
-    claims.onRelease(
-        name ->
-            tasks.getStore().list().stream()
-                .filter(task -> task.getMetadata().getName().equals(name))
-                .forEach(this::consider));
+    // Looked up by name, not found among all the tasks: a burst releases a claim per task, and the
+    // informer holds every task not yet deleted, thousands after a busy hour.
+    tasks.addIndexers(Map.of(BY_NAME, task -> List.of(task.getMetadata().getName())));
+    claims.onRelease(name -> tasks.getIndexer().byIndex(BY_NAME, name).forEach(this::consider));
     this.client = client;
     this.metrics = metrics;
     this.tasks = tasks;

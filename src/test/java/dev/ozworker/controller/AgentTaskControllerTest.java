@@ -111,6 +111,31 @@ class AgentTaskControllerTest {
   }
 
   @Test
+  void watchEventsOfAgentTasksAreReadAsAgentTasksAtOnce() throws Exception {
+    KubernetesClient workerClient = api.client();
+    started.add(
+        AgentTaskController.start(
+            workerClient,
+            WorkerConfigs.resolve(
+                "worker_id: w1\nbackend:\n  direct: {}\n", Map.of("WARP_API_KEY", "wk_worker")),
+            List.of(backend),
+            Clock.systemUTC(),
+            false));
+
+    // fabric8 reads an event's object as the class registered for its kind; unregistered, as a
+    // generic resource that every informer then converts again.
+    io.fabric8.kubernetes.api.model.WatchEvent event =
+        workerClient
+            .getKubernetesSerialization()
+            .unmarshal(
+                "{\"type\":\"MODIFIED\",\"object\":{\"apiVersion\":\"ozworker.dev/v1alpha1\","
+                    + "\"kind\":\"AgentTask\",\"metadata\":{\"name\":\"t\"}}}",
+                io.fabric8.kubernetes.api.model.WatchEvent.class);
+
+    assertThat(event.getObject()).isInstanceOf(AgentTask.class);
+  }
+
+  @Test
   void aStatusWriteSendsTheNameAndTheStatusAndLeavesTheSpecAsItWas() {
     backend.ends("slim", new TaskOutcome.Succeeded(""));
     controller("worker_id: w1");

@@ -5,11 +5,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ozworker.Command;
 import dev.ozworker.api.ApiFixtures;
+import dev.ozworker.cli.ApiServerClient;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -36,10 +35,8 @@ public final class TestCluster {
       throw new IllegalStateException("CI runs this against kube-local: .ci/run sets KUBECONFIG");
     }
     assumeTrue(kubeconfig != null, "no KUBECONFIG: start ../shared/tools/kube-local to run this");
-    return new KubernetesClientBuilder()
-        .withHttpClientFactory(new JdkHttpClientFactory())
-        .withConfig(Config.autoConfigure(null))
-        .build();
+    // The worker's own kind of client, so that what a test measures is what a worker does.
+    return ApiServerClient.connect(Config.autoConfigure(null));
   }
 
   /**
