@@ -1,6 +1,7 @@
 package dev.ozworker.cli;
 
 import dev.ozworker.backend.Backend;
+import dev.ozworker.config.BackendKind;
 import dev.ozworker.config.ConfigException;
 import dev.ozworker.config.GoDuration;
 import dev.ozworker.config.KubernetesBackendConfig;
@@ -72,30 +73,47 @@ final class RunCommand implements Callable<Integer> {
     Clock clock = Clock.systemUTC();
     PrintWriter err = spec.commandLine().getErr();
     Optional<Path> kubeconfigFile = kubeconfig(config);
-    // Dialled now, so the handshake overlaps the start of the cluster, the backend and the
-    // controller; the link holds what Oz sends until the worker can store it.
-    DialledLink dialled = DialledLink.dial(config, clock, LinkTimings.DEFAULT);
+    // A backend that needs no cluster is made first: one the reference worker would refuse (a
+    // missing target_dir, an unreachable Docker engine) stops this one before it dials too.
+    boolean backendNeedsCluster = config.backend().kind() == BackendKind.KUBERNETES;
+    Optional<Backend> early = Optional.empty();
+    if (!backendNeedsCluster) {
+      early = backend(config, clock, Optional.empty(), err);
+      if (early.isEmpty()) {
+        return CANNOT_START;
+      }
+    }
+    // Then the dial, so the handshake overlaps the start of the cluster (the embedded API server
+    // takes the longest) and the controller; the link holds what Oz sends until they run.
+    Optional<DialledLink> dialling =
+        backendNeedsCluster
+            ? Optional.empty()
+            : Optional.of(DialledLink.dial(config, clock, LinkTimings.DEFAULT));
     Cluster cluster;
     try {
       cluster = Cluster.connect(kubeconfigFile, worker.environment);
     } catch (RuntimeException e) {
-      dialled.close();
+      dialling.ifPresent(DialledLink::close);
+      early.ifPresent(Backend::close);
       err.println("oz-worker-operator: cannot reach Kubernetes: " + e.getMessage());
       return CANNOT_START;
     }
-    Backend backend;
-    try {
-      backend = WorkerBackends.create(config, worker.environment, clock, Optional.of(cluster));
-    } catch (IllegalStateException e) {
-      dialled.close();
-      cluster.close();
-      err.println("oz-worker-operator: " + e.getMessage());
-      return CANNOT_START;
-    } catch (ConfigException e) {
-      dialled.close();
-      cluster.close();
-      throw e;
+    Optional<Backend> made = early;
+    if (made.isEmpty()) {
+      try {
+        made = backend(config, clock, Optional.of(cluster), err);
+      } catch (ConfigException e) {
+        cluster.close();
+        throw e;
+      }
+      if (made.isEmpty()) {
+        cluster.close();
+        return CANNOT_START;
+      }
     }
+    Backend backend = made.get();
+    DialledLink dialled =
+        dialling.orElseGet(() -> DialledLink.dial(config, clock, LinkTimings.DEFAULT));
     if (cluster.isEmbedded()) {
       LOG.warn(
           "no cluster configured (--kubeconfig, in-cluster, KUBECONFIG, ~/.kube/config): using {};"
@@ -159,6 +177,18 @@ final class RunCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /** The configured backend; empty, having said why, when it cannot be made. */
+  private Optional<Backend> backend(
+      WorkerConfig config, Clock clock, Optional<Cluster> cluster, PrintWriter err)
+      throws ConfigException {
+    try {
+      return Optional.of(WorkerBackends.create(config, worker.environment, clock, cluster));
+    } catch (IllegalStateException e) {
+      err.println("oz-worker-operator: " + e.getMessage());
+      return Optional.empty();
+    }
   }
 
   /**
