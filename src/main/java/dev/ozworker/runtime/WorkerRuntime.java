@@ -162,8 +162,8 @@ public final class WorkerRuntime implements AutoCloseable {
     try {
       tasks.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
-      tasks.close();
-      controller.close();
+      new WorkerRuntime(controller, tasks, index, reporter, intake, link, metrics, Optional.empty())
+          .close();
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
@@ -192,10 +192,9 @@ public final class WorkerRuntime implements AutoCloseable {
                 WorkerHttpServer.start(
                     config.httpAddress(), config.httpPort(), metrics.registry(), probes));
       } catch (RuntimeException | LinkageError e) {
-        intake.close();
-        reporter.close();
-        tasks.close();
-        controller.close();
+        new WorkerRuntime(
+                controller, tasks, index, reporter, intake, link, metrics, Optional.empty())
+            .close();
         throw e;
       }
     }
