@@ -3,6 +3,7 @@ package dev.ozworker.fault;
 import static org.awaitility.Awaitility.await;
 
 import dev.ozworker.oz.fake.FakeOzServer;
+import dev.ozworker.runtime.JarWorker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,11 +72,9 @@ final class FaultWorker implements AutoCloseable {
     }
     int connectionsBefore = oz.connections(workerId);
     generation++;
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> command = new ArrayList<>(List.of(java.toString()));
-    command.addAll(nextOptions);
+    List<String> options = new ArrayList<>(nextOptions);
     nextOptions = List.of();
-    command.addAll(
+    options.addAll(
         List.of(
             "-XX:TieredStopAtLevel=1",
             // Class data of earlier generations: a third less start time on a loaded machine,
@@ -83,28 +82,12 @@ final class FaultWorker implements AutoCloseable {
             "-XX:+AutoCreateSharedArchive",
             "-XX:SharedArchiveFile=" + ARCHIVE.toAbsolutePath(),
             "-Xlog:cds=off",
-            "-Xlog:cds+dynamic=off",
-            "-jar",
-            Path.of("target", "oz-worker-operator.jar").toAbsolutePath().toString(),
-            "run",
-            "--config-file",
-            config.toString(),
-            "--web-socket-url",
-            oz.webSocketUrl().toString(),
-            "--http-address",
-            "127.0.0.1",
-            "--http-port",
-            "0"));
-    command.addAll(extraArgs);
+            "-Xlog:cds+dynamic=off"));
+    List<String> args = new ArrayList<>(List.of("--http-address", "127.0.0.1", "--http-port", "0"));
+    args.addAll(extraArgs);
     ProcessBuilder builder =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log().toFile());
-    Map<String, String> env = builder.environment();
-    env.clear();
-    env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
-    env.put("HOME", Files.createDirectories(root.resolve("home")).toString());
-    env.put("TMPDIR", root.toString());
-    env.put("WARP_API_KEY", API_KEY);
-    env.putAll(extraEnv);
+        JarWorker.run(options, config, oz.webSocketUrl(), args, root, API_KEY, log());
+    builder.environment().putAll(extraEnv);
     process = builder.start();
     Process started = process;
     String running = "worker " + workerId + " running in namespace";

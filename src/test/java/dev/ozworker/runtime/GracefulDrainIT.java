@@ -144,33 +144,22 @@ class GracefulDrainIT {
             teardown_command: touch "%s/teardown-ran-$OZ_RUN_ID"
         """
             .formatted(root.resolve("logs"), root.resolve("workspaces"), ozCli, root));
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     ProcessBuilder builder =
-        new ProcessBuilder(
-                java.toString(),
-                "-jar",
-                Path.of("target", "oz-worker-operator.jar").toAbsolutePath().toString(),
-                "run",
-                "--config-file",
-                config.toString(),
-                "--web-socket-url",
-                oz.webSocketUrl().toString(),
+        JarWorker.run(
+            List.of(),
+            config,
+            oz.webSocketUrl(),
+            List.of(
                 "--shutdown-grace-period",
                 GRACE.toSeconds() + "s",
                 "--http-address",
                 "127.0.0.1",
                 "--http-port",
-                "0")
-            .redirectErrorStream(true)
-            .redirectOutput(root.resolve("worker.log").toFile());
-    // No cluster in the environment (no KUBECONFIG, an empty HOME): the embedded API server.
-    Map<String, String> env = builder.environment();
-    env.clear();
-    env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
-    env.put("HOME", Files.createDirectories(root.resolve("home")).toString());
-    env.put("TMPDIR", root.toString());
-    env.put("WARP_API_KEY", API_KEY);
-    env.put("POD_NAME", WORKER);
+                "0"),
+            root,
+            API_KEY,
+            root.resolve("worker.log"));
+    builder.environment().put("POD_NAME", WORKER);
     return builder.start();
   }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ozworker.oz.fake.FakeOzServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,29 +54,16 @@ class RefusedStartIT {
             target_dir: %s
         """
             .formatted(root.resolve("logs"), root.resolve("workspaces"), missing));
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                java.toString(),
-                "-jar",
-                Path.of("target", "oz-worker-operator.jar").toAbsolutePath().toString(),
-                "run",
-                "--config-file",
-                config.toString(),
-                "--web-socket-url",
-                oz.webSocketUrl().toString(),
-                "--worker-id",
-                WORKER)
-            .redirectErrorStream(true)
-            .redirectOutput(root.resolve("worker.log").toFile());
-    // No cluster in the environment (no KUBECONFIG, an empty HOME): the embedded API server.
-    Map<String, String> env = builder.environment();
-    env.clear();
-    env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
-    env.put("HOME", Files.createDirectories(root.resolve("home")).toString());
-    env.put("TMPDIR", root.toString());
-    env.put("WARP_API_KEY", API_KEY);
-    worker = builder.start();
+    worker =
+        JarWorker.run(
+                List.of(),
+                config,
+                oz.webSocketUrl(),
+                List.of("--worker-id", WORKER),
+                root,
+                API_KEY,
+                root.resolve("worker.log"))
+            .start();
 
     assertThat(worker.waitFor(60, TimeUnit.SECONDS)).isTrue();
     String log = Files.readString(root.resolve("worker.log"));
