@@ -126,6 +126,18 @@ final class ClusterDispatch implements Consumer<Frame> {
     return assignedTo.get(taskId);
   }
 
+  /** What is queued, offered and in flight, for a test that did not settle. */
+  synchronized String describe() {
+    return "queued %s; workers %s; in flight %s; offered but not ended %s; claimed %d, ended %d"
+        .formatted(
+            queued.stream().map(Offer::taskId).toList(),
+            workers,
+            inFlight,
+            assignedTo.entrySet().stream().filter(e -> !ended.contains(e.getKey())).toList(),
+            claimed.size(),
+            ended.size());
+  }
+
   synchronized int rejections() {
     return rejections;
   }

@@ -137,9 +137,14 @@ class ClusterPoolStressIT {
     }
 
     List<String> all = Stream.concat(ozTasks.stream(), userTasks.stream()).toList();
-    await()
-        .atMost(ALL_DONE)
-        .until(() -> settled(pool, ozTasks).size() == ozTasks.size() + USER_TASKS);
+    try {
+      await()
+          .atMost(ALL_DONE)
+          .until(() -> settled(pool, ozTasks).size() == ozTasks.size() + USER_TASKS);
+    } catch (ConditionTimeoutException e) {
+      printUnsettled(pool, ozTasks, oz);
+      throw e;
+    }
     ClusterTimings.print(all.size() + " tasks on a pool losing two pods to their end", started);
     Map<String, AgentTask> byRun = byRunId(pool, ozTasks);
     // The watch delivers each task's last version a moment after it is stored.
@@ -373,6 +378,44 @@ class ClusterPoolStressIT {
                     || Boolean.TRUE.equals(t.getStatus().getReported()))
         .map(t -> t.getMetadata().getName())
         .collect(Collectors.toSet());
+  }
+
+  /**
+   * For a pool that did not settle: each task still owing something, the dispatcher's view of Oz,
+   * and what the live workers logged about those tasks.
+   */
+  private static void printUnsettled(ClusterPool pool, List<String> ozTasks, ClusterDispatch oz)
+      throws IOException, InterruptedException {
+    Set<String> settled = settled(pool, ozTasks);
+    Set<String> stored = new HashSet<>();
+    List<String> unsettled = new ArrayList<>();
+    for (AgentTask task : pool.tasks()) {
+      stored.add(task.getSpec().getTaskId());
+      String name = task.getMetadata().getName();
+      if (!settled.contains(name)) {
+        unsettled.add(name);
+        System.out.printf(
+            "pool stress: unsettled %s (Oz task %s): labels %s, finalizers %s, status %s%n",
+            name,
+            task.getSpec().getTaskId(),
+            task.getMetadata().getLabels(),
+            task.getMetadata().getFinalizers(),
+            task.getStatus());
+      }
+    }
+    ozTasks.stream()
+        .filter(id -> !stored.contains(id))
+        .forEach(id -> System.out.printf("pool stress: Oz task %s was never stored%n", id));
+    System.out.println("pool stress: dispatch " + oz.describe());
+    for (String pod : pool.pods()) {
+      String log =
+          Command.kubectl("logs", "-n", pool.namespace, pod, "-c", "worker")
+              .out()
+              .lines()
+              .filter(line -> unsettled.stream().anyMatch(line::contains))
+              .collect(Collectors.joining("\n"));
+      System.out.println("--- " + pod + " on unsettled tasks\n" + log);
+    }
   }
 
   /** The pool's tasks by run id: the Oz task id, or the name of a task applied by hand. */
