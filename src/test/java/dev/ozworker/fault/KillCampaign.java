@@ -113,13 +113,28 @@ final class KillCampaign {
       String taskId = "%s-%02d-%s".formatted(workerId, i, point.name().toLowerCase().charAt(0));
       tasks.add(taskId);
       oz.assign(workerId, stage.assignment(taskId, point));
-      if (point == KillPoint.STORED) {
-        await()
-            .atMost(Duration.ofSeconds(60))
-            .pollInterval(Duration.ofMillis(5))
-            .until(() -> reached(taskId, point));
-      } else {
-        stage.awaitPoint(taskId, point);
+      try {
+        if (point == KillPoint.STORED) {
+          await()
+              .atMost(Duration.ofSeconds(60))
+              .pollInterval(Duration.ofMillis(5))
+              .until(() -> reached(taskId, point));
+        } else {
+          stage.awaitPoint(taskId, point);
+        }
+      } catch (ConditionTimeoutException e) {
+        throw new AssertionError(
+            "%s: kill %d never reached %s: %s; the worker's log is kept at %s"
+                .formatted(
+                    scenario,
+                    i + 1,
+                    point,
+                    FaultDiagnosis.describe(
+                        taskId,
+                        task(taskId),
+                        new TaskLedger(oz, root.resolve("records")).results(taskId).size()),
+                    FaultDiagnosis.keepLog(worker, scenario.replace(' ', '-'))),
+            e);
       }
       if (point == KillPoint.EXITED_UNREPORTED) {
         oz.refuseConnections(true);
