@@ -86,7 +86,6 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
   private final TaskStatuses statuses;
   private final TaskSlots slots;
   private final StatusWriter writer;
-  private final TaskMetrics taskMetrics;
   private final TaskEvents events;
   private final TaskRecovery recovery;
   private final ReconcileErrors errors;
@@ -147,8 +146,12 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     this.statuses = new TaskStatuses(config.workerId(), config.podName(), config.nodeName(), clock);
     this.slots = new TaskSlots(config.maxConcurrentTasks());
     this.events = new TaskEvents(config.workerId(), clock);
-    this.taskMetrics = new TaskMetrics(metrics, config.backend().kind().configName());
-    this.writer = new StatusWriter(ownership, config.workerId(), taskMetrics, events);
+    this.writer =
+        new StatusWriter(
+            ownership,
+            config.workerId(),
+            new TaskMetrics(metrics, config.backend().kind().configName()),
+            events);
     this.errors = new ReconcileErrors(ownership, statuses, writer);
     this.recovery =
         new TaskRecovery(
@@ -512,7 +515,6 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     }
     Optional<Duration> held = progressHeld(task, next, run);
     if (held.isPresent()) {
-      taskMetrics.agentRunning(task, run.ref().backend(), run.runningSince().orElseThrow());
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(held.get());
     }
     task = writer.write(task, next, context);

@@ -26,15 +26,6 @@ final class TaskMetrics {
     this.defaultBackend = defaultBackend;
   }
 
-  /**
-   * The agent of a task runs since {@code since}, and its Running phase waits to be written: the
-   * prepare step ends when the agent started, not when the phase is written (or never, for a run
-   * ending first).
-   */
-  void agentRunning(AgentTask task, String backend, Instant since) {
-    metrics.running(task.getMetadata().getName(), backend, since);
-  }
-
   void changed(AgentTask task, AgentTaskStatus before, AgentTaskStatus after) {
     String name = task.getMetadata().getName();
     AgentTaskPhase was = before == null ? null : before.getPhase();

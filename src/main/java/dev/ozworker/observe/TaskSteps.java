@@ -78,19 +78,9 @@ final class TaskSteps {
   }
 
   void running(String task, String backend) {
-    running(task, backend, clock.instant());
-  }
-
-  /**
-   * The agent runs since {@code since}: ends the prepare step there, once per task, however often
-   * it is told.
-   */
-  void running(String task, String backend, Instant since) {
-    if (timeline.read(task, entry -> entry.running).isPresent()) {
-      return;
-    }
-    observe(TaskPhase.PREPARE, task, entry -> entry.started, since, backend);
-    timeline.update(task, entry -> entry.running = since);
+    Instant now = clock.instant();
+    observe(TaskPhase.PREPARE, task, entry -> entry.started, now, backend);
+    timeline.update(task, entry -> entry.running = now);
   }
 
   /** The task ended; how long it ran, when this process handed it to the backend. */

@@ -18,7 +18,6 @@ import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.DoubleSupplier;
@@ -253,14 +252,6 @@ public final class WorkerMetrics {
   /** The agent runs (phase Running). */
   public void running(String task, String taskBackend) {
     steps.running(task, taskBackend);
-  }
-
-  /**
-   * The agent runs since {@code since}, before its Running phase is written (which then counts
-   * nothing more).
-   */
-  public void running(String task, String taskBackend, Instant since) {
-    steps.running(task, taskBackend, since);
   }
 
   /**

@@ -1,7 +1,6 @@
 package dev.ozworker.observe;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import dev.ozworker.MutableClock;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -46,21 +45,6 @@ class TaskStepsTest {
     assertThat(point(TaskPhase.RUN).getSum()).isEqualTo(5.0);
     assertThat(point(TaskPhase.REPORT).getCount()).isEqualTo(1);
     assertThat(point(TaskPhase.REPORT).getSum()).isZero();
-  }
-
-  @Test
-  void theAgentsStartEndsThePrepareStepWhenItHappenedAndOnceThoughItsPhaseIsWrittenLater() {
-    steps.started("t", "direct");
-    clock.advance(Duration.ofMillis(40));
-    Instant agentStarted = clock.instant();
-    clock.advance(Duration.ofMillis(250));
-    // The Running phase waited: the reconciler tells when the agent started, then the write.
-    steps.running("t", "direct", agentStarted);
-    clock.advance(Duration.ofMillis(10));
-    steps.running("t", "direct");
-
-    assertThat(point(TaskPhase.PREPARE).getCount()).isEqualTo(1);
-    assertThat(point(TaskPhase.PREPARE).getSum()).isCloseTo(0.04, within(1e-9));
   }
 
   @Test
