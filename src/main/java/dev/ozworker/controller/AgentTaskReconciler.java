@@ -62,12 +62,6 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
    */
   static final Duration STALE_RECHECK = Duration.ofSeconds(1);
 
-  /**
-   * How long after the agent started a Running phase that tells nothing new of where the run is
-   * waits to be written, so that a run ending at once writes only its end.
-   */
-  static final Duration PROGRESS_DELAY = Duration.ofMillis(250);
-
   /** Why a task written by hand fails on a worker that runs only tasks from Oz. */
   static final String USER_TASKS_OFF =
       "this worker runs only tasks from Oz (user_tasks.enabled is false), and this one was not"
@@ -106,7 +100,6 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
 
   private final SimpleInboundEventSource<AgentTask> wakeups =
       new SimpleInboundEventSource<>("backend-events");
-  private final Duration progressDelay;
   private volatile boolean draining;
   private volatile boolean handingOver;
   private volatile Duration shutdownGrace;
@@ -117,21 +110,6 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       Clock clock,
       WorkerMetrics metrics,
       FreshSecrets freshSecrets) {
-    this(config, backends, clock, metrics, freshSecrets, PROGRESS_DELAY);
-  }
-
-  /**
-   * @param progressDelay how long a Running phase that tells nothing new of where the run is waits
-   *     to be written ({@link #PROGRESS_DELAY}; tests that step a clock by hand may want none)
-   */
-  AgentTaskReconciler(
-      WorkerConfig config,
-      List<Backend> backends,
-      Clock clock,
-      WorkerMetrics metrics,
-      FreshSecrets freshSecrets,
-      Duration progressDelay) {
-    this.progressDelay = progressDelay;
     this.config = config;
     this.freshSecrets = freshSecrets;
     freshSecrets.onArrival(wakeups::propagateEvent);
@@ -513,10 +491,6 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       run.cleanUpOnce();
       next = statuses.ofRun(task, run);
     }
-    Optional<Duration> held = progressHeld(task, next, run);
-    if (held.isPresent()) {
-      return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(held.get());
-    }
     task = writer.write(task, next, context);
     if (AgentTaskConditions.find(next.getConditions(), AgentTaskConditions.TORN_DOWN).isPresent()) {
       settled.add(task.getMetadata().getUid());
@@ -530,27 +504,6 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
     return deadline
         .map(at -> UpdateControl.<AgentTask>noUpdate().rescheduleAfter(until(at)))
         .orElse(UpdateControl.noUpdate());
-  }
-
-  /**
-   * How long the write of Running is held back. Only progress (Preparing to Running, the run going
-   * on, nothing asked to stop it) that tells nothing new of where the run is waits, up to {@link
-   * #PROGRESS_DELAY} after the agent started, so that a run ending at once writes only its end. A
-   * run its backend located since the start was recorded (a container, a process, a Pod) is written
-   * at once: a restarted worker finds the run by that, and holding it made a restarted Docker
-   * worker start an agent twice. The start and the end are never held.
-   */
-  private Optional<Duration> progressHeld(AgentTask task, AgentTaskStatus next, TaskRun run) {
-    if (phaseOf(task) != AgentTaskPhase.Preparing
-        || next.getPhase() != AgentTaskPhase.Running
-        || run.isOver()
-        || run.stopCause().isPresent()
-        || !run.ref().equals(task.getStatus().getBackendRef())
-        || run.runningSince().isEmpty()) {
-      return Optional.empty();
-    }
-    Duration left = until(run.runningSince().get().plus(progressDelay));
-    return left.isZero() ? Optional.empty() : Optional.of(left);
   }
 
   private Duration until(Instant at) {

@@ -218,11 +218,6 @@ final class TaskRun implements TaskListener {
     return runningSince != null;
   }
 
-  /** When the backend first said the agent runs. */
-  Optional<Instant> runningSince() {
-    return Optional.ofNullable(runningSince);
-  }
-
   /** The run is over: its outcome arrived, or it ended before a restart. */
   boolean isOver() {
     return finishedEarlier || outcome.get() != null;

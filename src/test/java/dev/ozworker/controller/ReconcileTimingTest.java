@@ -13,10 +13,6 @@ import dev.ozworker.api.BackendRef;
 import dev.ozworker.api.EnvSource;
 import dev.ozworker.api.FailureReason;
 import dev.ozworker.backend.TaskOutcome;
-import dev.ozworker.config.LogFormat;
-import dev.ozworker.config.LogLevel;
-import dev.ozworker.observe.LogCapture;
-import dev.ozworker.observe.LogSetup;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -33,46 +29,6 @@ class ReconcileTimingTest {
   @AfterEach
   void close() {
     rig.close();
-  }
-
-  @Test
-  void runningThatTellsNothingNewIsHeldAQuarterSecondSoThatARunEndingSoonerWritesOnlyItsEnd() {
-    LogSetup.apply(LogLevel.info, LogFormat.text);
-    rig = new ReconcilerRig("worker_id: w1", Map.of(), AgentTaskReconciler.PROGRESS_DELAY);
-    rig.backend.stayingPlanned();
-    try (LogCapture logs = LogCapture.start()) {
-      rig.create(userTask("brief"));
-      rig.create(userTask("long"));
-      rig.settle();
-      assertThat(rig.phase("brief")).isEqualTo(AgentTaskPhase.Preparing);
-      assertThat(rig.phase("long")).isEqualTo(AgentTaskPhase.Preparing);
-      assertThat(rig.dueIn("long")).contains(AgentTaskReconciler.PROGRESS_DELAY);
-
-      rig.backend.finish("brief", new TaskOutcome.Succeeded("done"));
-      rig.settle();
-      rig.advance(AgentTaskReconciler.PROGRESS_DELAY.minusMillis(1));
-      assertThat(rig.phase("long")).isEqualTo(AgentTaskPhase.Preparing);
-      rig.advance(Duration.ofMillis(1));
-
-      assertThat(rig.phase("brief")).isEqualTo(AgentTaskPhase.Succeeded);
-      assertThat(rig.phase("long")).isEqualTo(AgentTaskPhase.Running);
-      assertThat(logs.text())
-          .contains("AgentTask brief is Preparing", "AgentTask brief is Succeeded")
-          .doesNotContain("AgentTask brief is Running")
-          .contains("AgentTask long is Running");
-    }
-  }
-
-  @Test
-  void runningIsWrittenAtOnceWhenTheBackendLocatedTheRunSinceItsStart() {
-    rig = new ReconcilerRig("worker_id: w1", Map.of(), AgentTaskReconciler.PROGRESS_DELAY);
-    rig.backend.locatingLater();
-    rig.create(userTask("found"));
-    rig.settle();
-
-    AgentTask task = rig.get("found");
-    assertThat(task.getStatus().getPhase()).isEqualTo(AgentTaskPhase.Running);
-    assertThat(task.getStatus().getBackendRef().processId()).isEqualTo(4242L);
   }
 
   @Test

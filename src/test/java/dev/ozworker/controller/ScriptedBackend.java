@@ -66,7 +66,6 @@ public final class ScriptedBackend implements Backend {
   private final List<String> calls = new ArrayList<>();
   private final List<Duration> graces = new ArrayList<>();
   private volatile boolean locatesLater;
-  private volatile boolean staysPlanned;
   private volatile boolean outlivesWorker;
   private final Map<String, BackendRef> reattachedWith = new ConcurrentHashMap<>();
   private final AtomicInteger running = new AtomicInteger();
@@ -126,15 +125,6 @@ public final class ScriptedBackend implements Backend {
   }
 
   /**
-   * Its runs are found by their run id alone: it reports no process id or workspace, from {@code
-   * start} or later.
-   */
-  public ScriptedBackend stayingPlanned() {
-    staysPlanned = true;
-    return this;
-  }
-
-  /**
    * Its runs go on when the worker's pod is gone, as containers do: a replica in another pod may
    * reattach to them. Without this, they are processes that end with the pod.
    */
@@ -190,7 +180,7 @@ public final class ScriptedBackend implements Backend {
     boolean later = locatesLater;
     tell(
         () -> {
-          if (later && !staysPlanned) {
+          if (later) {
             run.listener.located(full);
           }
           if (plan.script() != Script.PREPARE) {
@@ -201,7 +191,7 @@ public final class ScriptedBackend implements Backend {
             end(runId, plan.outcome());
           }
         });
-    return later || staysPlanned ? BackendRef.planned(kind().configName(), runId) : full;
+    return later ? BackendRef.planned(kind().configName(), runId) : full;
   }
 
   @Override
