@@ -105,6 +105,7 @@ final class KillCampaign {
     worker.warmUp();
     long began = System.nanoTime();
     worker.start();
+    TaskLedger ledger = new TaskLedger(oz, root.resolve("records"));
     List<String> tasks = new ArrayList<>();
     Map<KillPoint, Integer> killedAt = new EnumMap<>(KillPoint.class);
     Map<String, Integer> phasesAtKill = new TreeMap<>();
@@ -129,10 +130,7 @@ final class KillCampaign {
                     scenario,
                     i + 1,
                     point,
-                    FaultDiagnosis.describe(
-                        taskId,
-                        task(taskId),
-                        new TaskLedger(oz, root.resolve("records")).results(taskId).size()),
+                    FaultDiagnosis.describe(taskId, task(taskId), ledger.results(taskId).size()),
                     FaultDiagnosis.keepLog(worker, scenario.replace(' ', '-'))),
             e);
       }
@@ -159,7 +157,6 @@ final class KillCampaign {
           Duration.ofNanos(System.nanoTime() - killed).toMillis());
     }
 
-    TaskLedger ledger = new TaskLedger(oz, root.resolve("records"));
     Predicate<String> done = id -> !ledger.results(id).isEmpty() && settled(task(id));
     try {
       await().atMost(SETTLE).until(() -> tasks.stream().allMatch(done));
