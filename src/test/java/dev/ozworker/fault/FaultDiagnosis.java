@@ -2,10 +2,13 @@ package dev.ozworker.fault;
 
 import dev.ozworker.api.AgentTask;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Collection;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** What a scenario that did not settle tells about itself: its tasks' state, its worker's log. */
 final class FaultDiagnosis {
@@ -42,6 +45,23 @@ final class FaultDiagnosis {
       return kept.toAbsolutePath();
     } catch (IOException e) {
       return worker.log();
+    }
+  }
+
+  /** Prints every line of every generation's log that names one of the tasks, by generation. */
+  static void printLinesAbout(FaultWorker worker, Collection<String> taskIds) {
+    for (Path log : worker.logs()) {
+      try (Stream<String> lines = Files.lines(log)) {
+        List<String> about =
+            lines.filter(line -> taskIds.stream().anyMatch(line::contains)).toList();
+        if (!about.isEmpty()) {
+          System.err.printf(
+              "--- %s, lines about %s ---%n%s%n",
+              log.getFileName(), taskIds, String.join("\n", about));
+        }
+      } catch (IOException | UncheckedIOException e) {
+        System.err.printf("--- %s cannot be read: %s%n", log, e);
+      }
     }
   }
 }

@@ -157,6 +157,15 @@ final class FaultWorker implements AutoCloseable {
     return root.resolve("worker-" + workerId + "-" + generation + ".log");
   }
 
+  /** The logs of every generation so far, oldest first. */
+  List<Path> logs() {
+    List<Path> logs = new ArrayList<>();
+    for (int g = 1; g <= generation; g++) {
+      logs.add(root.resolve("worker-" + workerId + "-" + g + ".log"));
+    }
+    return logs;
+  }
+
   String logText() {
     try {
       return Files.readString(log());

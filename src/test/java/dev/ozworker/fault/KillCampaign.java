@@ -173,6 +173,12 @@ final class KillCampaign {
                   FaultDiagnosis.keepLog(worker, scenario.replace(' ', '-'))),
           e);
     }
+    Map<String, Integer> startedTwice = ledger.startedMoreThanOnce(tasks);
+    if (!startedTwice.isEmpty()) {
+      // the task id ends with its kill point's initial; the log tells what each worker did of it
+      FaultDiagnosis.keepLog(worker, scenario.replace(' ', '-') + "-started-twice");
+      FaultDiagnosis.printLinesAbout(worker, startedTwice.keySet());
+    }
     List<String> notTornDown = tasks.stream().filter(id -> !tornDown(task(id))).toList();
     // Deleting the tasks while the worker runs lets it remove its finalizers, as in production.
     FaultCleanup.deleteTasks(client, namespace, Duration.ofSeconds(60));
@@ -189,14 +195,15 @@ final class KillCampaign {
             ledger.lost(tasks),
             ledger.duplicates(tasks),
             leftovers.size(),
-            ("seed=%d kills=%d tasks=%d redelivered=%d violations=%s killedAt=%s phaseAtKill=%s"
-                    + " outcomes=%s wall=%ds")
+            ("seed=%d kills=%d tasks=%d redelivered=%d violations=%s startedTwice=%s"
+                    + " killedAt=%s phaseAtKill=%s outcomes=%s wall=%ds")
                 .formatted(
                     seed,
                     kills,
                     tasks.size(),
                     ledger.resent(tasks),
                     ledger.violations(tasks),
+                    startedTwice,
                     killedAt,
                     phasesAtKill,
                     ledger.outcomes(tasks),

@@ -79,6 +79,18 @@ final class TaskLedger {
     return duplicates;
   }
 
+  /** The tasks whose agent started more than once, each with its count of starts. */
+  Map<String, Integer> startedMoreThanOnce(List<String> taskIds) {
+    Map<String, Integer> twice = new TreeMap<>();
+    for (String taskId : taskIds) {
+      int starts = starts(taskId);
+      if (starts > 1) {
+        twice.put(taskId, starts);
+      }
+    }
+    return twice;
+  }
+
   /** What breaks the delivery guarantee, named, for the report. */
   List<String> violations(List<String> taskIds) {
     return DeliveryCheck.of(oz, taskIds).violations();
