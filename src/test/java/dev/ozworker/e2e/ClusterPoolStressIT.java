@@ -300,8 +300,10 @@ class ClusterPoolStressIT {
             .orElseThrow();
     // A forced deletion alone is not a hard loss: the kubelet still stops the container with a
     // short grace, and a worker that gets its SIGTERM in time stops its runs as a drain would. So
-    // the forced case also kills the worker's container outright, by the id the pod records, the
-    // instant the pod is gone from the API: its processes die with no word said, as on a lost node.
+    // the forced case freezes the worker's container (by the id the pod records) before the pod is
+    // deleted, and kills it outright once the pod is gone from the API: its processes die with no
+    // word said, as on a lost node. Killed only after the deletion, a loaded machine let the
+    // kubelet's SIGTERM reach the worker first: its runs ended as a drain's, none lost.
     String container =
         Command.kubectl(
                 "get",
@@ -319,10 +321,16 @@ class ClusterPoolStressIT {
         new ArrayList<>(List.of("delete", "pod", pod, "-n", pool.namespace, "--wait=false"));
     if (force) {
       args.addAll(List.of("--force", "--grace-period=0"));
+      Command.run(Duration.ofSeconds(60), "docker", "pause", container).ok();
     }
     Command.kubectl(args.toArray(String[]::new)).ok();
     if (force) {
-      Command.run(Duration.ofSeconds(60), "docker", "kill", "--signal", "KILL", container).ok();
+      // a paused container is killed, then thawed to die; the kubelet may have killed it already
+      Command kill =
+          Command.run(Duration.ofSeconds(60), "docker", "kill", "--signal", "KILL", container);
+      if (kill.status() != 0 && !kill.err().contains("is not running")) {
+        kill.ok();
+      }
     }
     long score = running.getOrDefault(pod, 0L);
     System.out.printf(
