@@ -36,6 +36,7 @@ public final class ApiServerClient {
     return new KubernetesClientBuilder()
         .withConfig(config)
         .withHttpClientFactory(factory)
+        .withKubernetesSerialization(WorkerSerialization.create())
         .withHttpClientBuilderConsumer(
             builder ->
                 builder.addOrReplaceInterceptor(

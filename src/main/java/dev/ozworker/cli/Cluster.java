@@ -87,7 +87,7 @@ record Cluster(
       case EMBEDDED -> {
         EmbeddedApiServer server = EmbeddedApiServer.start();
         yield new Cluster(
-            server.client(),
+            server.client(WorkerSerialization.create()),
             "an embedded in-process API server at " + server.url(),
             false,
             Optional.of(server));

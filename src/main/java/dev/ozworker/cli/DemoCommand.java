@@ -118,7 +118,7 @@ final class DemoCommand implements Callable<Integer> {
   private static Cluster embedded() {
     EmbeddedApiServer server = EmbeddedApiServer.start();
     return new Cluster(
-        server.client(),
+        server.client(WorkerSerialization.create()),
         "an embedded in-process API server (state in memory only)",
         false,
         Optional.of(server));

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -93,7 +94,20 @@ public final class EmbeddedApiServer implements AutoCloseable {
 
   /** A new client of this server, closed with it. */
   public KubernetesClient client() {
-    KubernetesClient client = server.createClient(new JdkHttpClientFactory());
+    return client(new KubernetesSerialization());
+  }
+
+  /**
+   * A new client of this server that reads and writes objects with {@code serialization}, closed
+   * with it.
+   */
+  public KubernetesClient client(KubernetesSerialization serialization) {
+    KubernetesClient client =
+        server.createClient(
+            builder ->
+                builder
+                    .withHttpClientFactory(new JdkHttpClientFactory())
+                    .withKubernetesSerialization(serialization));
     synchronized (clients) {
       clients.add(client);
     }
