@@ -298,30 +298,46 @@ final class ClusterPool implements AutoCloseable {
    * a task whose worker is gone (scaled away, deleted) keeps its finalizer, which nobody else
    * releases, so it is cleared here as an operator would clear it.
    */
+  /**
+   * Deletes the pool's AgentTasks, letting those of workers that are gone go first.
+   *
+   * @return the tasks their live worker did not let go of within 90 s, released then
+   */
+  private List<String> deleteTasks() {
+    var tasks = admin.resources(AgentTask.class).inNamespace(namespace);
+    List<String> live = pods();
+    for (AgentTask task : tasks.list().getItems()) {
+      String worker = task.getMetadata().getLabels().get(AgentTaskKeys.WORKER_ID_LABEL);
+      if (worker == null || !live.contains(worker)) {
+        release(task);
+      }
+    }
+    tasks.delete();
+    try {
+      await().atMost(Duration.ofSeconds(90)).until(() -> tasks.list().getItems().isEmpty());
+      return List.of();
+    } catch (ConditionTimeoutException e) {
+      // Their live worker did not let them go: a failure, reported after the namespace is
+      // removed all the same.
+      List<String> stuck =
+          tasks.list().getItems().stream().map(t -> t.getMetadata().getName()).toList();
+      tasks.list().getItems().forEach(this::release);
+      return stuck;
+    }
+  }
+
   @Override
   public void close() throws IOException, InterruptedException {
     try {
       if (admin.namespaces().withName(namespace).get() != null) {
-        printWhatRan();
-        var tasks = admin.resources(AgentTask.class).inNamespace(namespace);
-        List<String> live = pods();
-        for (AgentTask task : tasks.list().getItems()) {
-          String worker = task.getMetadata().getLabels().get(AgentTaskKeys.WORKER_ID_LABEL);
-          if (worker == null || !live.contains(worker)) {
-            release(task);
-          }
-        }
-        tasks.delete();
-        List<String> stuck = List.of();
+        List<String> stuck;
         try {
-          await().atMost(Duration.ofSeconds(90)).until(() -> tasks.list().getItems().isEmpty());
-        } catch (ConditionTimeoutException e) {
-          // Their live worker did not let them go: a failure, reported after the namespace is
-          // removed all the same.
-          stuck = tasks.list().getItems().stream().map(t -> t.getMetadata().getName()).toList();
-          tasks.list().getItems().forEach(this::release);
+          printWhatRan();
+          stuck = deleteTasks();
+        } finally {
+          // also when the tasks cannot be listed (the CRD gone): the pool's workers go with it
+          Command.kubectl("delete", "namespace", namespace, "--wait=true", "--timeout=180s").ok();
         }
-        Command.kubectl("delete", "namespace", namespace, "--wait=true", "--timeout=180s").ok();
         if (!stuck.isEmpty()) {
           throw new AssertionError("AgentTasks still held by their workers when deleted: " + stuck);
         }
