@@ -321,7 +321,14 @@ class ClusterPoolStressIT {
         new ArrayList<>(List.of("delete", "pod", pod, "-n", pool.namespace, "--wait=false"));
     if (force) {
       args.addAll(List.of("--force", "--grace-period=0"));
-      Command.run(Duration.ofSeconds(60), "docker", "pause", container).ok();
+      // runc cannot always freeze a cgroup whose processes are forking ("unable to freeze"): asked
+      // again until it can
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () ->
+                  Command.run(Duration.ofSeconds(60), "docker", "pause", container).status() == 0);
     }
     Command.kubectl(args.toArray(String[]::new)).ok();
     if (force) {
