@@ -5,7 +5,6 @@ import dev.ozworker.api.AgentTask;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.List;
 
@@ -23,11 +22,11 @@ import java.util.List;
  */
 final class WorkerSerialization {
   /**
-   * What the worker watches: its tasks, their Pods, the Events telling of a Pod's mount, and
-   * Secrets.
+   * What the worker watches: its tasks, their Pods (the Kubernetes backend) and the Events that
+   * tell of a Pod's volume that cannot be mounted.
    */
   static final List<Class<? extends KubernetesResource>> WATCHED =
-      List.of(AgentTask.class, Pod.class, Event.class, Secret.class);
+      List.of(AgentTask.class, Pod.class, Event.class);
 
   private WorkerSerialization() {}
 
