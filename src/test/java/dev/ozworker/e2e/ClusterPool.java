@@ -11,9 +11,6 @@ import dev.ozworker.kube.TestCluster;
 import dev.ozworker.oz.fake.FakeOzServer;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -266,22 +263,9 @@ final class ClusterPool implements AutoCloseable {
             .toArray(String[]::new));
   }
 
-  /**
-   * Clears a task's finalizer, unless it is gone already: a merge patch without a version, so a
-   * worker still writing the task's status does not make it fail.
-   */
+  /** Clears a task's finalizer, unless it is gone already. */
   private void release(AgentTask task) {
-    try {
-      admin
-          .resources(AgentTask.class)
-          .inNamespace(namespace)
-          .withName(task.getMetadata().getName())
-          .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"finalizers\":null}}");
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 404) {
-        throw e;
-      }
-    }
+    TestCluster.releaseFinalizers(admin, namespace, task.getMetadata().getName());
   }
 
   /** The pods and the last lines of each worker's log, into the test's output, for a failure. */

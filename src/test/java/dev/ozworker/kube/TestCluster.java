@@ -4,11 +4,15 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ozworker.Command;
+import dev.ozworker.api.AgentTask;
 import dev.ozworker.api.ApiFixtures;
 import dev.ozworker.cli.ApiServerClient;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -60,6 +64,25 @@ public final class TestCluster {
     var crds = client.apiextensions().v1().customResourceDefinitions();
     crds.withName(CRD_NAME).delete();
     await().atMost(WAIT).until(() -> crds.withName(CRD_NAME).get() == null);
+  }
+
+  /**
+   * Lets a task's finalizer go, unless the task is gone already: a merge patch without a version,
+   * so a worker still writing the task's status does not make it fail. For tasks whose worker is
+   * gone.
+   */
+  public static void releaseFinalizers(KubernetesClient client, String namespace, String name) {
+    try {
+      client
+          .resources(AgentTask.class)
+          .inNamespace(namespace)
+          .withName(name)
+          .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"finalizers\":null}}");
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+    }
   }
 
   /** Runs kubectl against the same cluster; asserts it succeeds and returns its output lines. */

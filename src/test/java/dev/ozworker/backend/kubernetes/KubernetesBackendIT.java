@@ -27,9 +27,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Files;
@@ -131,17 +128,7 @@ class KubernetesBackendIT {
       String owner = task.getStatus() == null ? null : task.getStatus().getWorkerId();
       if (owner != null && !owner.equals(WORKER)) {
         // its worker was closed with its test: nothing else would let the finalizer go
-        try {
-          client
-              .resources(AgentTask.class)
-              .inNamespace(NAMESPACE)
-              .withName(task.getMetadata().getName())
-              .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"finalizers\":null}}");
-        } catch (KubernetesClientException e) {
-          if (e.getCode() != 404) {
-            throw e;
-          }
-        }
+        TestCluster.releaseFinalizers(client, NAMESPACE, task.getMetadata().getName());
       }
     }
   }
