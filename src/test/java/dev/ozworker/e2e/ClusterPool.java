@@ -278,11 +278,6 @@ final class ClusterPool implements AutoCloseable {
   }
 
   /**
-   * Removes the pool. AgentTasks go first, while the workers that hold their finalizers still run;
-   * a task whose worker is gone (scaled away, deleted) keeps its finalizer, which nobody else
-   * releases, so it is cleared here as an operator would clear it.
-   */
-  /**
    * Deletes the pool's AgentTasks, letting those of workers that are gone go first.
    *
    * @return the tasks their live worker did not let go of within 90 s, released then
@@ -303,13 +298,17 @@ final class ClusterPool implements AutoCloseable {
     } catch (ConditionTimeoutException e) {
       // Their live worker did not let them go: a failure, reported after the namespace is
       // removed all the same.
-      List<String> stuck =
-          tasks.list().getItems().stream().map(t -> t.getMetadata().getName()).toList();
-      tasks.list().getItems().forEach(this::release);
-      return stuck;
+      List<AgentTask> stuck = tasks.list().getItems();
+      stuck.forEach(this::release);
+      return stuck.stream().map(t -> t.getMetadata().getName()).toList();
     }
   }
 
+  /**
+   * Removes the pool. AgentTasks go first, while the workers that hold their finalizers still run;
+   * a task whose worker is gone (scaled away, deleted) keeps its finalizer, which nobody else
+   * releases, so it is cleared here as an operator would clear it.
+   */
   @Override
   public void close() throws IOException, InterruptedException {
     try {

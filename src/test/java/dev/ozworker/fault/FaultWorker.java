@@ -154,16 +154,20 @@ final class FaultWorker implements AutoCloseable {
 
   /** The log of the current generation. */
   Path log() {
-    return root.resolve("worker-" + workerId + "-" + generation + ".log");
+    return logOf(generation);
   }
 
   /** The logs of every generation so far, oldest first. */
   List<Path> logs() {
     List<Path> logs = new ArrayList<>();
     for (int g = 1; g <= generation; g++) {
-      logs.add(root.resolve("worker-" + workerId + "-" + g + ".log"));
+      logs.add(logOf(g));
     }
     return logs;
+  }
+
+  private Path logOf(int g) {
+    return root.resolve("worker-" + workerId + "-" + g + ".log");
   }
 
   String logText() {
