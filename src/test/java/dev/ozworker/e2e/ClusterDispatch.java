@@ -3,6 +3,7 @@ package dev.ozworker.e2e;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ozworker.oz.fake.FakeOzServer;
 import dev.ozworker.oz.fake.FakeOzServer.Frame;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
@@ -11,18 +12,28 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * Offers tasks to a pool as Oz does: a worker gets no more at a time than its {@code
  * max_concurrent_tasks} (a worker rejects an assignment beyond it, and Oz keeps the task queued);
- * each result frees a slot for the next task, and a rejected assignment waits for the next free
- * slot of any worker. Workers may come and go: a worker that connects is offered work, one whose
- * connection ends is offered nothing more, and a task's result counts whichever replica sends it
- * (the one that adopted the task of a vanished one); an assignment a worker took with it unclaimed
- * is offered again. Runs on the fake Oz server's thread, as each frame and connection arrives.
+ * each result frees a slot for the next task. A rejected assignment is offered again to the workers
+ * with a free slot after {@link #REOFFER}: a worker's slots also hold tasks Oz never sees (applied
+ * by hand, adopted from a vanished replica, or finished in Oz's eyes before the worker's own cache
+ * says so), so a rejection can come after the last result that would have freed a slot. Workers may
+ * come and go: a worker that connects is offered work, one whose connection ends is offered nothing
+ * more, and a task's result counts whichever replica sends it (the one that adopted the task of a
+ * vanished one); an assignment a worker took with it unclaimed is offered again. Runs on the fake
+ * Oz server's thread, as each frame and connection arrives, and on its own timer for the offers
+ * made again.
  */
-final class ClusterDispatch implements Consumer<Frame> {
+final class ClusterDispatch implements Consumer<Frame>, AutoCloseable {
+  /** How long a rejected assignment stays queued before it is offered again. */
+  static final Duration REOFFER = Duration.ofMillis(250);
+
   private record Offer(String taskId, ObjectNode assignment) {}
 
   private final FakeOzServer oz;
@@ -34,7 +45,12 @@ final class ClusterDispatch implements Consumer<Frame> {
   private final Set<String> workers = new LinkedHashSet<>();
   private final Set<String> claimed = new HashSet<>();
   private final Set<String> ended = new HashSet<>();
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          task -> Thread.ofPlatform().daemon().name("oz-reoffer").unstarted(task));
+  private boolean reofferDue;
   private int rejections;
+  private int stallsBroken;
 
   ClusterDispatch(FakeOzServer oz, int capacity) {
     this.oz = oz;
@@ -99,9 +115,22 @@ final class ClusterDispatch implements Consumer<Frame> {
         }
         assignedTo.remove(taskId);
         queued.addLast(offers.get(taskId));
+        if (!reofferDue && !timer.isShutdown()) {
+          reofferDue = true;
+          timer.schedule(this::offerAgain, REOFFER.toMillis(), TimeUnit.MILLISECONDS);
+        }
       }
       default -> {}
     }
+  }
+
+  private synchronized void offerAgain() {
+    reofferDue = false;
+    if (!queued.isEmpty() && ended.containsAll(assignedTo.keySet())) {
+      // no result is owed: without this offer, the queue would wait forever
+      stallsBroken++;
+    }
+    List.copyOf(workers).forEach(this::fill);
   }
 
   private void fill(String worker) {
@@ -140,5 +169,19 @@ final class ClusterDispatch implements Consumer<Frame> {
 
   synchronized int rejections() {
     return rejections;
+  }
+
+  /**
+   * How many times the queue moved only because rejected assignments are offered again: no
+   * assignment was awaiting its result, so no result would have freed a slot.
+   */
+  synchronized int stallsBroken() {
+    return stallsBroken;
+  }
+
+  /** Stops offering rejected assignments again. */
+  @Override
+  public synchronized void close() {
+    timer.shutdownNow();
   }
 }

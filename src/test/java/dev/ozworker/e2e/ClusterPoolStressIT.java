@@ -57,6 +57,9 @@ class ClusterPoolStressIT {
   /** Where the stand-in agent leaves its start records in the worker pods. */
   static final String RECORDS = "/var/lib/oz/e2e-records";
 
+  /** Where a pool that did not settle is summed up (relative to the project, where tests run). */
+  static final Path DIAGNOSIS = Path.of("target", "test-diagnoses", "ClusterPoolStressIT.txt");
+
   @TempDir Path dir;
 
   @Test
@@ -71,8 +74,9 @@ class ClusterPoolStressIT {
             REPLICAS,
             dir.resolve("overlay"),
             recordsMount(records))) {
-      try (PhaseHistory history = PhaseHistory.watch(pool.admin, pool.namespace)) {
-        run(pool, history, records);
+      try (PhaseHistory history = PhaseHistory.watch(pool.admin, pool.namespace);
+          ClusterDispatch oz = new ClusterDispatch(pool.oz, CAPACITY)) {
+        run(pool, history, oz, records);
       }
     } finally {
       try (Stream<Path> files = Files.list(records)) {
@@ -84,8 +88,8 @@ class ClusterPoolStressIT {
     }
   }
 
-  private void run(ClusterPool pool, PhaseHistory history, Path records) throws Exception {
-    ClusterDispatch oz = new ClusterDispatch(pool.oz, CAPACITY);
+  private void run(ClusterPool pool, PhaseHistory history, ClusterDispatch oz, Path records)
+      throws Exception {
     Map<String, Integer> exitOf = new HashMap<>();
     List<String> ozTasks = new ArrayList<>();
     Set<String> longTasks = new HashSet<>();
@@ -239,7 +243,8 @@ class ClusterPoolStressIT {
     System.out.printf(
         "pool stress: %d tasks (%d from Oz, %d by hand), pods deleted %s; outcomes %s;"
             + " agents started once %d, never %d, twice or more 0; lost with their pod %d;"
-            + " Oz results re-delivered after a lost connection %d; rejections offered again %d%n",
+            + " Oz results re-delivered after a lost connection %d; rejections offered again %d,"
+            + " %d of them when no result was owed%n",
         all.size(),
         OZ_TASKS,
         USER_TASKS,
@@ -249,7 +254,8 @@ class ClusterPoolStressIT {
         neverStarted,
         lost,
         redelivered,
-        oz.rejections());
+        oz.rejections(),
+        oz.stallsBroken());
     // Each run the forced deletion took was lost and said so. It took none when the pod ended its
     // runs before it was frozen (a loaded machine: the long task chosen may end meanwhile).
     System.out.printf("pool stress: runs the forced deletion took: %s%n", caught);
@@ -417,31 +423,50 @@ class ClusterPoolStressIT {
 
   /**
    * For a pool that did not settle: each task still owing something, the dispatcher's view of Oz,
-   * and what the live workers logged about those tasks.
+   * and what the live workers logged about those tasks. The summary also goes to {@link
+   * #DIAGNOSIS}, which CI prints last when a run fails: its record keeps only the last lines.
    */
   private static void printUnsettled(ClusterPool pool, List<String> ozTasks, ClusterDispatch oz)
       throws IOException, InterruptedException {
     Set<String> settled = settled(pool, ozTasks);
     Set<String> stored = new HashSet<>();
     List<String> unsettled = new ArrayList<>();
+    List<String> summary = new ArrayList<>();
     for (AgentTask task : pool.tasks()) {
       stored.add(task.getSpec().getTaskId());
       String name = task.getMetadata().getName();
       if (!settled.contains(name)) {
         unsettled.add(name);
+        AgentTaskStatus status = task.getStatus();
         System.out.printf(
             "pool stress: unsettled %s (Oz task %s): labels %s, finalizers %s, status %s%n",
             name,
             task.getSpec().getTaskId(),
             task.getMetadata().getLabels(),
             task.getMetadata().getFinalizers(),
-            task.getStatus());
+            status);
+        summary.add(
+            status == null
+                ? "unsettled %s: no status".formatted(name)
+                : "unsettled %s (Oz task %s): %s on %s, reported %s, conditions %s"
+                    .formatted(
+                        name,
+                        task.getSpec().getTaskId(),
+                        status.getPhase(),
+                        status.getWorkerId(),
+                        status.getReported(),
+                        status.getConditions() == null
+                            ? List.of()
+                            : status.getConditions().stream().map(c -> c.getType()).toList()));
       }
     }
     ozTasks.stream()
         .filter(id -> !stored.contains(id))
-        .forEach(id -> System.out.printf("pool stress: Oz task %s was never stored%n", id));
-    System.out.println("pool stress: dispatch " + oz.describe());
+        .forEach(id -> summary.add("Oz task %s was never stored".formatted(id)));
+    summary.add("dispatch " + oz.describe());
+    summary.forEach(line -> System.out.println("pool stress: " + line));
+    Files.createDirectories(DIAGNOSIS.getParent());
+    Files.write(DIAGNOSIS, summary);
     for (String pod : pool.pods()) {
       String log =
           Command.kubectl("logs", "-n", pool.namespace, pod, "-c", "worker")
