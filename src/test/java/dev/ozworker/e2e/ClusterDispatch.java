@@ -90,6 +90,10 @@ final class ClusterDispatch implements Consumer<Frame>, AutoCloseable {
       assignedTo.remove(taskId);
       queued.addLast(offers.get(taskId));
     }
+    // A worker that reconnected before its old connection was seen to close is still there.
+    if (oz.isConnected(worker)) {
+      workers.add(worker);
+    }
     List.copyOf(workers).forEach(this::fill);
   }
 

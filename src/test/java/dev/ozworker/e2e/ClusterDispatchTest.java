@@ -88,6 +88,23 @@ class ClusterDispatchTest {
     assertThat(dispatch.describe()).contains("queued []").contains("ended 3");
   }
 
+  @Test
+  void aWorkerWhoseOldConnectionClosesAfterItReconnectedIsOfferedWhatThatConnectionLeftUnclaimed() {
+    dispatch.queue("t-1", assignment("t-1"));
+    dispatch.queue("t-2", assignment("t-2"));
+    dispatch.start(List.of("worker-a"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> worker.offered().size() == 2);
+
+    try (HandWorker again = HandWorker.connect(oz, "worker-a")) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> oz.connections("worker-a") == 2);
+      worker.close();
+      await().atMost(Duration.ofSeconds(10)).until(() -> !oz.closeCodes("worker-a").isEmpty());
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> again.offered().size() == 2);
+      assertThat(again.offered()).containsExactlyInAnyOrder("t-1", "t-2");
+    }
+  }
+
   /** A worker connection driven by the test: it records the task ids offered and sends replies. */
   private record HandWorker(WebSocket socket, List<String> offered) implements AutoCloseable {
     static HandWorker connect(FakeOzServer oz, String workerId) {
@@ -131,7 +148,9 @@ class ClusterDispatchTest {
 
     @Override
     public void close() {
-      socket.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
+      if (!socket.isOutputClosed()) {
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
+      }
     }
   }
 }
