@@ -26,9 +26,9 @@ import java.util.function.Consumer;
  * says so), so a rejection can come after the last result that would have freed a slot. Workers may
  * come and go: a worker that connects is offered work, one whose connection ends is offered nothing
  * more, and a task's result counts whichever replica sends it (the one that adopted the task of a
- * vanished one); an assignment a worker took with it unclaimed is offered again. Runs on the fake
- * Oz server's thread, as each frame and connection arrives, and on its own timer for the offers
- * made again.
+ * vanished one); an assignment a worker took with it unclaimed is offered again, to it too when it
+ * reconnected before its old connection was seen to close. Runs on the fake Oz server's thread, as
+ * each frame and connection arrives, and on its own timer for the offers made again.
  */
 final class ClusterDispatch implements Consumer<Frame>, AutoCloseable {
   /** How long a rejected assignment stays queued before it is offered again. */
