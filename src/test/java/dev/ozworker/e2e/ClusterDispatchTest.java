@@ -53,10 +53,7 @@ class ClusterDispatchTest {
   void anAssignmentRejectedAfterTheLastResultIsOfferedAgain() {
     // The worker's slots are full of tasks Oz never sees (applied by hand): it rejects both
     // offers, and no result will come to free a slot in Oz's eyes.
-    dispatch.queue("t-1", assignment("t-1"));
-    dispatch.queue("t-2", assignment("t-2"));
-    dispatch.start(List.of("worker-a"));
-    await().atMost(Duration.ofSeconds(10)).until(() -> worker.offered().size() == 2);
+    offerToTheWorker("t-1", "t-2");
     worker.reply("task_rejected", "t-1");
     worker.reply("task_rejected", "t-2");
 
@@ -67,11 +64,7 @@ class ClusterDispatchTest {
 
   @Test
   void aResultFreesTheSlotForTheNextQueuedTaskAndNothingIsOfferedTwice() {
-    dispatch.queue("t-1", assignment("t-1"));
-    dispatch.queue("t-2", assignment("t-2"));
-    dispatch.queue("t-3", assignment("t-3"));
-    dispatch.start(List.of("worker-a"));
-    await().atMost(Duration.ofSeconds(10)).until(() -> worker.offered().size() == 2);
+    offerToTheWorker("t-1", "t-2", "t-3");
     worker.reply("task_claimed", "t-1");
     worker.reply("task_claimed", "t-2");
     worker.reply("task_completed", "t-1");
@@ -90,10 +83,7 @@ class ClusterDispatchTest {
 
   @Test
   void aWorkerWhoseOldConnectionClosesAfterItReconnectedIsOfferedWhatThatConnectionLeftUnclaimed() {
-    dispatch.queue("t-1", assignment("t-1"));
-    dispatch.queue("t-2", assignment("t-2"));
-    dispatch.start(List.of("worker-a"));
-    await().atMost(Duration.ofSeconds(10)).until(() -> worker.offered().size() == 2);
+    offerToTheWorker("t-1", "t-2");
 
     try (HandWorker again = HandWorker.connect(oz, "worker-a")) {
       await().atMost(Duration.ofSeconds(10)).until(() -> oz.connections("worker-a") == 2);
@@ -103,6 +93,15 @@ class ClusterDispatchTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> again.offered().size() == 2);
       assertThat(again.offered()).containsExactlyInAnyOrder("t-1", "t-2");
     }
+  }
+
+  /** Queues {@code taskIds} and starts offering them: the worker is offered its capacity, two. */
+  private void offerToTheWorker(String... taskIds) {
+    for (String taskId : taskIds) {
+      dispatch.queue(taskId, assignment(taskId));
+    }
+    dispatch.start(List.of("worker-a"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> worker.offered().size() == 2);
   }
 
   /** A worker connection driven by the test: it records the task ids offered and sends replies. */
