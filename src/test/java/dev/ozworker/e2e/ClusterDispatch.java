@@ -159,16 +159,19 @@ final class ClusterDispatch implements Consumer<Frame>, AutoCloseable {
     return assignedTo.get(taskId);
   }
 
-  /** What is queued, offered and in flight, for a test that did not settle. */
+  /**
+   * What is queued, offered and in flight, for a test that did not settle: the counts first, the
+   * long lists of task ids last.
+   */
   synchronized String describe() {
-    return "queued %s; workers %s; in flight %s; offered but not ended %s; claimed %d, ended %d"
+    return "workers %s; in flight %s; claimed %d, ended %d; offered but not ended %s; queued %s"
         .formatted(
-            queued.stream().map(Offer::taskId).toList(),
             workers,
             inFlight,
-            assignedTo.entrySet().stream().filter(e -> !ended.contains(e.getKey())).toList(),
             claimed.size(),
-            ended.size());
+            ended.size(),
+            assignedTo.entrySet().stream().filter(e -> !ended.contains(e.getKey())).toList(),
+            queued.stream().map(Offer::taskId).toList());
   }
 
   synchronized int rejections() {

@@ -423,8 +423,9 @@ class ClusterPoolStressIT {
 
   /**
    * For a pool that did not settle: each task still owing something, the dispatcher's view of Oz,
-   * and what the live workers logged about those tasks. The summary also goes to {@link
-   * #DIAGNOSIS}, which CI prints last when a run fails: its record keeps only the last lines.
+   * and what the live workers logged about those tasks. The summary, its most telling lines first,
+   * also goes to {@link #DIAGNOSIS}, which CI prints last when a run fails: its record keeps only
+   * the last lines.
    */
   private static void printUnsettled(ClusterPool pool, List<String> ozTasks, ClusterDispatch oz)
       throws IOException, InterruptedException {
@@ -460,10 +461,12 @@ class ClusterPoolStressIT {
                             : status.getConditions().stream().map(c -> c.getType()).toList()));
       }
     }
-    ozTasks.stream()
-        .filter(id -> !stored.contains(id))
-        .forEach(id -> summary.add("Oz task %s was never stored".formatted(id)));
-    summary.add("dispatch " + oz.describe());
+    List<String> neverStored = ozTasks.stream().filter(id -> !stored.contains(id)).toList();
+    if (!neverStored.isEmpty()) {
+      summary.addFirst(
+          "%d Oz tasks were never stored: %s".formatted(neverStored.size(), neverStored));
+    }
+    summary.addFirst("dispatch " + oz.describe());
     summary.forEach(line -> System.out.println("pool stress: " + line));
     Files.createDirectories(DIAGNOSIS.getParent());
     Files.write(DIAGNOSIS, summary);
