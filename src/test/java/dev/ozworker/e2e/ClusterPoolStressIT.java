@@ -146,7 +146,7 @@ class ClusterPoolStressIT {
     try {
       await()
           .atMost(ALL_DONE)
-          .until(() -> settled(pool, ozTasks).size() == ozTasks.size() + USER_TASKS);
+          .until(() -> settled(pool.tasks(), ozTasks).size() == ozTasks.size() + USER_TASKS);
     } catch (ConditionTimeoutException e) {
       printUnsettled(pool, ozTasks, oz);
       throw e;
@@ -402,9 +402,9 @@ class ClusterPoolStressIT {
    * Tasks with nothing left to do: final, torn down when they reached a backend, and reported when
    * they came from Oz.
    */
-  private static Set<String> settled(ClusterPool pool, List<String> ozTasks) {
+  private static Set<String> settled(List<AgentTask> tasks, List<String> ozTasks) {
     Set<String> fromOz = new HashSet<>(ozTasks);
-    return pool.tasks().stream()
+    return tasks.stream()
         .filter(t -> t.getStatus() != null && t.getStatus().getPhase() != null)
         .filter(t -> t.getStatus().getPhase().isTerminal())
         .filter(
@@ -429,11 +429,13 @@ class ClusterPoolStressIT {
    */
   private static void printUnsettled(ClusterPool pool, List<String> ozTasks, ClusterDispatch oz)
       throws IOException, InterruptedException {
-    Set<String> settled = settled(pool, ozTasks);
+    // one listing for both, so that a task is judged on what is printed of it
+    List<AgentTask> tasks = pool.tasks();
+    Set<String> settled = settled(tasks, ozTasks);
     Set<String> stored = new HashSet<>();
     List<String> unsettled = new ArrayList<>();
     List<String> summary = new ArrayList<>();
-    for (AgentTask task : pool.tasks()) {
+    for (AgentTask task : tasks) {
       stored.add(task.getSpec().getTaskId());
       String name = task.getMetadata().getName();
       if (!settled.contains(name)) {
@@ -449,10 +451,12 @@ class ClusterPoolStressIT {
         summary.add(
             status == null
                 ? "unsettled %s: no status".formatted(name)
-                : "unsettled %s (Oz task %s): %s on %s, reported %s, conditions %s"
+                : "unsettled %s (%s): %s on %s, reported %s, conditions %s"
                     .formatted(
                         name,
-                        task.getSpec().getTaskId(),
+                        task.getSpec().getTaskId() == null
+                            ? "applied by hand"
+                            : "Oz task " + task.getSpec().getTaskId(),
                         status.getPhase(),
                         status.getWorkerId(),
                         status.getReported(),
