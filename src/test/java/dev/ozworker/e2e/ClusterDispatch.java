@@ -94,7 +94,7 @@ final class ClusterDispatch implements Consumer<Frame>, AutoCloseable {
     if (oz.isConnected(worker)) {
       workers.add(worker);
     }
-    List.copyOf(workers).forEach(this::fill);
+    fillAll();
   }
 
   @Override
@@ -107,7 +107,7 @@ final class ClusterDispatch implements Consumer<Frame>, AutoCloseable {
         if (ended.add(taskId) && worker != null && inFlight.containsKey(worker)) {
           inFlight.merge(worker, -1, Integer::sum);
         }
-        List.copyOf(workers).forEach(this::fill);
+        fillAll();
       }
       case "task_rejected" -> {
         if (!frame.workerId().equals(worker)) {
@@ -134,6 +134,11 @@ final class ClusterDispatch implements Consumer<Frame>, AutoCloseable {
       // no result is owed: without this offer, the queue would wait forever
       stallsBroken++;
     }
+    fillAll();
+  }
+
+  /** Offers queued tasks to every worker, each up to its capacity. */
+  private void fillAll() {
     List.copyOf(workers).forEach(this::fill);
   }
 
