@@ -441,7 +441,8 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
 
   private UpdateControl<AgentTask> follow(AgentTask task, TaskRun run, TaskContext context) {
     ResourceID id = ResourceID.fromResource(task);
-    if (!run.started()) {
+    boolean startsNow = !run.started();
+    if (startsNow) {
       if (TaskLifecycle.startRecorded(task.getStatus())) {
         // Started already, by this worker before a restart or by another replica: never again.
         // What is left of that run is found from the status once this plan is dropped.
@@ -491,7 +492,11 @@ final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentT
       run.cleanUpOnce();
       next = statuses.ofRun(task, run);
     }
-    task = writer.write(task, next, context);
+    if (!startsNow || next.getPhase().isTerminal() || run.stopCause().isPresent()) {
+      task = writer.write(task, next, context);
+    }
+    // Else the start was just written, and what the backend said since (located, running, its
+    // end) woke the task: the next pass writes it, by when a run that ends at once has ended.
     if (AgentTaskConditions.find(next.getConditions(), AgentTaskConditions.TORN_DOWN).isPresent()) {
       settled.add(task.getMetadata().getUid());
       finish(id);
