@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -73,6 +74,38 @@ class ReconcileRulesTest {
     assertThat(control.getScheduleDelay()).contains(AgentTaskReconciler.STALE_RECHECK.toMillis());
     assertThat(rig.phase("steady")).isEqualTo(AgentTaskPhase.Running);
     assertThat(rig.backend.calls()).containsExactly("start:steady");
+  }
+
+  @Test
+  void whatABackendTellsAsItStartsIsWrittenByTheNextPassWhichItWakes() {
+    rig.backend.tellingAsItStarts();
+    rig.create(assignedTo("w1", userTask("told")));
+
+    rig.reconcile("told");
+
+    assertThat(rig.phase("told"))
+        .as("the start, written before the run")
+        .isEqualTo(AgentTaskPhase.Preparing);
+    assertThat(rig.wakeups()).contains("told");
+    rig.settle();
+    assertThat(rig.phase("told")).isEqualTo(AgentTaskPhase.Running);
+    assertThat(statusWrites("told"))
+        .containsExactly(AgentTaskPhase.Preparing, AgentTaskPhase.Running);
+  }
+
+  @Test
+  void aRunThatSaysItRunsAsItStartsAndEndsBeforeTheNextPassCostsTwoStatusWrites() {
+    rig.backend.tellingAsItStarts();
+    rig.create(assignedTo("w1", userTask("brief")));
+
+    rig.reconcile("brief");
+    rig.backend.finish("brief", new TaskOutcome.Succeeded("done\n"));
+    rig.settle();
+
+    assertThat(rig.phase("brief")).isEqualTo(AgentTaskPhase.Succeeded);
+    assertThat(conditions(rig.get("brief"))).containsEntry("Started", "True/AgentRunning");
+    assertThat(statusWrites("brief"))
+        .containsExactly(AgentTaskPhase.Preparing, AgentTaskPhase.Succeeded);
   }
 
   @Test
@@ -239,6 +272,15 @@ class ReconcileRulesTest {
     assertThat(task.getStatus().getFailureReason()).isEqualTo(FailureReason.GRACEFUL_SHUTDOWN);
     assertThat(rig.backend.graces()).containsExactly(Duration.ofSeconds(3));
     assertThat(rig.backend.calls()).containsExactly("start:busy", "cancel:busy", "cleanup:busy");
+  }
+
+  /** The phase each status write to the task carried, in order. */
+  private List<AgentTaskPhase> statusWrites(String name) {
+    return rig.api.statusWrites().stream()
+        .filter(body -> body.contains("\"name\":\"" + name + "\""))
+        .map(body -> rig.client.getKubernetesSerialization().unmarshal(body, AgentTask.class))
+        .map(task -> task.getStatus().getPhase())
+        .toList();
   }
 
   private void annotate(String name) {

@@ -66,6 +66,7 @@ public final class ScriptedBackend implements Backend {
   private final List<String> calls = new ArrayList<>();
   private final List<Duration> graces = new ArrayList<>();
   private volatile boolean locatesLater;
+  private volatile boolean tellsAsItStarts;
   private volatile boolean outlivesWorker;
   private final Map<String, BackendRef> reattachedWith = new ConcurrentHashMap<>();
   private final AtomicInteger running = new AtomicInteger();
@@ -125,6 +126,16 @@ public final class ScriptedBackend implements Backend {
   }
 
   /**
+   * From now on {@link #start} tells what a start has to tell (located, running, and the end of a
+   * run that ends at once) before it returns, on the caller's thread, as a backend that spawns the
+   * agent itself does; whatever comes later still waits for {@link #deliverNews()} when stepped.
+   */
+  public ScriptedBackend tellingAsItStarts() {
+    tellsAsItStarts = true;
+    return this;
+  }
+
+  /**
    * Its runs go on when the worker's pod is gone, as containers do: a replica in another pod may
    * reattach to them. Without this, they are processes that end with the pod.
    */
@@ -178,7 +189,7 @@ public final class ScriptedBackend implements Backend {
     BackendRef full =
         new BackendRef(kind().configName(), runId, null, 4242L, "/workspaces/" + runId, null);
     boolean later = locatesLater;
-    tell(
+    Runnable news =
         () -> {
           if (later) {
             run.listener.located(full);
@@ -190,7 +201,12 @@ public final class ScriptedBackend implements Backend {
           if (plan.script() == Script.END) {
             end(runId, plan.outcome());
           }
-        });
+        };
+    if (tellsAsItStarts) {
+      news.run();
+    } else {
+      tell(news);
+    }
     return later ? BackendRef.planned(kind().configName(), runId) : full;
   }
 
