@@ -78,7 +78,10 @@ final class ClusterDispatch implements Consumer<Frame>, AutoCloseable {
   }
 
   private synchronized void disconnected(String worker) {
-    workers.remove(worker);
+    // A worker that reconnected before its old connection was seen to close is still there.
+    if (!oz.isConnected(worker)) {
+      workers.remove(worker);
+    }
     inFlight.remove(worker);
     List<String> unclaimed =
         assignedTo.entrySet().stream()
@@ -89,10 +92,6 @@ final class ClusterDispatch implements Consumer<Frame>, AutoCloseable {
     for (String taskId : unclaimed) {
       assignedTo.remove(taskId);
       queued.addLast(offers.get(taskId));
-    }
-    // A worker that reconnected before its old connection was seen to close is still there.
-    if (oz.isConnected(worker)) {
-      workers.add(worker);
     }
     fillAll();
   }
